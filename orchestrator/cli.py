@@ -1,0 +1,172 @@
+"""Command line: thin. Parses arguments, calls a use case, prints its result.
+
+One error boundary: a user error exits 1 with a hint, a bug exits 3, Ctrl-C exits 130.
+Nothing heavy is imported at start-up so `orchestrator --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator import __version__
+
+EXIT_USER_ERROR = 1
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+# Subcommand groups living in their own modules, imported only when used.
+_LAZY_COMMANDS = {
+    "stack": ("orchestrator.cli_stack", "stack"),
+    "sandbox": ("orchestrator.cli_sandbox", "sandbox"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._available_lazy()])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY_COMMANDS and cmd_name not in self.commands:
+            module_name, attr = _LAZY_COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module_name), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    @staticmethod
+    def _available_lazy() -> list[str]:
+        import importlib.util
+
+        return [name for name, (module, _) in _LAZY_COMMANDS.items() if importlib.util.find_spec(module) is not None]
+
+
+repo_option = click.option(
+    "--repo",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The infrastructure repository.",
+)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orchestrator")
+def cli() -> None:
+    """GitOps for Pulumi: previews on pull requests, ordered updates on merge, drift on schedule."""
+
+
+@cli.command()
+@repo_option
+@click.option("--base", help="PR: the base branch. Push: the commit before the push (default: head's parent).")
+@click.option("--head", default="HEAD", show_default=True, help="The commit to plan for.")
+@click.option("--branch", help="PR: the target branch. Push: the pushed branch (default: from --base or HEAD).")
+@click.option("--event", type=click.Choice(["pr", "push"]), default="pr", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "matrix"]), default="text", show_default=True)
+def plan(repo: Path, base: str | None, head: str, branch: str | None, event: str, fmt: str) -> None:
+    """Which stacks run, with which operation, in which order, and why."""
+    from orchestrator.flows.plan import PlanRequest, make_plan
+    from orchestrator.report.text import print_plan
+
+    result, _config = make_plan(PlanRequest(repo=repo, head=head, base=base, branch=branch, event=event))  # type: ignore[arg-type]
+    if fmt == "json":
+        _print_json(result.to_json())
+    elif fmt == "matrix":
+        _print_json(result.to_matrix())
+    else:
+        print_plan(result)
+
+
+@cli.command()
+@repo_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def environments(repo: Path, as_json: bool) -> None:
+    """The environments, their branch rules, order and gates."""
+    from orchestrator.config import load_repository
+    from orchestrator.report.text import environments_json, print_environments
+
+    config = load_repository(_repo_root(repo))
+    if as_json:
+        _print_json(environments_json(config))
+    else:
+        print_environments(config)
+
+
+@cli.command()
+@repo_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def projects(repo: Path, as_json: bool) -> None:
+    """The projects, their directories, dependencies and environments."""
+    from orchestrator.config import load_repository
+    from orchestrator.report.text import print_projects, projects_json
+
+    config = load_repository(_repo_root(repo))
+    if as_json:
+        _print_json(projects_json(config))
+    else:
+        print_projects(config)
+
+
+@cli.command()
+@repo_option
+@click.option("--branch", required=True, help="The branch to explain.")
+@click.option("--path", "paths", multiple=True, help="A changed file (repeatable).")
+def explain(repo: Path, branch: str, paths: tuple[str, ...]) -> None:
+    """Which environments and projects a branch (and changed files) map to, and the rule that decided."""
+    from orchestrator.config import load_repository
+    from orchestrator.report.text import print_explanation
+
+    config = load_repository(_repo_root(repo))
+    print_explanation(config, branch, paths)
+
+
+def _repo_root(repo: Path) -> Path:
+    from orchestrator.git import GitRepo
+
+    return GitRepo(repo).root
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: the one error boundary."""
+    from orchestrator.errors import UserError
+
+    try:
+        cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
+    except UserError as exc:
+        click.secho(f"error: {exc.message}", fg="red", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception:  # a bug: show it, with a distinct exit code
+        import traceback
+
+        traceback.print_exc()
+        click.secho(
+            "internal error: this is a bug in the orchestrator; please report it with the traceback above",
+            fg="red",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)

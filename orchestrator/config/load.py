@@ -1,0 +1,302 @@
+"""Loading and validating an infrastructure repository's configuration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from orchestrator.config import schema
+from orchestrator.config.resolved import DriftSettings, Environment, Project, RepoConfig, Settings
+from orchestrator.config.tree import Tree, WorkTree
+from orchestrator.config.yamlfile import line_of, parse
+from orchestrator.errors import ConfigError
+from orchestrator.globs import GlobError
+from orchestrator.models import AwsSettings
+
+CONFIG_FILE = "orchestrator.yaml"
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
+_STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?(?:[rRbB]?([fF]?))(["'])(.*?)\2""")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_repository(root: Path, tree: Tree | None = None) -> RepoConfig:
+    """Load the configuration of the repository at `root` (its working tree unless `tree` is given)."""
+    source = tree if tree is not None else WorkTree(root)
+    settings_model, settings_text = _load_settings(source)
+    settings = _settings(settings_model)
+    environments = _load_environments(source, settings)
+    projects, notes = _load_projects(source, settings, settings_model, settings_text)
+    config = RepoConfig(
+        root=root,
+        source=source.label,
+        settings=settings,
+        environments=environments,
+        projects=projects,
+        notes=tuple(notes),
+    )
+    _check_references(config, source, settings_text)
+    return config
+
+
+def _validate(model: type[M], data: Any, *, file: str, text: bytes) -> M:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of keys to values at the top level", file=file, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [p for p in error["loc"] if not (isinstance(p, str) and p in {"str", "list[str]"})]
+        key = ".".join(str(p) for p in loc)
+        message = _message(error)
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (and {more} more error{'s' if more > 1 else ''})"
+        raise ConfigError(message, file=file, key=key or None, line=line_of(text, loc), hint=_hint(error)) from None
+    except GlobError as exc:  # pragma: no cover - GlobError is a ValueError, pydantic wraps it
+        raise ConfigError(str(exc), file=file) from None
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required key is missing"
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    return msg
+
+
+def _hint(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "remove it or check its spelling; the configuration reference lists every key (docs/configuration.md)"
+    if error["type"] == "missing":
+        return "add the key; see docs/configuration.md"
+    return "see docs/configuration.md for the allowed values"
+
+
+def _load_settings(tree: Tree) -> tuple[schema.OrchestratorModel, bytes]:
+    raw = tree.read_many([CONFIG_FILE]).get(CONFIG_FILE)
+    if raw is None:
+        return schema.OrchestratorModel(), b""
+    data = parse(raw, file=CONFIG_FILE)
+    return _validate(schema.OrchestratorModel, data, file=CONFIG_FILE, text=raw), raw
+
+
+def _settings(model: schema.OrchestratorModel) -> Settings:
+    return Settings(
+        stacks_dir=model.stacks_dir,
+        environments_dir=model.environments_dir,
+        watch=tuple(model.watch),
+        concurrency=model.concurrency,
+        comment_max_chars=model.comment.max_chars,
+        comment_group_identical=model.comment.group_identical,
+        vcs_provider=model.vcs.provider,
+        vcs_repo=model.vcs.repo,
+        vcs_token_env=model.vcs.token_env,
+        vcs_api_url=model.vcs.api_url,
+        trust_users=tuple(model.trust.users),
+        trust_teams=tuple(model.trust.teams),
+        trust_min_permission=model.trust.min_permission,
+        database=model.database,
+    )
+
+
+def _load_environments(tree: Tree, settings: Settings) -> dict[str, Environment]:
+    directory = settings.environments_dir
+    paths = sorted(
+        p
+        for p in tree.files(directory)
+        if PurePosixPath(p).parent == PurePosixPath(directory) and p.endswith((".yaml", ".yml"))
+    )
+    contents = tree.read_many(paths)
+    environments: dict[str, Environment] = {}
+    for path in paths:
+        name = PurePosixPath(path).stem
+        if not _ENV_NAME.match(name):
+            raise ConfigError(
+                f"environment name {name!r} (from the file name) is not valid",
+                file=path,
+                hint="name environment files with lower-case letters, digits, '-' or '_', e.g. environments/dev.yaml",
+            )
+        if name in environments:
+            raise ConfigError(f"environment {name!r} is defined twice", file=path)
+        text = contents[path]
+        model = _validate(schema.EnvironmentModel, parse(text, file=path), file=path, text=text)
+        environments[name] = _environment(name, path, model)
+    return environments
+
+
+def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Environment:
+    rules = (model.branch,) if isinstance(model.branch, str) else tuple(model.branch)
+    return Environment(
+        name=name,
+        source=source,
+        branch_rules=rules,
+        order=model.order,
+        engine=model.engine,
+        backend=model.backend,
+        stack_name_template=model.stack_name,
+        aws=AwsSettings(
+            region=model.aws.region,
+            endpoint=model.aws.endpoint,
+            role_arn=model.aws.role_arn,
+            profile=model.aws.profile,
+        ),
+        config=dict(model.config),
+        projects=None if model.projects is None else tuple(model.projects),
+        requires=tuple(model.requires),
+        protected=model.protected,
+        approvals=model.approvals,
+        drift=DriftSettings(
+            schedule=model.drift.schedule, remediate=model.drift.remediate, ignore=tuple(model.drift.ignore)
+        ),
+        notify_webhook_url_env=model.notify.webhook_url_env,
+    )
+
+
+def discover_project_files(tree: Tree, stacks_dir: str) -> list[str]:
+    """Paths of Pulumi.yaml files under the stacks directory, shallowest first."""
+    found = [p for p in tree.files(stacks_dir) if PurePosixPath(p).name in PROJECT_FILES]
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
+def _load_projects(
+    tree: Tree, settings: Settings, model: schema.OrchestratorModel, settings_text: bytes
+) -> tuple[dict[str, Project], list[str]]:
+    project_files = discover_project_files(tree, settings.stacks_dir)
+    contents = tree.read_many(project_files)
+    directories: dict[str, str] = {}  # directory -> project name
+    notes: list[str] = []
+    for path in project_files:
+        directory = str(PurePosixPath(path).parent)
+        if directory in directories:
+            raise ConfigError(f"two project files in {directory}/", file=path, hint="keep one Pulumi.yaml")
+        text = contents[path]
+        pulumi = _validate(schema.PulumiProjectModel, parse(text, file=path), file=path, text=text)
+        if pulumi.name in directories.values():
+            other = next(d for d, n in directories.items() if n == pulumi.name)
+            raise ConfigError(
+                f"project name {pulumi.name!r} is also used by {other}/Pulumi.yaml",
+                file=path,
+                key="name",
+                line=line_of(text, ["name"]),
+                hint="give every project a unique name",
+            )
+        directories[directory] = pulumi.name
+
+    sources = _python_sources(tree, directories)
+    projects: dict[str, Project] = {}
+    for directory, name in directories.items():
+        options = model.projects.get(name, schema.ProjectModel())
+        projects[name] = Project(
+            name=name,
+            directory=directory,
+            watch=tuple(options.watch),
+            depends_on=tuple(options.depends_on),
+            stack_references=tuple(sorted(sources.get(directory, set()))),
+            environments=None if options.environments is None else tuple(options.environments),
+        )
+    for name in model.projects:
+        if name not in projects:
+            raise ConfigError(
+                f"project {name!r} has no Pulumi.yaml under {settings.stacks_dir}/",
+                file=CONFIG_FILE,
+                key=f"projects.{name}",
+                line=line_of(settings_text, ["projects", name]),
+                hint=f"create {settings.stacks_dir}/{name}/Pulumi.yaml or remove the entry",
+            )
+    return projects, notes
+
+
+def _python_sources(tree: Tree, directories: dict[str, str]) -> dict[str, set[str]]:
+    """Project names referenced by StackReference(...) in each project's Python files."""
+    owners = sorted(directories, key=len, reverse=True)
+    wanted: dict[str, str] = {}
+    for directory in directories:
+        for path in tree.files(directory):
+            if path.endswith(".py"):
+                owner = next(d for d in owners if path.startswith(d + "/"))
+                if owner == directory:
+                    wanted[path] = directory
+    references: dict[str, set[str]] = {}
+    for path, text in tree.read_many(list(wanted)).items():
+        if b"StackReference" not in text:
+            continue
+        for project in stack_reference_projects(text.decode(errors="replace")):
+            references.setdefault(wanted[path], set()).add(project)
+    return references
+
+
+def stack_reference_projects(source: str) -> list[str]:
+    """Project names of `StackReference("org/project/stack")` calls with a literal project part."""
+    found: list[str] = []
+    for match in _STACK_REF.finditer(source):
+        is_fstring, text = bool(match.group(1)), match.group(3)
+        parts = text.split("/")
+        if len(parts) != 3:
+            continue
+        project = parts[1]
+        if not project or (is_fstring and ("{" in project or "}" in project)):
+            continue
+        found.append(project)
+    return found
+
+
+def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> None:
+    envs = config.environments
+    env_texts = tree.read_many([e.source for e in envs.values()])
+    for env in envs.values():
+        text = env_texts.get(env.source, b"")
+        for i, required in enumerate(env.requires):
+            if required not in envs:
+                raise ConfigError(
+                    f"requires unknown environment {required!r}",
+                    file=env.source,
+                    key=f"requires[{i}]",
+                    line=line_of(text, ["requires", i]),
+                    hint=f"known environments: {', '.join(sorted(envs))}",
+                )
+        for i, project in enumerate(env.projects or ()):
+            if project not in config.projects:
+                raise ConfigError(
+                    f"lists unknown project {project!r}",
+                    file=env.source,
+                    key=f"projects[{i}]",
+                    line=line_of(text, ["projects", i]),
+                    hint=f"known projects: {', '.join(sorted(config.projects)) or 'none'}",
+                )
+    for project in config.projects.values():
+        _check_project_references(config, project, settings_text)
+
+
+def _check_project_references(config: RepoConfig, project: Project, settings_text: bytes) -> None:
+    for i, dependency in enumerate(project.depends_on):
+        if dependency not in config.projects:
+            raise ConfigError(
+                f"depends on unknown project {dependency!r}",
+                file=CONFIG_FILE,
+                key=f"projects.{project.name}.depends_on[{i}]",
+                line=line_of(settings_text, ["projects", project.name, "depends_on", i]),
+                hint=f"known projects: {', '.join(sorted(config.projects))}",
+            )
+    for i, env in enumerate(project.environments or ()):
+        if env not in config.environments:
+            raise ConfigError(
+                f"lists unknown environment {env!r}",
+                file=CONFIG_FILE,
+                key=f"projects.{project.name}.environments[{i}]",
+                line=line_of(settings_text, ["projects", project.name, "environments", i]),
+                hint=f"known environments: {', '.join(sorted(config.environments))}",
+            )
+
+
+def read_texts(tree: Tree, paths: Sequence[str]) -> dict[str, bytes]:
+    return tree.read_many(paths)

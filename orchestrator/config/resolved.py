@@ -1,0 +1,159 @@
+"""Resolved configuration (phase two): values that know where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.globs import match
+from orchestrator.models import AwsSettings, EngineName, StackSpec
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    schedule: str = "0 */6 * * *"
+    remediate: bool = False
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    source: str  # the file it was read from, relative to the repository
+    branch_rules: tuple[str, ...]
+    order: int = 0
+    engine: EngineName = "local"
+    backend: str = "file://.orchestrator/state"
+    stack_name_template: str = "{env}"
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    config: dict[str, Any] = field(default_factory=dict)
+    projects: tuple[str, ...] | None = None
+    requires: tuple[str, ...] = ()
+    protected: bool = False
+    approvals: int = 0
+    drift: DriftSettings = field(default_factory=DriftSettings)
+    notify_webhook_url_env: str | None = None
+
+    def matching_rule(self, branch: str) -> str | None:
+        """The first branch rule that matches `branch`, or None."""
+        for rule in self.branch_rules:
+            if rule == branch or match(rule, branch):
+                return rule
+        return None
+
+    def stack_name(self, project: str) -> str:
+        return self.stack_name_template.replace("{env}", self.name).replace("{project}", project)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    directory: str  # posix path relative to the repository root
+    watch: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()  # explicit, from orchestrator.yaml
+    stack_references: tuple[str, ...] = ()  # project names found in StackReference(...) calls
+    environments: tuple[str, ...] | None = None  # from orchestrator.yaml projects.<name>.environments
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        seen = dict.fromkeys((*self.depends_on, *self.stack_references))
+        seen.pop(self.name, None)
+        return tuple(seen)
+
+    def owns(self, path: str) -> bool:
+        return path.startswith(self.directory + "/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stacks_dir: str = "stacks"
+    environments_dir: str = "environments"
+    watch: tuple[str, ...] = ()
+    concurrency: int | None = None
+    comment_max_chars: int = 65536
+    comment_group_identical: bool = True
+    vcs_provider: str = "github"
+    vcs_repo: str | None = None
+    vcs_token_env: str = "GITHUB_TOKEN"
+    vcs_api_url: str | None = None
+    trust_users: tuple[str, ...] = ()
+    trust_teams: tuple[str, ...] = ()
+    trust_min_permission: str = "write"
+    database: str | None = None
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The configuration of an infrastructure repository at one commit (or its working tree)."""
+
+    root: Path  # the repository on disk (where .orchestrator/ lives)
+    source: str  # "working tree" or "commit <sha>"
+    settings: Settings
+    environments: dict[str, Environment]
+    projects: dict[str, Project]
+    notes: tuple[str, ...] = ()
+
+    def environment(self, name: str) -> Environment:
+        from orchestrator.errors import UserError
+
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise UserError(
+                f"unknown environment {name!r}",
+                f"environments are the files in {self.settings.environments_dir}/ (known: {known})",
+            ) from None
+
+    def project(self, name: str) -> Project:
+        from orchestrator.errors import UserError
+
+        try:
+            return self.projects[name]
+        except KeyError:
+            known = ", ".join(sorted(self.projects)) or "none"
+            raise UserError(
+                f"unknown project {name!r}",
+                f"projects are directories under {self.settings.stacks_dir}/ with a Pulumi.yaml (known: {known})",
+            ) from None
+
+    def deploys(self, project: str, environment: str) -> bool:
+        """Whether `project` has a stack in `environment`."""
+        env = self.environments[environment]
+        proj = self.projects[project]
+        if env.projects is not None and project not in env.projects:
+            return False
+        return proj.environments is None or environment in proj.environments
+
+    def environments_for_branch(self, branch: str) -> list[tuple[Environment, str]]:
+        """Environments tracking `branch` with the rule that matched, in promotion order."""
+        found = [(env, rule) for env in self.environments.values() if (rule := env.matching_rule(branch))]
+        return sorted(found, key=lambda pair: (pair[0].order, pair[0].name))
+
+    def backend_url(self, environment: str) -> str:
+        """The environment's backend with a relative `file://` path made absolute from the repository."""
+        backend = self.environments[environment].backend
+        if backend.startswith("file://"):
+            path = Path(backend.removeprefix("file://"))
+            if not path.is_absolute():
+                path = self.root / path
+            return "file://" + str(path.resolve())
+        return backend
+
+    def stack_spec(self, project: str, environment: str, checkout: Path | None = None) -> StackSpec:
+        """The StackSpec of one stack; `checkout` is the tree holding the code (default the repository)."""
+        proj = self.project(project)
+        env = self.environment(environment)
+        base = checkout if checkout is not None else self.root
+        return StackSpec(
+            project=proj.name,
+            environment=env.name,
+            stack_name=env.stack_name(proj.name),
+            directory=base / proj.directory,
+            backend=self.backend_url(env.name),
+            engine=env.engine,
+            config=dict(env.config),
+            aws=env.aws,
+            repo_root=self.root,
+        )

@@ -1,0 +1,189 @@
+"""Strict models of the configuration files (phase one: what the user wrote).
+
+Unknown keys are errors. Field descriptions feed the configuration reference in docs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orchestrator.globs import validate_glob
+
+_STACK_NAME_FIELDS = {"env", "project"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_BRANCH_FORBIDDEN = re.compile(r"\s|\.\.|[~^:\\]|@\{")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsModel(Strict):
+    region: str = Field("us-east-1", description="AWS region of the environment.")
+    endpoint: str | None = Field(
+        None, description="AWS endpoint URL; `sandbox` means the embedded AWS (moto) of the local engine."
+    )
+    role_arn: str | None = Field(None, description="IAM role assumed for this environment (pulumi engine).")
+    profile: str | None = Field(None, description="AWS shared-config profile.")
+
+
+class DriftModel(Strict):
+    schedule: str = Field("0 */6 * * *", description="Cron expression: when drift detection is due.")
+    remediate: bool = Field(False, description="Run an update of drifted stacks (never in protected environments).")
+    ignore: list[str] = Field(
+        default_factory=list,
+        description='Findings to ignore, as "<type glob>:<property path glob>", e.g. '
+        "`aws:s3/bucket:Bucket:tagsAll.LastScanned`.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 */6 * * *')")
+        return value
+
+    @field_validator("ignore")
+    @classmethod
+    def _ignore_rules(cls, rules: list[str]) -> list[str]:
+        for rule in rules:
+            type_glob, sep, path_glob = rule.rpartition(":")
+            if not sep or not type_glob or not path_glob:
+                raise ValueError(f"{rule!r} must look like '<type glob>:<property path glob>'")
+        return rules
+
+
+class NotifyModel(Strict):
+    webhook_url_env: str | None = Field(
+        None, description="Name of the environment variable holding a Slack-compatible webhook URL."
+    )
+
+
+class EnvironmentModel(Strict):
+    branch: str | list[str] = Field(
+        description="Branch rule: an exact name, a glob (`release/*`) or a list of them."
+    )
+    order: int = Field(0, description="Promotion order; lower runs first when one branch feeds several environments.")
+    engine: Literal["local", "pulumi"] = Field("local", description="Engine that runs this environment's stacks.")
+    backend: str = Field(
+        "file://.orchestrator/state",
+        description="Pulumi backend URL (`file://` relative to the repository, `s3://`, `https://api.pulumi.com`).",
+    )
+    stack_name: str = Field("{env}", description="Pulumi stack name template; placeholders `{env}`, `{project}`.")
+    aws: AwsModel = Field(default_factory=lambda: AwsModel(), description="Cloud settings.")
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="Pulumi config merged under each stack's `Pulumi.<stack>.yaml`."
+    )
+    projects: list[str] | None = Field(None, description="Subset of projects deployed here; default all.")
+    requires: list[str] = Field(
+        default_factory=list, description="Environments where the same commit must have succeeded first."
+    )
+    protected: bool = Field(
+        False, description="Approvals needed, no auto-remediation, destroy only with an explicit flag."
+    )
+    approvals: int = Field(0, ge=0, description="Approving reviews the merged PR must have before an update.")
+    drift: DriftModel = Field(default_factory=lambda: DriftModel(), description="Drift detection settings.")
+    notify: NotifyModel = Field(default_factory=lambda: NotifyModel(), description="Notifications.")
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_rules(cls, value: str | list[str]) -> str | list[str]:
+        rules = [value] if isinstance(value, str) else value
+        if not rules:
+            raise ValueError("needs at least one branch name or glob")
+        for rule in rules:
+            if not rule or _BRANCH_FORBIDDEN.search(rule) or rule.startswith("/") or rule.endswith("/"):
+                raise ValueError(f"{rule!r} is not a valid branch name or glob")
+            validate_glob(rule)
+        return value
+
+    @field_validator("stack_name")
+    @classmethod
+    def _stack_name(cls, value: str) -> str:
+        unknown = set(_PLACEHOLDER.findall(value)) - _STACK_NAME_FIELDS
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{env}} or {{project}}")
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if not re.match(r"^(file|s3|azblob|gs|https?)://", value):
+            raise ValueError(f"{value!r} is not a backend URL (file://, s3://, azblob://, gs://, https://)")
+        return value
+
+
+class ProjectModel(Strict):
+    depends_on: list[str] = Field(default_factory=list, description="Projects this one reads outputs from.")
+    watch: list[str] = Field(default_factory=list, description="Extra globs whose changes affect this project.")
+    environments: list[str] | None = Field(None, description="Environments this project is deployed to; default all.")
+
+    @field_validator("watch")
+    @classmethod
+    def _watch(cls, globs: list[str]) -> list[str]:
+        for glob in globs:
+            validate_glob(glob)
+        return globs
+
+
+class VcsModel(Strict):
+    provider: Literal["github", "gitlab", "files"] = Field("github", description="Where comments and statuses go.")
+    repo: str | None = Field(None, description="`owner/name` (GitHub) or project path (GitLab).")
+    token_env: str = Field("GITHUB_TOKEN", description="Environment variable holding the API token.")
+    api_url: str | None = Field(None, description="API base URL (GitHub Enterprise, self-hosted GitLab).")
+
+
+class CommentModel(Strict):
+    max_chars: int = Field(65536, ge=2000, description="Size budget of the PR comment in characters.")
+    group_identical: bool = Field(True, description="Show identical change sets across environments once.")
+
+
+class TrustModel(Strict):
+    users: list[str] = Field(default_factory=list, description="Users whose pull requests are previewed.")
+    teams: list[str] = Field(default_factory=list, description="Teams (`org/team`) whose members are trusted.")
+    min_permission: Literal["read", "triage", "write", "maintain", "admin"] = Field(
+        "write", description="Repository permission that makes an author trusted."
+    )
+
+
+class OrchestratorModel(Strict):
+    stacks_dir: str = Field("stacks", description="Directory holding one directory per Pulumi project.")
+    environments_dir: str = Field("environments", description="Directory holding `<env>.yaml` files.")
+    watch: list[str] = Field(default_factory=list, description="Repo-wide globs whose changes affect every project.")
+    projects: dict[str, ProjectModel] = Field(default_factory=dict, description="Per-project settings by name.")
+    vcs: VcsModel = Field(default_factory=lambda: VcsModel(), description="Version-control host settings.")
+    concurrency: int | None = Field(None, ge=1, description="Stacks run at once; default the number of cores.")
+    comment: CommentModel = Field(default_factory=lambda: CommentModel(), description="PR comment settings.")
+    trust: TrustModel = Field(default_factory=lambda: TrustModel(), description="Who may trigger previews.")
+    database: str | None = Field(
+        None, description="SQLAlchemy URL of the store; default SQLite at `.orchestrator/orchestrator.db`."
+    )
+
+    @field_validator("watch")
+    @classmethod
+    def _watch(cls, globs: list[str]) -> list[str]:
+        for glob in globs:
+            validate_glob(glob)
+        return globs
+
+    @field_validator("stacks_dir", "environments_dir")
+    @classmethod
+    def _relative_dir(cls, value: str) -> str:
+        if value.startswith("/") or ".." in value.split("/"):
+            raise ValueError(f"{value!r} must be a directory inside the repository")
+        return value.strip("/") or "."
+
+
+class PulumiProjectModel(BaseModel):
+    """The parts of `Pulumi.yaml` the orchestrator reads; everything else is Pulumi's business."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    runtime: str | dict[str, Any]

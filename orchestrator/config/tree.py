@@ -1,0 +1,48 @@
+"""Reading configuration files from a working directory (the commit reader lives in git.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+_SKIP_DIRS = {"__pycache__", "node_modules", "venv"}
+
+
+class Tree(Protocol):
+    label: str
+
+    def files(self, under: str) -> list[str]: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]: ...
+
+
+class WorkTree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = "working tree"
+
+    def files(self, under: str) -> list[str]:
+        base = self.root / under if under not in ("", ".") else self.root
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS]
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            prefix = "" if rel == "." else rel + "/"
+            found.extend(prefix + name for name in filenames)
+        return found
+
+    def exists(self, path: str) -> bool:
+        return (self.root / path).is_file()
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for path in paths:
+            try:
+                out[path] = (self.root / path).read_bytes()
+            except FileNotFoundError:
+                continue
+        return out

@@ -1,0 +1,1 @@
+"""Engines: pulumi (the real CLI through the Automation API) and local (embedded)."""

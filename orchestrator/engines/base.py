@@ -1,0 +1,154 @@
+"""The engine interface and the results every engine returns.
+
+Reports and flows use nothing but these types. Secrets are redacted before a result
+leaves an engine: a secret value is the string `[secret]`; a value not known until the
+update runs is the string `(known after update)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from orchestrator.models import StackSpec
+
+Status = Literal["succeeded", "failed", "locked", "skipped"]
+ResourceOp = Literal["create", "update", "replace", "delete", "same", "read", "refresh"]
+DiffKind = Literal["add", "delete", "update"]
+Severity = Literal["error", "warning", "info", "debug"]
+ResultOperation = Literal["preview", "update", "destroy", "destroy-preview", "drift"]
+
+SECRET = "[secret]"
+UNKNOWN = "(known after update)"
+COUNTED_OPS: tuple[str, ...] = ("create", "update", "replace", "delete", "same")
+
+
+@dataclass(frozen=True)
+class PropertyDiff:
+    path: str
+    kind: DiffKind
+    old: Any = None
+    new: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    urn: str
+    type: str
+    name: str
+    op: ResourceOp
+    diffs: tuple[PropertyDiff, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "op": self.op,
+            "diffs": [d.to_json() for d in self.diffs],
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    urn: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"severity": self.severity, "message": self.message, "urn": self.urn}
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    policy_pack: str
+    policy: str
+    enforcement: str
+    message: str
+    urn: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy_pack": self.policy_pack,
+            "policy": self.policy,
+            "enforcement": self.enforcement,
+            "message": self.message,
+            "urn": self.urn,
+        }
+
+
+@dataclass(frozen=True)
+class OpCounts:
+    create: int = 0
+    update: int = 0
+    replace: int = 0
+    delete: int = 0
+    same: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.create + self.update + self.replace + self.delete
+
+    @classmethod
+    def of(cls, changes: tuple[ResourceChange, ...] | list[ResourceChange]) -> OpCounts:
+        tally = {op: 0 for op in COUNTED_OPS}
+        for change in changes:
+            if change.op in tally:
+                tally[change.op] += 1
+        return cls(**tally)
+
+    def to_json(self) -> dict[str, int]:
+        return {op: getattr(self, op) for op in COUNTED_OPS}
+
+
+@dataclass(frozen=True)
+class StackResult:
+    """The outcome of one engine operation on one stack.
+
+    `changes` lists resources whose op is not `same` (for drift: the drifted resources,
+    op `update` for changed and `delete` for gone).
+    """
+
+    stack: str
+    operation: ResultOperation
+    status: Status
+    counts: OpCounts = field(default_factory=OpCounts)
+    changes: tuple[ResourceChange, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    policy_violations: tuple[PolicyViolation, ...] = ()
+    outputs: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "operation": self.operation,
+            "status": self.status,
+            "counts": self.counts.to_json(),
+            "changes": [c.to_json() for c in self.changes],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "policy_violations": [p.to_json() for p in self.policy_violations],
+            "outputs": self.outputs,
+            "duration_s": round(self.duration_s, 3),
+            "error": self.error,
+        }
+
+
+class Engine(Protocol):
+    def preview(self, stack: StackSpec) -> StackResult: ...
+
+    def update(self, stack: StackSpec) -> StackResult: ...
+
+    def destroy(self, stack: StackSpec, *, preview_only: bool) -> StackResult: ...
+
+    def drift(self, stack: StackSpec) -> StackResult: ...
+
+    def outputs(self, stack: StackSpec) -> dict[str, Any]: ...

@@ -1,0 +1,1 @@
+"""Built-in resource providers of the local engine, selected by type token."""

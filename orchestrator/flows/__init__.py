@@ -1,0 +1,1 @@
+"""Use cases, end to end: plan, preview (PR), deploy (merge), drift (schedule)."""

@@ -1,0 +1,63 @@
+"""Use case: the plan for two commits and a branch, read from Git."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.config.load import load_repository
+from orchestrator.config.resolved import RepoConfig
+from orchestrator.git import ZERO_SHA, GitRepo
+from orchestrator.models import Plan
+from orchestrator.planner import Event, PlanInput, plan
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    repo: Path
+    head: str
+    base: str | None = None
+    branch: str | None = None
+    event: Event = "pr"
+
+
+def resolve_base(git: GitRepo, request: PlanRequest, head: str) -> str:
+    """PR: merge-base of the base branch and head. Push: `before`, or head's first parent."""
+    if request.event == "pr":
+        base = git.resolve(request.base or "HEAD")
+        return git.merge_base(base, head)
+    if request.base is None or request.base == ZERO_SHA:
+        return git.first_parent(head)
+    return git.resolve(request.base)
+
+
+def default_branch(git: GitRepo, request: PlanRequest) -> str:
+    """The PR's target branch (a named --base) or the pushed branch (the checked-out one)."""
+    if request.branch:
+        return request.branch
+    if request.event == "pr" and request.base and request.base in git.branches():
+        return request.base
+    current = git.current_branch()
+    if current is None:
+        from orchestrator.errors import UserError
+
+        raise UserError("cannot tell the branch (detached HEAD)", "pass --branch NAME")
+    return current
+
+
+def make_plan(request: PlanRequest) -> tuple[Plan, RepoConfig]:
+    git = GitRepo(request.repo)
+    head = git.resolve(request.head)
+    base = resolve_base(git, request, head)
+    branch = default_branch(git, request)
+    head_config = load_repository(git.root, git.tree(head))
+    changes = tuple(git.changes(base, head))
+
+    def base_config() -> RepoConfig:
+        return load_repository(git.root, git.tree(base))
+
+    result = plan(
+        PlanInput(head_config=head_config, changes=changes, branch=branch, event=request.event, base=base, head=head),
+        base_config=base_config,
+    )
+    return result, head_config

@@ -1,0 +1,169 @@
+"""The only module that talks to Git.
+
+GitPython for repository access; bulk object reads go through one `git cat-file --batch`
+process because reading thousands of small blobs one round trip at a time is what would
+make planning slow on large repositories.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orchestrator.errors import UserError
+from orchestrator.models import FileChange
+
+if TYPE_CHECKING:
+    import git
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+ZERO_SHA = "0" * 40
+_KINDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
+
+
+class GitRepo:
+    def __init__(self, path: Path) -> None:
+        import git
+
+        try:
+            self._repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise UserError(
+                f"{path} is not a Git repository",
+                "run the command inside your infrastructure repository or pass --repo PATH",
+            ) from None
+        if self._repo.working_tree_dir is None:
+            raise UserError(f"{path} is a bare Git repository", "use a clone with a working tree")
+        self.root = Path(self._repo.working_tree_dir).resolve()
+
+    @property
+    def repo(self) -> git.Repo:
+        return self._repo
+
+    def resolve(self, ref: str) -> str:
+        import git
+
+        try:
+            return str(self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
+        except git.GitCommandError:
+            raise UserError(
+                f"unknown Git ref {ref!r} in {self.root}",
+                "give a commit SHA, branch or tag that exists (fetch it first if it lives on a remote)",
+            ) from None
+
+    def merge_base(self, base: str, head: str) -> str:
+        import git
+
+        try:
+            return str(self._repo.git.merge_base(base, head))
+        except git.GitCommandError:
+            raise UserError(
+                f"{base} and {head} have no common ancestor",
+                "check that the base branch and the head commit belong to the same history",
+            ) from None
+
+    def first_parent(self, sha: str) -> str:
+        """The first parent of `sha`, or the empty tree for a root commit."""
+        commit = self._repo.commit(sha)
+        return commit.parents[0].hexsha if commit.parents else EMPTY_TREE
+
+    def changes(self, base: str, head: str) -> list[FileChange]:
+        """Files changed from `base` to `head`; renames detected."""
+        out: str = self._repo.git.diff("--name-status", "-z", "-M", "--no-color", base, head)
+        fields = out.split("\0")
+        changes: list[FileChange] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            status = fields[i]
+            letter = status[0]
+            if letter in ("R", "C"):
+                old, new = fields[i + 1], fields[i + 2]
+                i += 3
+                if letter == "R":
+                    changes.append(FileChange(path=new, kind="renamed", old_path=old))
+                else:
+                    changes.append(FileChange(path=new, kind="added"))
+                continue
+            changes.append(FileChange(path=fields[i + 1], kind=_KINDS.get(letter, "modified")))  # type: ignore[arg-type]
+            i += 2
+        return changes
+
+    def tree(self, sha: str) -> CommitTree:
+        return CommitTree(self, sha)
+
+    def current_branch(self) -> str | None:
+        try:
+            return str(self._repo.active_branch.name)
+        except TypeError:  # detached HEAD
+            return None
+
+    def branches(self) -> list[str]:
+        return sorted(head.name for head in self._repo.heads)
+
+    def run(self, *args: str, input_bytes: bytes | None = None) -> bytes:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.root, input=input_bytes, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            raise UserError(f"git {' '.join(args[:2])} failed: {proc.stderr.decode(errors='replace').strip()}")
+        return proc.stdout
+
+    @contextmanager
+    def worktree(self, sha: str, directory: Path) -> Iterator[Path]:
+        """A detached checkout of `sha` at `directory`, removed afterwards."""
+        self.run("worktree", "add", "--detach", "--force", str(directory), sha)
+        try:
+            yield directory
+        finally:
+            self.run("worktree", "remove", "--force", str(directory))
+
+
+class CommitTree:
+    """Files of one commit, read without touching the working tree."""
+
+    def __init__(self, repo: GitRepo, sha: str) -> None:
+        self._repo = repo
+        self.sha = sha
+        self.label = f"commit {sha[:12]}"
+        self._blobs: dict[str, str] | None = None
+
+    def _index(self) -> dict[str, str]:
+        if self._blobs is None:
+            raw = self._repo.run("ls-tree", "-r", "-z", "--full-tree", self.sha)
+            blobs: dict[str, str] = {}
+            for entry in raw.split(b"\0"):
+                if not entry:
+                    continue
+                meta, _, path = entry.partition(b"\t")
+                _mode, kind, blob = meta.split(b" ")
+                if kind == b"blob":
+                    blobs[path.decode()] = blob.decode()
+            self._blobs = blobs
+        return self._blobs
+
+    def files(self, under: str) -> list[str]:
+        prefix = "" if under in ("", ".") else under.rstrip("/") + "/"
+        return [p for p in self._index() if p.startswith(prefix)]
+
+    def exists(self, path: str) -> bool:
+        return path in self._index()
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        index = self._index()
+        wanted = [(p, index[p]) for p in paths if p in index]
+        if not wanted:
+            return {}
+        request = "".join(f"{blob}\n" for _, blob in wanted).encode()
+        raw = self._repo.run("cat-file", "--batch", input_bytes=request)
+        contents: dict[str, bytes] = {}
+        pos = 0
+        for path, _blob in wanted:
+            header_end = raw.index(b"\n", pos)
+            size = int(raw[pos:header_end].split(b" ")[2])
+            start = header_end + 1
+            contents[path] = raw[start : start + size]
+            pos = start + size + 1  # content is followed by a newline
+        return contents

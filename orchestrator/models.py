@@ -1,0 +1,127 @@
+"""Frozen values shared by every layer. Imports nothing else from the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Operation = Literal["preview", "update", "destroy", "drift"]
+EngineName = Literal["local", "pulumi"]
+ChangeKind = Literal["added", "modified", "deleted", "renamed"]
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Cloud settings of an environment. `endpoint` may be `sandbox` (the embedded AWS)."""
+
+    region: str = "us-east-1"
+    endpoint: str | None = None
+    role_arn: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """Everything an engine needs to run one project in one environment.
+
+    `directory` is the project directory inside a checkout of the commit being run.
+    `config` is the environment's `config`; engines merge it under `Pulumi.<stack>.yaml`.
+    `backend` is an absolute backend URL (`file:///abs/dir`, `s3://...`, `https://...`).
+    `repo_root` is the repository whose `.orchestrator/` holds runtime files (sandbox port, etc.).
+    """
+
+    project: str
+    environment: str
+    stack_name: str
+    directory: Path
+    backend: str
+    engine: EngineName = "local"
+    config: dict[str, Any] = field(default_factory=dict)
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    secrets_provider: str | None = None
+    repo_root: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.project}/{self.environment}"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One entry of a change set. For renames `old_path` is the path before."""
+
+    path: str
+    kind: ChangeKind
+    old_path: str | None = None
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,) if self.old_path is None else (self.old_path, self.path)
+
+
+@dataclass(frozen=True)
+class PlannedStack:
+    project: str
+    environment: str
+    stack: str
+    directory: str
+    operation: Operation
+    wave: int
+    depends_on: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.project}/{self.environment}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    base: str
+    head: str
+    branch: str
+    event: Literal["pr", "push"]
+    environments: tuple[str, ...]
+    changed_files: tuple[str, ...]
+    stacks: tuple[PlannedStack, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def waves(self) -> tuple[tuple[str, ...], ...]:
+        if not self.stacks:
+            return ()
+        count = max(s.wave for s in self.stacks) + 1
+        return tuple(tuple(s.id for s in self.stacks if s.wave == w) for w in range(count))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "branch": self.branch,
+            "event": self.event,
+            "environments": list(self.environments),
+            "changed_files": list(self.changed_files),
+            "stacks": [
+                {
+                    "id": s.id,
+                    "project": s.project,
+                    "environment": s.environment,
+                    "stack": s.stack,
+                    "directory": s.directory,
+                    "operation": s.operation,
+                    "wave": s.wave,
+                    "depends_on": list(s.depends_on),
+                    "reasons": list(s.reasons),
+                }
+                for s in self.stacks
+            ],
+            "waves": [list(w) for w in self.waves],
+        }
+
+    def to_matrix(self) -> dict[str, Any]:
+        return {
+            "include": [
+                {"stack": s.id, "project": s.project, "environment": s.environment, "wave": s.wave}
+                for s in self.stacks
+            ]
+        }

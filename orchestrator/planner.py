@@ -1,0 +1,262 @@
+"""Pure planning: configuration + change set + branch → Plan.
+
+No I/O here: the caller loads the configurations (head, and base when projects were
+deleted) and the change set, and passes them in.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from orchestrator import graph
+from orchestrator.config.load import CONFIG_FILE
+from orchestrator.config.resolved import Environment, Project, RepoConfig
+from orchestrator.errors import ConfigError
+from orchestrator.globs import match
+from orchestrator.models import FileChange, Operation, Plan, PlannedStack
+
+Event = Literal["pr", "push"]
+_MAX_LISTED_FILES = 3
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    head_config: RepoConfig
+    changes: tuple[FileChange, ...]
+    branch: str
+    event: Event
+    base: str
+    head: str
+
+
+def project_graph(config: RepoConfig) -> dict[str, tuple[str, ...]]:
+    """Dependencies between the repository's projects; a cycle is a configuration error."""
+    deps = {
+        name: tuple(d for d in project.dependencies if d in config.projects)
+        for name, project in config.projects.items()
+    }
+    cycle = graph.find_cycle(deps)
+    if cycle:
+        raise ConfigError(
+            f"projects depend on each other in a cycle: {' -> '.join(cycle)}",
+            file=CONFIG_FILE,
+            hint="break the cycle: remove a depends_on entry or a StackReference between these projects",
+        )
+    return deps
+
+
+def owner_of(path: str, projects: Sequence[Project]) -> Project | None:
+    """The deepest project whose directory contains `path`."""
+    best: Project | None = None
+    for project in projects:
+        if project.owns(path) and (best is None or len(project.directory) > len(best.directory)):
+            best = project
+    return best
+
+
+def deleted_projects(changes: Sequence[FileChange], head: RepoConfig) -> list[str]:
+    """Directories whose Pulumi.yaml disappeared in the change (candidates for destroy)."""
+    gone = []
+    for change in changes:
+        removed = change.old_path if change.kind == "renamed" else (change.path if change.kind == "deleted" else None)
+        if removed and removed.rsplit("/", 1)[-1] in ("Pulumi.yaml", "Pulumi.yml"):
+            directory = removed.rsplit("/", 1)[0]
+            if not any(p.directory == directory for p in head.projects.values()):
+                gone.append(directory)
+    return gone
+
+
+def plan(
+    given: PlanInput,
+    *,
+    base_config: Callable[[], RepoConfig] | None = None,
+) -> Plan:
+    """The stacks to run for a change on a branch, with reasons, in waves.
+
+    `base_config` loads the base commit's configuration; it is called only when a project
+    directory was deleted, since only then is the old configuration needed.
+    """
+    head = given.head_config
+    deps = project_graph(head)
+    if base_config is not None:
+        base_config = functools.cache(base_config)
+    envs = head.environments_for_branch(given.branch)
+    changed_files = tuple(sorted({p for c in given.changes for p in c.paths()}))
+    if not envs:
+        return Plan(
+            base=given.base,
+            head=given.head,
+            branch=given.branch,
+            event=given.event,
+            environments=(),
+            changed_files=changed_files,
+            stacks=(),
+            notes=(f"no environment tracks branch {given.branch}",),
+        )
+
+    project_reasons, env_reasons = _direct_reasons(head, given.changes)
+    operation: Operation = "preview" if given.event == "pr" else "update"
+    stacks: list[PlannedStack] = []
+    offset = 0
+    for env, _rule in envs:
+        chosen = _stacks_in_environment(head, env, deps, project_reasons, env_reasons.get(env.name, []))
+        env_graph = graph.restrict(deps, chosen)
+        levels = graph.waves(env_graph)
+        for name in sorted(chosen, key=lambda n: (levels[n], n)):
+            stacks.append(
+                PlannedStack(
+                    project=name,
+                    environment=env.name,
+                    stack=env.stack_name(name),
+                    directory=head.projects[name].directory,
+                    operation=operation,
+                    wave=offset + levels[name],
+                    depends_on=tuple(f"{d}/{env.name}" for d in sorted(env_graph[name])),
+                    reasons=tuple(chosen[name]),
+                )
+            )
+        depth = 1 + max(levels.values(), default=-1)
+        destroys = _destroys(given, head, env, base_config)
+        for item in destroys:
+            stacks.append(
+                PlannedStack(
+                    project=item.project,
+                    environment=env.name,
+                    stack=item.stack,
+                    directory=item.directory,
+                    operation="destroy",
+                    wave=offset + depth,
+                    depends_on=(),
+                    reasons=item.reasons,
+                )
+            )
+        if destroys:
+            depth += 1
+        # Pushes promote through environments in order; previews of all environments run side by side.
+        if given.event == "push":
+            offset += depth
+    return Plan(
+        base=given.base,
+        head=given.head,
+        branch=given.branch,
+        event=given.event,
+        environments=tuple(env.name for env, _ in envs),
+        changed_files=changed_files,
+        stacks=tuple(_compact_waves(stacks)),
+        notes=tuple(f"branch {given.branch} → {env.name} (rule `{rule}` in {env.source})" for env, rule in envs),
+    )
+
+
+def _compact_waves(stacks: list[PlannedStack]) -> list[PlannedStack]:
+    """Renumber waves 0..n-1 without gaps (environments with nothing to run leave none)."""
+    used = sorted({s.wave for s in stacks})
+    remap = {w: i for i, w in enumerate(used)}
+    out = [s if remap[s.wave] == s.wave else _with_wave(s, remap[s.wave]) for s in stacks]
+    return sorted(out, key=lambda s: (s.wave, s.environment, s.project))
+
+
+def _with_wave(stack: PlannedStack, wave: int) -> PlannedStack:
+    from dataclasses import replace
+
+    return replace(stack, wave=wave)
+
+
+def _direct_reasons(
+    head: RepoConfig, changes: Sequence[FileChange]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Reasons per project (all environments) and per environment (all its projects)."""
+    projects = list(head.projects.values())
+    files_by_project: dict[str, list[str]] = defaultdict(list)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    env_reasons: dict[str, list[str]] = defaultdict(list)
+    env_files = {env.source: env.name for env in head.environments.values()}
+    for change in changes:
+        for path in change.paths():
+            owner = owner_of(path, projects)
+            if owner is not None:
+                files_by_project[owner.name].append(path)
+            for project in projects:
+                glob = next((g for g in project.watch if match(g, path)), None)
+                if glob:
+                    _add(reasons[project.name], f"{path} matches watch `{glob}` of project {project.name}")
+            glob = next((g for g in head.settings.watch if match(g, path)), None)
+            if glob:
+                for project in projects:
+                    _add(reasons[project.name], f"{path} matches repo-wide watch `{glob}` in {CONFIG_FILE}")
+            if path in env_files:
+                _add(env_reasons[env_files[path]], f"{path} changed")
+    for name, files in files_by_project.items():
+        reasons[name].insert(0, _files_reason(files, head.projects[name].directory))
+    return dict(reasons), dict(env_reasons)
+
+
+def _files_reason(files: list[str], directory: str) -> str:
+    unique = sorted(set(files))
+    if len(unique) == 1:
+        return f"changed {unique[0]}"
+    listed = ", ".join(unique[:_MAX_LISTED_FILES])
+    more = len(unique) - _MAX_LISTED_FILES
+    suffix = f" and {more} more" if more > 0 else ""
+    return f"{len(unique)} files changed in {directory}/: {listed}{suffix}"
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons:
+        reasons.append(reason)
+
+
+def _stacks_in_environment(
+    head: RepoConfig,
+    env: Environment,
+    deps: dict[str, tuple[str, ...]],
+    project_reasons: dict[str, list[str]],
+    env_reasons: list[str],
+) -> dict[str, list[str]]:
+    chosen: dict[str, list[str]] = {}
+    for name in head.projects:
+        if not head.deploys(name, env.name):
+            continue
+        reasons = [*project_reasons.get(name, []), *env_reasons]
+        if reasons:
+            chosen[name] = reasons
+    deployed = {n: d for n, d in deps.items() if head.deploys(n, env.name)}
+    for dependent, via in graph.dependents(deployed, list(chosen)).items():
+        chosen.setdefault(dependent, []).append(f"depends on {via}")
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Destroy:
+    project: str
+    stack: str
+    directory: str
+    reasons: tuple[str, ...]
+
+
+def _destroys(
+    given: PlanInput, head: RepoConfig, env: Environment, base_config: Callable[[], RepoConfig] | None
+) -> list[_Destroy]:
+    directories = deleted_projects(given.changes, head)
+    if not directories or base_config is None:
+        return []
+    base = base_config()
+    out = []
+    for project in base.projects.values():
+        if project.directory not in directories or project.name in head.projects:
+            continue
+        if env.name not in base.environments or not base.deploys(project.name, env.name):
+            continue
+        stack = base.environments[env.name].stack_name(project.name)
+        out.append(
+            _Destroy(
+                project=project.name,
+                stack=stack,
+                directory=project.directory,
+                reasons=(f"project directory {project.directory}/ deleted; its stack {stack} will be destroyed",),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Reports: plan text, PR comment, drift report; redaction and size budget."""

@@ -1,0 +1,156 @@
+"""Terminal output for people (rich). Tools read the JSON forms instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from orchestrator import graph
+from orchestrator.config.resolved import RepoConfig
+from orchestrator.models import FileChange, Plan
+from orchestrator.planner import _direct_reasons, owner_of, project_graph
+
+_OP_STYLE = {"preview": "cyan", "update": "green", "destroy": "red", "drift": "yellow"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_plan(plan: Plan) -> None:
+    console = _console()
+    console.print(
+        f"[bold]Plan[/bold] for {plan.event} on branch [bold]{plan.branch}[/bold]: "
+        f"{plan.base[:12]}..{plan.head[:12]}, {len(plan.changed_files)} changed file(s)"
+    )
+    for note in plan.notes:
+        console.print(f"  {note}")
+    if not plan.stacks:
+        console.print("Nothing to run." if plan.environments else "")
+        return
+    for index, wave in enumerate(plan.waves):
+        console.print(f"\n[bold]Wave {index}[/bold]")
+        for stack in (s for s in plan.stacks if s.wave == index):
+            style = _OP_STYLE.get(stack.operation, "white")
+            after = f" (after {', '.join(stack.depends_on)})" if stack.depends_on else ""
+            console.print(f"  [{style}]{stack.operation:8}[/{style}] {stack.id}  stack {stack.stack}{after}")
+            for reason in stack.reasons:
+                console.print(f"           - {reason}")
+        del wave
+
+
+def environments_json(config: RepoConfig) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": env.name,
+            "branch": list(env.branch_rules),
+            "order": env.order,
+            "engine": env.engine,
+            "backend": env.backend,
+            "requires": list(env.requires),
+            "protected": env.protected,
+            "approvals": env.approvals,
+            "projects": None if env.projects is None else list(env.projects),
+            "source": env.source,
+        }
+        for env in sorted(config.environments.values(), key=lambda e: (e.order, e.name))
+    ]
+
+
+def print_environments(config: RepoConfig) -> None:
+    table = Table(title="Environments")
+    for column in ("name", "branch", "order", "engine", "requires", "gates", "projects"):
+        table.add_column(column)
+    for env in sorted(config.environments.values(), key=lambda e: (e.order, e.name)):
+        gates = []
+        if env.protected:
+            gates.append("protected")
+        if env.approvals:
+            gates.append(f"{env.approvals} approval(s)")
+        table.add_row(
+            env.name,
+            ", ".join(env.branch_rules),
+            str(env.order),
+            env.engine,
+            ", ".join(env.requires) or "-",
+            ", ".join(gates) or "-",
+            "all" if env.projects is None else ", ".join(env.projects),
+        )
+    _console().print(table)
+
+
+def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": p.name,
+            "directory": p.directory,
+            "depends_on": list(p.dependencies),
+            "explicit_depends_on": list(p.depends_on),
+            "stack_references": list(p.stack_references),
+            "watch": list(p.watch),
+            "environments": [e for e in sorted(config.environments) if config.deploys(p.name, e)],
+        }
+        for p in sorted(config.projects.values(), key=lambda p: p.name)
+    ]
+
+
+def print_projects(config: RepoConfig) -> None:
+    table = Table(title="Projects")
+    for column in ("name", "directory", "depends on", "watch", "environments"):
+        table.add_column(column)
+    for row in projects_json(config):
+        table.add_row(
+            row["name"],
+            row["directory"],
+            ", ".join(row["depends_on"]) or "-",
+            ", ".join(row["watch"]) or "-",
+            ", ".join(row["environments"]) or "-",
+        )
+    _console().print(table)
+
+
+def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> None:
+    console = _console()
+    envs = config.environments_for_branch(branch)
+    if not envs:
+        console.print(f"no environment tracks branch {branch}")
+        rules = ", ".join(f"{e.name}: {'/'.join(e.branch_rules)}" for e in config.environments.values())
+        console.print(f"  branch rules: {rules or 'none (no environments/*.yaml)'}")
+        return
+    console.print(f"Branch [bold]{branch}[/bold] feeds, in order:")
+    for env, rule in envs:
+        gates = [f"requires {', '.join(env.requires)}"] if env.requires else []
+        if env.protected:
+            gates.append(f"protected, {env.approvals} approval(s)")
+        extra = escape(f" [{'; '.join(gates)}]") if gates else ""
+        console.print(f"  {env.name} (order {env.order}): rule `{rule}` in {env.source}{extra}")
+    if not paths:
+        return
+    changes = [FileChange(path=p, kind="modified") for p in paths]
+    reasons, env_reasons = _direct_reasons(config, changes)
+    for path in paths:
+        owner = owner_of(path, list(config.projects.values()))
+        console.print(f"\n[bold]{path}[/bold]")
+        console.print(f"  in project directory of: {owner.name if owner else 'no project'}")
+    deps = project_graph(config)
+    for env, _rule in envs:
+        affected = {n: r for n, r in reasons.items() if config.deploys(n, env.name)}
+        if env.name in env_reasons:
+            for name in config.projects:
+                if config.deploys(name, env.name):
+                    affected.setdefault(name, []).extend(env_reasons[env.name])
+        deployed = {n: d for n, d in deps.items() if config.deploys(n, env.name)}
+        via = graph.dependents(deployed, list(affected))
+        console.print(f"\n[bold]{env.name}[/bold]:")
+        if not affected and not via:
+            console.print("  no stack affected")
+        for name in sorted(affected):
+            for reason in affected[name]:
+                console.print(f"  {name}: {reason}")
+        for name, source in sorted(via.items()):
+            if name not in affected:
+                console.print(f"  {name}: depends on {source}")
