@@ -273,8 +273,8 @@ def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> N
                     line=line_of(text, ["projects", i]),
                     hint=f"known projects: {', '.join(sorted(config.projects)) or 'none'}",
                 )
-    for project in config.projects.values():
-        _check_project_references(config, project, settings_text)
+    for proj in config.projects.values():
+        _check_project_references(config, proj, settings_text)
 
 
 def _check_project_references(config: RepoConfig, project: Project, settings_text: bytes) -> None:
