@@ -1,0 +1,424 @@
+"""How `orchestrator plan` scales with the size of the infrastructure repository.
+
+For each size N (default 500, 1,000 and 2,000 projects) this generates a Git repository in a
+temporary directory: N Pulumi projects of 10 files each (Pulumi.yaml, __main__.py with a
+StackReference to its predecessor in chains of 10, and 8 other small files), environments/
+(dev on `develop`, qa and prod on `main`) and orchestrator.yaml; commits it (B); then commits a
+change touching 300 files in 150 projects (H). In the same run it measures, best of --repeat:
+
+  * `orchestrator plan --repo R --base B --head H --branch main --event push --format json`
+  * `git diff --name-only B H` (the floor: any planner must at least read the change set)
+  * `orchestrator --help` (start-up cost: no Pulumi import allowed)
+
+and checks the targets: plan exceeds git diff by at most 0.5 s at 2,000 projects; plan time
+grows no faster than linearly with N; `--help` under 0.3 s. Run with `make bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHAIN_LENGTH = 10
+CHANGED_PROJECTS = 150
+FILES_CHANGED_PER_PROJECT = 2  # __main__.py and components/storage.py: 300 files in all
+DIFF_OVERHEAD_TARGET_S = 0.5
+DIFF_OVERHEAD_AT = 2000
+HELP_TARGET_S = 0.3
+# Log-log slope of plan time against N; 1.0 is linear. A little slack for timer noise.
+GROWTH_EXPONENT_LIMIT = 1.1
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+# ---------------------------------------------------------------- the generated repository
+
+
+def project_name(index: int) -> str:
+    return f"svc{index:04d}"
+
+
+def predecessor(index: int) -> int | None:
+    """Projects form chains of CHAIN_LENGTH: each reads the outputs of the one before it."""
+    return None if index % CHAIN_LENGTH == 0 else index - 1
+
+
+def project_files(index: int, revision: int = 0) -> dict[str, str]:
+    """The 10 files of one project. `revision` > 0 is the edited version of the changed files."""
+    name = project_name(index)
+    before = predecessor(index)
+    reference = (
+        f'upstream = pulumi.StackReference(f"organization/{project_name(before)}/{{pulumi.get_stack()}}")\n'
+        'pulumi.export("upstream_queue", upstream.get_output("queue_url"))\n'
+        if before is not None
+        else ""
+    )
+    edit = f"# revision {revision}\n" if revision else ""
+    return {
+        "Pulumi.yaml": f"name: {name}\nruntime: python\ndescription: generated service {index}\n",
+        "__main__.py": (
+            "import pulumi\nimport pulumi_aws as aws\n\nfrom components import queue, storage\n\n"
+            f"{edit}{reference}"
+            f'bucket = storage.bucket("{name}")\n'
+            f'events = queue.queue("{name}")\n'
+            'pulumi.export("bucket_name", bucket.bucket)\n'
+            'pulumi.export("queue_url", events.url)\n'
+        ),
+        "Pulumi.dev.yaml": f"config:\n  {name}:replicas: 1\n",
+        "Pulumi.qa.yaml": f"config:\n  {name}:replicas: 2\n",
+        "Pulumi.prod.yaml": f"config:\n  {name}:replicas: 3\n",
+        "requirements.txt": "pulumi>=3.200,<4\npulumi-aws>=7,<8\n",
+        "README.md": f"# {name}\n\nGenerated project {index} for the plan benchmark.\n",
+        "components/__init__.py": "",
+        "components/storage.py": (
+            "import pulumi_aws as aws\n\n\n"
+            f"{edit}"
+            "def bucket(name: str) -> aws.s3.Bucket:\n"
+            '    return aws.s3.Bucket(f"{name}-data", force_destroy=True)\n'
+        ),
+        "components/queue.py": (
+            "import pulumi_aws as aws\n\n\n"
+            "def queue(name: str) -> aws.sqs.Queue:\n"
+            '    return aws.sqs.Queue(f"{name}-events", visibility_timeout_seconds=60)\n'
+        ),
+    }
+
+
+FILES_PER_PROJECT = len(project_files(0))
+
+ENVIRONMENTS = {
+    "dev": "branch: develop\norder: 1\nengine: local\nbackend: file://.orchestrator/state\n",
+    "qa": "branch: main\norder: 2\nengine: local\nbackend: file://.orchestrator/state\n",
+    "prod": (
+        "branch: main\norder: 3\nengine: local\nbackend: file://.orchestrator/state\n"
+        "requires: [qa]\nprotected: true\napprovals: 1\n"
+    ),
+}
+REPO_FILES = {
+    "orchestrator.yaml": 'stacks_dir: stacks\nenvironments_dir: environments\nwatch: ["lib/**"]\n',
+    "lib/__init__.py": "",
+    "lib/tags.py": 'def tags(project: str) -> dict[str, str]:\n    return {"Project": project}\n',
+    "README.md": "# Generated infrastructure repository for bench/plan_scale.py\n",
+}
+
+
+def changed_project_indexes(projects: int) -> list[int]:
+    """CHANGED_PROJECTS projects spread evenly over the repository."""
+    count = min(CHANGED_PROJECTS, projects)
+    return sorted({(i * projects) // count for i in range(count)})
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def git(repo: Path, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed in {repo}:\n{completed.stderr}")
+    return completed.stdout
+
+
+@dataclass(frozen=True)
+class GeneratedRepo:
+    path: Path
+    projects: int
+    base: str
+    head: str
+    files: int
+    changed_files: tuple[str, ...]
+    changed_projects: tuple[str, ...]
+    seconds: float
+
+
+def generate(root: Path, projects: int) -> GeneratedRepo:
+    """Build the repository at `root`: base commit with everything, head commit with the change."""
+    started = time.perf_counter()
+    root.mkdir(parents=True)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    write_files(root, REPO_FILES)
+    write_files(root, {f"environments/{env}.yaml": text for env, text in ENVIRONMENTS.items()})
+    for index in range(projects):
+        write_files(root / "stacks" / project_name(index), project_files(index))
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "--message", f"{projects} generated projects")
+    base = git(root, "rev-parse", "HEAD").strip()
+
+    changed: list[str] = []
+    for index in changed_project_indexes(projects):
+        files = project_files(index, revision=1)
+        edited = {k: files[k] for k in ("__main__.py", "components/storage.py")}
+        write_files(root / "stacks" / project_name(index), edited)
+        changed.extend(f"stacks/{project_name(index)}/{k}" for k in edited)
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "--message", f"edit {len(changed)} files")
+    head = git(root, "rev-parse", "HEAD").strip()
+    total = projects * FILES_PER_PROJECT + len(ENVIRONMENTS) + len(REPO_FILES)
+    return GeneratedRepo(
+        path=root,
+        projects=projects,
+        base=base,
+        head=head,
+        files=total,
+        changed_files=tuple(sorted(changed)),
+        changed_projects=tuple(project_name(i) for i in changed_project_indexes(projects)),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def verify(repo: GeneratedRepo) -> None:
+    """The generated repository is what the benchmark claims, as Git itself sees it."""
+    tracked = git(repo.path, "ls-files", "-z").split("\0")[:-1]
+    if len(tracked) != repo.files:
+        raise RuntimeError(f"expected {repo.files} tracked files, git has {len(tracked)}")
+    diff = git(repo.path, "diff", "--name-only", repo.base, repo.head).split()
+    if sorted(diff) != list(repo.changed_files):
+        raise RuntimeError(f"git diff lists {len(diff)} files, expected {len(repo.changed_files)}")
+    projects = {path.split("/")[1] for path in diff}
+    if sorted(projects) != list(repo.changed_projects):
+        raise RuntimeError(f"the change touches {len(projects)} projects, expected {len(repo.changed_projects)}")
+    head_main = git(repo.path, "show", f"{repo.head}:stacks/{project_name(1)}/__main__.py")
+    if f"organization/{project_name(0)}/" not in head_main:
+        raise RuntimeError("the StackReference chain is missing from the generated programs")
+
+
+def expected_plan_projects(repo: GeneratedRepo) -> set[str]:
+    """Changed projects plus their dependents: the rest of each one's chain."""
+    affected: set[str] = set()
+    for name in repo.changed_projects:
+        index = int(name.removeprefix("svc"))
+        chain_end = (index // CHAIN_LENGTH + 1) * CHAIN_LENGTH
+        affected.update(project_name(i) for i in range(index, min(chain_end, repo.projects)))
+    return affected
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def run_checked(argv: Sequence[str], cwd: Path | None = None) -> str:
+    completed = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {completed.returncode}:\n{completed.stderr[-2000:]}")
+    return completed.stdout
+
+
+def orchestrator_command() -> str:
+    """The console script installed beside this interpreter (the same venv)."""
+    script = Path(sys.executable).parent / "orchestrator"
+    if not script.exists():
+        raise SystemExit(f"{script} not found: install the package first (make install)")
+    return str(script)
+
+
+def plan_argv(repo: GeneratedRepo) -> list[str]:
+    return [
+        orchestrator_command(),
+        "plan",
+        "--repo",
+        str(repo.path),
+        "--base",
+        repo.base,
+        "--head",
+        repo.head,
+        "--branch",
+        "main",
+        "--event",
+        "push",
+        "--format",
+        "json",
+    ]
+
+
+def check_plan(repo: GeneratedRepo, output: str) -> int:
+    """The plan must be right, or its time means nothing. Returns the number of stacks."""
+    plan: dict[str, Any] = json.loads(output)
+    problems = []
+    if sorted(plan["changed_files"]) != list(repo.changed_files):
+        problems.append(f"changed_files has {len(plan['changed_files'])} entries, expected 300")
+    if plan["environments"] != ["qa", "prod"]:
+        problems.append(f"environments {plan['environments']}, expected ['qa', 'prod']")
+    planned = {(s["project"], s["environment"]) for s in plan["stacks"]}
+    expected = {(p, e) for p in expected_plan_projects(repo) for e in ("qa", "prod")}
+    if planned != expected:
+        problems.append(f"{len(planned)} stacks planned, expected {len(expected)}")
+    if problems:
+        raise RuntimeError("wrong plan: " + "; ".join(problems))
+    return len(planned)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    projects: int
+    files: int
+    stacks: int
+    generate_s: float
+    plan_s: float
+    diff_s: float
+
+    @property
+    def overhead_s(self) -> float:
+        return self.plan_s - self.diff_s
+
+    @property
+    def ratio(self) -> float:
+        return self.plan_s / self.diff_s
+
+
+def measure(repo: GeneratedRepo, repeat: int) -> Measurement:
+    argv = plan_argv(repo)
+    stacks = check_plan(repo, run_checked(argv))  # also warms the file cache for both commands
+    diff_argv = ["git", "-C", str(repo.path), "diff", "--name-only", repo.base, repo.head]
+    return Measurement(
+        projects=repo.projects,
+        files=repo.files,
+        stacks=stacks,
+        generate_s=repo.seconds,
+        plan_s=best_of(repeat, lambda: run_checked(argv)),
+        diff_s=best_of(repeat, lambda: run_checked(diff_argv)),
+    )
+
+
+def growth_exponent(results: Sequence[Measurement]) -> float | None:
+    """Log-log slope of plan time between the smallest and largest N (1.0 = linear)."""
+    small, large = min(results, key=lambda m: m.projects), max(results, key=lambda m: m.projects)
+    if large.projects == small.projects:
+        return None
+    return math.log(large.plan_s / small.plan_s) / math.log(large.projects / small.projects)
+
+
+# ---------------------------------------------------------------- report
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def print_table(results: Sequence[Measurement], help_s: float) -> bool:
+    header = (
+        f"{'projects':>8} {'files':>7} {'stacks':>6} {'generate':>9} "
+        f"{'plan':>8} {'git diff':>9} {'plan-diff':>10} {'ratio':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for m in results:
+        print(
+            f"{m.projects:>8} {m.files:>7} {m.stacks:>6} {m.generate_s:>8.1f}s "
+            f"{m.plan_s:>7.3f}s {m.diff_s:>8.3f}s {m.overhead_s:>9.3f}s {m.ratio:>6.1f}x"
+        )
+    print()
+    all_ok = True
+    at_target = [m for m in results if m.projects == DIFF_OVERHEAD_AT]
+    if at_target:
+        ok = at_target[0].overhead_s <= DIFF_OVERHEAD_TARGET_S
+        all_ok &= ok
+        print(
+            f"{verdict(ok)}  plan - git diff at {DIFF_OVERHEAD_AT} projects: "
+            f"{at_target[0].overhead_s:.3f} s (target <= {DIFF_OVERHEAD_TARGET_S} s)"
+        )
+    else:
+        print(f"SKIP  plan - git diff at {DIFF_OVERHEAD_AT} projects: size not run")
+    exponent = growth_exponent(results)
+    if exponent is not None:
+        ok = exponent <= GROWTH_EXPONENT_LIMIT
+        all_ok &= ok
+        sizes = sorted(m.projects for m in results)
+        print(
+            f"{verdict(ok)}  growth of plan time from {sizes[0]} to {sizes[-1]} projects: "
+            f"N^{exponent:.2f} (target: no faster than linear, exponent <= {GROWTH_EXPONENT_LIMIT})"
+        )
+    else:
+        print("SKIP  growth: needs at least two sizes")
+    ok = help_s < HELP_TARGET_S
+    all_ok &= ok
+    print(f"{verdict(ok)}  orchestrator --help: {help_s:.3f} s (target < {HELP_TARGET_S} s)")
+    return all_ok
+
+
+def parse_sizes(values: Sequence[str] | None) -> list[int]:
+    if not values:
+        return [500, 1000, 2000]
+    sizes = sorted({int(part) for value in values for part in value.split(",") if part.strip()})
+    if not sizes or sizes[0] < 1:
+        raise SystemExit("--projects takes positive integers, e.g. --projects 500,1000")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--projects",
+        action="append",
+        metavar="N[,N...]",
+        help="repository sizes to run (repeatable or comma list; default 500,1000,2000)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command; the best counts (default 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repositories and print where")
+    parser.add_argument("--generate-only", action="store_true", help="generate and verify, do not measure")
+    args = parser.parse_args(argv)
+    sizes = parse_sizes(args.projects)
+
+    workdir = Path(tempfile.mkdtemp(prefix="plan-scale-"))
+    try:
+        results = []
+        for size in sizes:
+            repo = generate(workdir / f"repo-{size}", size)
+            verify(repo)
+            print(
+                f"generated {size} projects, {repo.files} files, change of {len(repo.changed_files)} "
+                f"files in {len(repo.changed_projects)} projects, in {repo.seconds:.1f} s",
+                flush=True,
+            )
+            if not args.generate_only:
+                results.append(measure(repo, args.repeat))
+        if args.generate_only:
+            return 0
+        help_s = best_of(args.repeat, lambda: run_checked([orchestrator_command(), "--help"]))
+        print()
+        return 0 if print_table(results, help_s) else 1
+    finally:
+        if args.keep:
+            print(f"repositories kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
