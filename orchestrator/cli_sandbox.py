@@ -1,0 +1,61 @@
+"""`orchestrator sandbox start|stop|status`: the embedded AWS (moto) as a background process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from orchestrator import sandbox as sandbox_module
+
+_repo_option = click.option(
+    "--repo",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Repository whose .orchestrator/ holds the sandbox's pid and port files (default: current directory).",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+
+
+def _repo_root(repo: Path | None) -> Path:
+    return (repo or Path.cwd()).resolve()
+
+
+def _show(found: sandbox_module.SandboxStatus, *, as_json: bool, stopped_text: str = "not running") -> None:
+    if as_json:
+        click.echo(json.dumps({"running": found.running, "endpoint": found.endpoint, "pid": found.pid}))
+    elif found.running:
+        click.echo(f"sandbox running at {found.endpoint} (pid {found.pid})")
+    else:
+        click.echo(f"sandbox {stopped_text}")
+
+
+@click.group("sandbox")
+def sandbox() -> None:
+    """The embedded AWS endpoint (moto on 127.0.0.1) for environments with `aws.endpoint: sandbox`."""
+
+
+@sandbox.command("start")
+@_repo_option
+@_json_option
+def start(repo: Path | None, as_json: bool) -> None:
+    """Start the sandbox in the background (does nothing if it already runs)."""
+    _show(sandbox_module.start_background(_repo_root(repo)), as_json=as_json)
+
+
+@sandbox.command("stop")
+@_repo_option
+@_json_option
+def stop(repo: Path | None, as_json: bool) -> None:
+    """Stop the sandbox; everything it held is forgotten."""
+    _show(sandbox_module.stop(_repo_root(repo)), as_json=as_json, stopped_text="stopped")
+
+
+@sandbox.command("status")
+@_repo_option
+@_json_option
+def status(repo: Path | None, as_json: bool) -> None:
+    """Whether the sandbox runs, and its endpoint."""
+    _show(sandbox_module.status(_repo_root(repo)), as_json=as_json)
