@@ -1,0 +1,196 @@
+"""`orchestrator stack ...`: run one stack by hand with the local engine.
+
+Heavy modules are imported inside the commands so `orchestrator --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from orchestrator.engines.base import StackResult
+    from orchestrator.engines.local.engine import LocalEngine
+    from orchestrator.models import StackSpec
+
+_OPS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " ", "read": ">"}
+
+
+def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--allow-pending", is_flag=True,
+                      help="Continue despite pending operations left by an interrupted run.")(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
+    fn = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      help="The infrastructure repository (default: the current directory).")(fn)
+    fn = click.option("--env", "-e", "env", required=True, help="Environment name.")(fn)
+    fn = click.option("--project", "-p", "project", required=True, help="Project name.")(fn)
+    return fn
+
+
+def _spec(repo: Path | None, project: str, env: str) -> StackSpec:
+    from orchestrator.config import load_repository
+
+    root = (repo or Path.cwd()).resolve()
+    spec = load_repository(root).stack_spec(project, env)
+    if spec.engine != "local":
+        from orchestrator.errors import UserError
+
+        raise UserError(
+            f"environment {env} uses engine {spec.engine!r}; `orchestrator stack` runs the local engine only",
+            "run the Pulumi CLI for this stack, or use the orchestrator flows",
+        )
+    return spec
+
+
+def _engine(*, allow_pending: bool, interactive: bool) -> tuple[LocalEngine, Any]:
+    from orchestrator.engines.local.engine import LocalEngine
+
+    progress = None
+    status = None
+    if interactive:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        status = console.status("starting")
+
+        def progress(event: dict[str, Any]) -> None:
+            if event.get("event") == "step":
+                verb = event["op"] if not event.get("dry_run") else f"{event['op']} (planned)"
+                status.update(f"{verb}: {event.get('name')}")
+                if event["op"] not in ("same", "read"):
+                    console.print(f"  {_OPS.get(event['op'], '?'):2} {event['type']} {event['name']}"
+                                  f"{'' if not event.get('dry_run') else '  (preview)'}")
+            elif event.get("event") == "diagnostic":
+                console.print(f"  [red]{event.get('severity')}[/red]: {event.get('message')}")
+
+    return LocalEngine(allow_pending=allow_pending, progress=progress), status
+
+
+def _print_result(result: StackResult) -> None:
+    from rich.console import Console
+
+    console = Console()
+    colour = {"succeeded": "green", "failed": "red", "locked": "yellow", "skipped": "dim"}[result.status]
+    c = result.counts
+    console.print(
+        f"[bold]{result.stack}[/bold] {result.operation}: [{colour}]{result.status}[/{colour}]  "
+        f"+{c.create} ~{c.update} +-{c.replace} -{c.delete} ={c.same}  ({result.duration_s:.1f}s)"
+    )
+    for change in result.changes:
+        console.print(f"  {_OPS.get(change.op, '?'):2} {change.type} [bold]{change.name}[/bold] ({change.op})",
+                      highlight=False)
+        for diff in change.diffs:
+            old = json.dumps(diff.old, default=str)
+            new = json.dumps(diff.new, default=str)
+            text = {"add": f"+ {diff.path}: {new}", "delete": f"- {diff.path}: {old}"}.get(
+                diff.kind, f"~ {diff.path}: {old} => {new}"
+            )
+            console.print(f"      {text}", highlight=False, markup=False)
+    for diag in result.diagnostics:
+        console.print(f"  {diag.severity}: {diag.message}", highlight=False, markup=False)
+    if result.outputs:
+        console.print("  outputs:")
+        for key, value in result.outputs.items():
+            console.print(f"    {key}: {json.dumps(value, default=str)}", highlight=False, markup=False)
+    if result.error:
+        console.print(f"[red]error:[/red] {result.error}", highlight=False, markup=False)
+
+
+def _run(op: str, project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    spec = _spec(repo, project, env)
+    interactive = not as_json and sys.stderr.isatty()
+    engine, status = _engine(allow_pending=allow_pending, interactive=interactive)
+    if status is not None:
+        status.start()
+    try:
+        if op == "preview":
+            result = engine.preview(spec)
+        elif op == "update":
+            result = engine.update(spec)
+        elif op == "destroy":
+            result = engine.destroy(spec, preview_only=False)
+        elif op == "destroy-preview":
+            result = engine.destroy(spec, preview_only=True)
+        else:
+            result = engine.drift(spec)
+    finally:
+        if status is not None:
+            status.stop()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        _print_result(result)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+@click.group("stack")
+def stack() -> None:
+    """Run one stack by hand with the local engine."""
+
+
+@stack.command("preview")
+@_options
+def preview_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    """Show what an update would change."""
+    _run("preview", project, env, repo, as_json, allow_pending)
+
+
+@stack.command("update")
+@_options
+def update_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    """Apply the program: create, update, replace and delete resources."""
+    _run("update", project, env, repo, as_json, allow_pending)
+
+
+@stack.command("destroy")
+@_options
+@click.option("--preview-only", is_flag=True, help="Only show what would be deleted.")
+def destroy_cmd(
+    project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool, preview_only: bool
+) -> None:
+    """Delete every resource of the stack."""
+    _run("destroy-preview" if preview_only else "destroy", project, env, repo, as_json, allow_pending)
+
+
+@stack.command("drift")
+@_options
+def drift_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    """Compare the live cloud with the recorded state; writes nothing."""
+    _run("drift", project, env, repo, as_json, allow_pending)
+
+
+@stack.command("outputs")
+@_options
+def outputs_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    """Print the stack's outputs (secrets shown as [secret])."""
+    from orchestrator.engines.local.engine import LocalEngine
+
+    outputs = LocalEngine().outputs(_spec(repo, project, env))
+    if as_json:
+        click.echo(json.dumps(outputs, indent=2, default=str))
+        return
+    for key, value in outputs.items():
+        click.echo(f"{key}: {json.dumps(value, default=str)}")
+
+
+@stack.command("repair")
+@_options
+def repair_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+    """Clear pending operations left by an interrupted run."""
+    from orchestrator.engines.local.engine import LocalEngine
+
+    result = LocalEngine().repair(_spec(repo, project, env))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        click.echo(result.message)
+        for note in result.cleared:
+            click.echo(f"  {note}")
+    if result.status != "succeeded":
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,595 @@
+"""The step executor: turns each registration into a step and runs it, like the engine.
+
+Runs inside the child process while the program runs. Registrations arrive concurrently
+from the SDK's worker threads; each is decided and (on an update) executed on the thread
+that brought it, so a dependent, which the SDK registers only once its inputs resolve,
+waits for the real outputs of what it depends on. Shared bookkeeping is under one lock;
+provider calls are outside it, which is what lets independent steps run in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from orchestrator.engines.base import Diagnostic, PropertyDiff, ResourceChange
+from orchestrator.engines.local.props import (
+    UNKNOWN_MARKER,
+    Redactor,
+    display_props,
+    mark_secrets,
+    secret_strings,
+    wrap_secret,
+)
+from orchestrator.engines.local.providers.base import DiffResult, ProviderError, ResourceProvider
+from orchestrator.engines.local.state import (
+    PendingOperation,
+    PendingType,
+    ResourceState,
+    Snapshot,
+    StateWriter,
+    _now,
+)
+from orchestrator.engines.local.steps import (
+    StepDecision,
+    StepOp,
+    apply_ignore_changes,
+    check_deletable,
+    create_diffs,
+    decide_step,
+    delete_order,
+    display_diffs,
+    parse_property_path,
+)
+from orchestrator.engines.local.urn import (
+    PROVIDER_TYPE_PREFIX,
+    STACK_REFERENCE_TYPE,
+    STACK_TYPE,
+    default_provider_urn,
+    package_of,
+    parse_urn,
+    provider_reference,
+)
+from orchestrator.errors import UserError
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the program declared it (a RegisterResource or ReadResource)."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: dict[str, Any]
+    secret_inputs: frozenset[str] = frozenset()
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    provider_ref: str | None = None
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    additional_secret_outputs: tuple[str, ...] = ()
+    version: str = ""
+    remote: bool = False
+    alias_urns: tuple[str, ...] = ()
+    read_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    urn: str
+    id: str
+    outputs: dict[str, Any]  # wire form: secret values wrapped
+
+
+class StepFailed(Exception):
+    """A step failed; the message is already fit for the user (secrets redacted)."""
+
+
+class ProviderSource:
+    """Finds the provider for a resource type, for the default or an explicit provider."""
+
+    def __init__(
+        self,
+        *,
+        lookup: Callable[[str, str | None], ResourceProvider],
+    ) -> None:
+        self._lookup = lookup
+
+    def get(self, type_: str, provider_ref: str | None) -> ResourceProvider:
+        return self._lookup(type_, provider_ref)
+
+
+@dataclass
+class _Counters:
+    changes: list[ResourceChange] = field(default_factory=list)
+
+
+def _same_record(a: ResourceState, b: ResourceState) -> bool:
+    """Whether two records would be written the same, timestamps aside."""
+    return replace(a, created="", modified="") == replace(b, created="", modified="")
+
+
+class Deployment:
+    def __init__(
+        self,
+        *,
+        project: str,
+        stack: str,
+        old: Snapshot,
+        providers: ProviderSource,
+        dry_run: bool,
+        writer: StateWriter | None,
+        redactor: Redactor,
+        emit: Emit,
+        read_stack_reference: Callable[[str], tuple[dict[str, Any], frozenset[str]]],
+        provider_version: Callable[[str], str],
+    ) -> None:
+        self.project = project
+        self.stack = stack
+        self.dry_run = dry_run
+        self.providers = providers
+        self.writer = writer
+        self.redact = redactor
+        self.emit = emit
+        self._read_stack_reference = read_stack_reference
+        self._provider_version = provider_version
+        self._lock = threading.RLock()
+        # Live records from the old state (a replaced resource awaiting delete is kept apart).
+        self.old: dict[str, ResourceState] = {r.urn: r for r in old.resources if not _is_doomed(r)}
+        self._doomed: list[ResourceState] = [r for r in old.resources if _is_doomed(r)]
+        self._old_order = [r.urn for r in old.resources if not _is_doomed(r)]
+        self.new: dict[str, ResourceState] = {}
+        self._deleted: set[str] = set()
+        self._pending: list[PendingOperation] = []
+        self._changes: dict[str, ResourceChange] = {}
+        self._order: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.failure: str | None = None
+        self.dirty = False  # whether an update would write anything a preview did not show
+        self.default_providers: dict[str, str] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_secret_outputs: frozenset[str] = frozenset()
+        self.writes = 0
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _snapshot(self) -> Snapshot:
+        resources: list[ResourceState] = []
+        for urn in self._old_order:
+            if urn in self._deleted:
+                continue
+            resources.append(self.new.get(urn, self.old[urn]))
+        resources.extend(r for urn, r in self.new.items() if urn not in self.old)
+        resources.extend(self._doomed)
+        return Snapshot(resources=tuple(resources), pending_operations=tuple(self._pending))
+
+    def _write(self) -> None:
+        if self.writer is not None:
+            self.writer.write(self._snapshot())
+            self.writes += 1
+
+    def _begin(self, res: ResourceState, kind: PendingType) -> PendingOperation:
+        op = PendingOperation(resource=res, type=kind)
+        with self._lock:
+            self._pending.append(op)
+            self._write()
+        return op
+
+    def _record_change(self, change: ResourceChange) -> None:
+        with self._lock:
+            if change.urn not in self._changes:
+                self._order.append(change.urn)
+            self._changes[change.urn] = change
+        self.emit({"event": "step", "op": change.op, "urn": change.urn, "type": change.type,
+                   "name": parse_urn(change.urn).name, "dry_run": self.dry_run})
+
+    def changes(self) -> list[ResourceChange]:
+        with self._lock:
+            return [self._changes[u] for u in self._order]
+
+    def _fail(self, message: str, urn: str | None) -> StepFailed:
+        text = self.redact(message)
+        with self._lock:
+            if self.failure is None:
+                self.failure = text
+            self.diagnostics.append(Diagnostic("error", text, urn))
+        self.emit({"event": "diagnostic", "severity": "error", "message": text, "urn": urn})
+        return StepFailed(text)
+
+    def _note_secrets(self, props: dict[str, Any], keys: Iterable[str]) -> None:
+        for key in keys:
+            if key in props:
+                self.redact.add(secret_strings(props[key]))
+
+    # ------------------------------------------------------------------ registrations
+
+    def register(self, reg: Registration) -> StepOutcome:
+        try:
+            return self._register(reg)
+        except StepFailed:
+            raise
+        except (UserError, ProviderError) as exc:
+            raise self._fail(f"{reg.type} {reg.name}: {exc}", reg.urn) from None
+        except Exception as exc:
+            raise self._fail(f"{reg.type} {reg.name}: {type(exc).__name__}: {exc}", reg.urn) from None
+
+    def _find_old(self, reg: Registration) -> ResourceState | None:
+        with self._lock:
+            old = self.old.get(reg.urn)
+            if old is None:
+                for alias in reg.alias_urns:
+                    if alias in self.old and alias not in self.new:
+                        old = self.old[alias]
+                        break
+            return old
+
+    def _register(self, reg: Registration) -> StepOutcome:
+        self._note_secrets(reg.inputs, reg.secret_inputs)
+        old = self._find_old(reg)
+        if reg.remote:
+            raise UserError(
+                f"{reg.type} is a remote (multi-language) component that only the real provider "
+                "can expand; the local engine cannot run it",
+                "use `engine: pulumi` for this environment, or declare the resources directly",
+            )
+        if not reg.custom:
+            return self._register_component(reg, old)
+        if reg.type.startswith(PROVIDER_TYPE_PREFIX):
+            return self._register_provider(reg, old)
+        provider = self.providers.get(reg.type, reg.provider_ref)
+        provider_ref = reg.provider_ref or self._default_provider(reg)
+        return self._register_custom(reg, old, provider, provider_ref)
+
+    def _record_for(
+        self,
+        reg: Registration,
+        *,
+        id_: str,
+        inputs: dict[str, Any],
+        outputs: dict[str, Any],
+        provider_ref: str | None,
+        old: ResourceState | None,
+    ) -> ResourceState:
+        secret_out = reg.secret_inputs | frozenset(reg.additional_secret_outputs)
+        now = _now()
+        return ResourceState(
+            urn=reg.urn,
+            type=reg.type,
+            custom=reg.custom,
+            id=id_,
+            inputs=inputs,
+            outputs=outputs,
+            secret_inputs=reg.secret_inputs,
+            secret_outputs=frozenset(k for k in secret_out if k in outputs),
+            parent=reg.parent,
+            dependencies=reg.dependencies,
+            property_dependencies=reg.property_dependencies,
+            provider=provider_ref,
+            protect=reg.protect,
+            external=reg.read_id is not None,
+            retain_on_delete=reg.retain_on_delete,
+            delete_before_replace=reg.delete_before_replace,
+            additional_secret_outputs=reg.additional_secret_outputs,
+            created=old.created if old is not None and old.created else now,
+            modified=now if old is None or old.inputs != inputs or old.outputs != outputs else old.modified,
+        )
+
+    def _commit(self, record: ResourceState, *, old: ResourceState | None, write: bool,
+                done: PendingOperation | None = None) -> None:
+        with self._lock:
+            if old is not None and old.urn != record.urn:
+                # Adopted through an alias: the old URN is gone from state.
+                self._deleted.add(old.urn)
+            self.new[record.urn] = record
+            if done is not None and done in self._pending:
+                self._pending.remove(done)
+            if old is None or not _same_record(old, record):
+                self.dirty = True
+            if write:
+                self._write()
+
+    def _register_component(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
+        prior_outputs = old.outputs if old is not None else {}
+        record = self._record_for(reg, id_="", inputs={}, outputs=prior_outputs, provider_ref=None, old=old)
+        record = replace(record, secret_outputs=old.secret_outputs if old is not None else frozenset())
+        op: StepOp = "same" if old is not None else "create"
+        self._commit(record, old=old, write=False)
+        self._record_change(ResourceChange(reg.urn, reg.type, reg.name, op))
+        return StepOutcome(reg.urn, "", {})
+
+    def _register_provider(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
+        id_ = old.id if old is not None and old.id else str(uuid.uuid4())
+        record = self._record_for(reg, id_=id_, inputs=reg.inputs, outputs=reg.inputs, provider_ref=None, old=old)
+        self._commit(record, old=old, write=not self.dry_run and old is None)
+        return StepOutcome(reg.urn, id_, mark_secrets(reg.inputs, record.secret_outputs))
+
+    def _default_provider(self, reg: Registration) -> str:
+        """The `pulumi:providers:<pkg>::default_<version>` record the engine keeps for
+        resources that name no provider, created on first use."""
+        package = "pulumi" if reg.type == STACK_REFERENCE_TYPE else package_of(reg.type)
+        version = reg.version or self._provider_version(package)
+        urn = default_provider_urn(self.stack, self.project, package, version)
+        with self._lock:
+            ref = self.default_providers.get(urn)
+            if ref is not None:
+                return ref
+            old = self.old.get(urn)
+            id_ = old.id if old is not None and old.id else str(uuid.uuid4())
+            inputs: dict[str, Any] = {"version": version} if version else {}
+            if old is not None:
+                inputs = old.inputs
+            record = ResourceState(
+                urn=urn, type=f"{PROVIDER_TYPE_PREFIX}{package}", custom=True, id=id_,
+                inputs=inputs, outputs=inputs,
+                created=old.created if old is not None else _now(),
+                modified=old.modified if old is not None else _now(),
+            )
+            self.new[urn] = record
+            if old is None:
+                self.dirty = True
+            ref = provider_reference(urn, id_)
+            self.default_providers[urn] = ref
+            return ref
+
+    def _register_custom(
+        self, reg: Registration, old: ResourceState | None, provider: ResourceProvider, provider_ref: str
+    ) -> StepOutcome:
+        news = provider.check(reg.urn, reg.name, old.inputs if old is not None else None, reg.inputs)
+        decision, news = self._decide(reg, old, provider, news)
+        secret_keys = reg.secret_inputs | frozenset(reg.additional_secret_outputs)
+        if decision.op == "create":
+            shown = display_diffs(create_diffs(news), secret_keys)
+        else:
+            shown = display_diffs(decision.diffs, secret_keys)
+        change = ResourceChange(reg.urn, reg.type, reg.name, decision.op, shown)
+        if self.dry_run:
+            outcome = self._preview_step(reg, old, provider, provider_ref, decision, news)
+        else:
+            outcome = self._apply_step(reg, old, provider, provider_ref, decision, news)
+        self._record_change(change)
+        return outcome
+
+    def _decide(
+        self, reg: Registration, old: ResourceState | None, provider: ResourceProvider, news: dict[str, Any]
+    ) -> tuple[StepDecision, dict[str, Any]]:
+        if old is None:
+            return StepDecision("create"), news
+        news = apply_ignore_changes(old.inputs, news, reg.ignore_changes)
+        result: DiffResult = provider.diff(reg.urn, old.id, old.inputs, old.outputs, news)
+        replace_paths = set(result.replace_paths)
+        if result.changed and reg.replace_on_changes:
+            changed_tops = {str(parse_property_path(d.path)[0]) for d in result.diffs if d.path}
+            wanted = {str(parse_property_path(p)[0]) for p in reg.replace_on_changes if p}
+            if "*" in reg.replace_on_changes or changed_tops & wanted:
+                replace_paths |= changed_tops & wanted or changed_tops
+        decision = decide_step(
+            old,
+            changed=result.changed,
+            replace=bool(replace_paths),
+            delete_before_replace=reg.delete_before_replace or result.delete_before_replace,
+            protect=reg.protect,
+            diffs=result.diffs,
+        )
+        return decision, news
+
+    # ------------------------------------------------------------------ preview / apply
+
+    def _preview_step(
+        self,
+        reg: Registration,
+        old: ResourceState | None,
+        provider: ResourceProvider,
+        provider_ref: str,
+        decision: StepDecision,
+        news: dict[str, Any],
+    ) -> StepOutcome:
+        if decision.op in ("create", "replace"):
+            id_ = ""
+            outputs = provider.preview_outputs(reg.urn, reg.name, news)
+        elif decision.op == "update":
+            assert old is not None
+            id_ = old.id
+            planned = provider.preview_outputs(reg.urn, reg.name, news)
+            outputs = {**old.outputs, **{k: v for k, v in planned.items() if v != UNKNOWN_MARKER}}
+            # An input not yet known makes the outputs built from it unknown too.
+            outputs.update({k: v for k, v in news.items() if v == UNKNOWN_MARKER})
+        else:
+            assert old is not None
+            id_, outputs = old.id, old.outputs
+        record = self._record_for(reg, id_=id_, inputs=news, outputs=outputs, provider_ref=provider_ref, old=old)
+        if decision.op == "replace" and old is not None:
+            with self._lock:
+                self._doomed.append(replace(old, delete=True))
+        self._commit(record, old=old, write=False)
+        return StepOutcome(reg.urn, id_, mark_secrets(outputs, record.secret_outputs))
+
+    def _apply_step(
+        self,
+        reg: Registration,
+        old: ResourceState | None,
+        provider: ResourceProvider,
+        provider_ref: str,
+        decision: StepDecision,
+        news: dict[str, Any],
+    ) -> StepOutcome:
+        if decision.op == "same":
+            assert old is not None
+            record = self._record_for(
+                reg, id_=old.id, inputs=news, outputs=old.outputs, provider_ref=provider_ref, old=old
+            )
+            # Pulumi elides the write of a `same` step: nothing the cloud holds changed.
+            self._commit(record, old=old, write=False)
+        elif decision.op == "update":
+            assert old is not None
+            pending = self._begin(old, "updating")
+            outputs = provider.update(reg.urn, old.id, old.inputs, old.outputs, news)
+            record = self._record_for(reg, id_=old.id, inputs=news, outputs=outputs, provider_ref=provider_ref, old=old)
+            self._commit(record, old=old, write=True, done=pending)
+        else:
+            if decision.op == "replace" and old is not None and decision.delete_before_replace:
+                self._delete_one(old)
+            planned = self._record_for(reg, id_="", inputs=news, outputs={}, provider_ref=provider_ref, old=None)
+            pending = self._begin(planned, "creating")
+            id_, outputs = provider.create(reg.urn, news)
+            record = self._record_for(reg, id_=id_, inputs=news, outputs=outputs, provider_ref=provider_ref, old=None)
+            if decision.op == "replace" and old is not None and not decision.delete_before_replace:
+                with self._lock:
+                    # Create-before-delete: the old one is deleted after the program finishes.
+                    self._doomed.append(replace(old, delete=True))
+            self._commit(record, old=old if decision.op == "create" else None, write=True, done=pending)
+        record = self.new[reg.urn]
+        self._note_secrets(record.outputs, record.secret_outputs)
+        return StepOutcome(reg.urn, record.id, mark_secrets(record.outputs, record.secret_outputs))
+
+    def _delete_one(self, res: ResourceState) -> None:
+        """Delete a resource from the cloud (unless external or retained) and from state."""
+        pending = self._begin(res, "deleting")
+        if res.custom and not res.external and not res.retain_on_delete and not res.type.startswith(
+            PROVIDER_TYPE_PREFIX
+        ):
+            provider = self.providers.get(res.type, res.provider)
+            provider.delete(res.urn, res.id, res.inputs, res.outputs)
+        with self._lock:
+            self._pending.remove(pending)
+            if res in self._doomed:
+                self._doomed.remove(res)
+            elif res.urn in self.old and res.urn not in self.new:
+                self._deleted.add(res.urn)
+            self._write()
+
+    # ------------------------------------------------------------------ reads and outputs
+
+    def read(self, reg: Registration) -> StepOutcome:
+        try:
+            return self._read(reg)
+        except StepFailed:
+            raise
+        except (UserError, ProviderError) as exc:
+            raise self._fail(f"{reg.type} {reg.name}: {exc}", reg.urn) from None
+        except Exception as exc:
+            raise self._fail(f"{reg.type} {reg.name}: {type(exc).__name__}: {exc}", reg.urn) from None
+
+    def _read(self, reg: Registration) -> StepOutcome:
+        old = self._find_old(reg)
+        read_id = reg.read_id or ""
+        if reg.type == STACK_REFERENCE_TYPE:
+            outputs_map, secret_names = self._read_stack_reference(read_id)
+            self.redact.add(s for k in secret_names for s in secret_strings(outputs_map.get(k)))
+            outputs = {"name": read_id, "outputs": outputs_map, "secretOutputNames": sorted(secret_names)}
+            wire = {
+                "name": read_id,
+                "outputs": {k: wrap_secret(v) if k in secret_names else v for k, v in outputs_map.items()},
+                "secretOutputNames": sorted(secret_names),
+            }
+            provider_ref = reg.provider_ref or self._default_provider(reg)
+            record = self._record_for(
+                reg, id_=read_id, inputs={"name": read_id}, outputs=outputs, provider_ref=provider_ref, old=old
+            )
+            record = replace(record, secret_outputs=frozenset({"outputs"}) if secret_names else frozenset())
+            self._commit(record, old=old, write=False)
+            return StepOutcome(reg.urn, read_id, wire)
+        provider = self.providers.get(reg.type, reg.provider_ref)
+        provider_ref = reg.provider_ref or self._default_provider(reg)
+        live = provider.read(reg.urn, read_id, reg.inputs, {})
+        if live is None:
+            raise UserError(f"no {reg.type} with id {read_id!r} exists to read (`.get` of {reg.name})")
+        record = self._record_for(
+            reg, id_=live.id, inputs=reg.inputs, outputs=live.outputs, provider_ref=provider_ref, old=old
+        )
+        self._commit(record, old=old, write=False)
+        return StepOutcome(reg.urn, live.id, mark_secrets(live.outputs, record.secret_outputs))
+
+    def register_outputs(self, urn: str, outputs: dict[str, Any], secret_keys: frozenset[str]) -> None:
+        self._note_secrets(outputs, secret_keys)
+        with self._lock:
+            record = self.new.get(urn)
+            if record is None:
+                return
+            updated = replace(record, outputs=outputs, secret_outputs=secret_keys)
+            old = self.old.get(urn)
+            if old is None or old.outputs != outputs or old.secret_outputs != secret_keys:
+                self.dirty = True
+            self.new[urn] = updated
+            if record.type == STACK_TYPE:
+                self.stack_outputs = outputs
+                self.stack_secret_outputs = secret_keys
+
+    # ------------------------------------------------------------------ after the program
+
+    def leftovers(self) -> list[ResourceState]:
+        """Old resources the program no longer declares, plus replaced ones awaiting delete."""
+        with self._lock:
+            gone = [
+                self.old[u] for u in self._old_order
+                if u not in self.new and u not in self._deleted
+                and self.old[u].type != STACK_TYPE
+                and not (self.old[u].type.startswith(PROVIDER_TYPE_PREFIX) and self._provider_in_use(u))
+            ]
+            return gone + list(self._doomed)
+
+    def _provider_in_use(self, provider_urn: str) -> bool:
+        return any((r.provider or "").rpartition("::")[0] == provider_urn for r in self.new.values())
+
+    def finish(self) -> None:
+        """Delete what the program no longer declares, dependents first (only after the
+        program succeeded), then write the final state."""
+        leftovers = self.leftovers()
+        unregistered = [r for r in leftovers if not r.delete]
+        try:
+            check_deletable(unregistered)
+        except UserError as exc:
+            raise self._fail(str(exc), getattr(exc, "urn", None)) from None
+        for res in delete_order(leftovers):
+            if not res.delete and not res.type.startswith(PROVIDER_TYPE_PREFIX):
+                self._record_change(ResourceChange(res.urn, res.type, parse_urn(res.urn).name, "delete"))
+            if self.dry_run:
+                continue
+            try:
+                self._delete_one(res)
+            except (UserError, ProviderError) as exc:
+                raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
+        with self._lock:
+            if leftovers:
+                self.dirty = True
+            if not self.dry_run:
+                self._write()
+
+    def destroy(self, resources: Iterable[ResourceState]) -> None:
+        """Delete every resource, dependents first; protected ones stop the destroy."""
+        items = list(resources)
+        try:
+            check_deletable(items)
+        except UserError as exc:
+            raise self._fail(str(exc), getattr(exc, "urn", None)) from None
+        for res in delete_order(items):
+            if not res.type.startswith(PROVIDER_TYPE_PREFIX) and not res.delete:
+                self._record_change(ResourceChange(res.urn, res.type, parse_urn(res.urn).name, "delete"))
+            if self.dry_run:
+                continue
+            try:
+                self._delete_one(res)
+            except (UserError, ProviderError) as exc:
+                raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
+        if not self.dry_run:
+            with self._lock:
+                self._write()
+
+    def display_stack_outputs(self) -> dict[str, Any]:
+        return display_props(self.stack_outputs, self.stack_secret_outputs)
+
+    def shown_diffs(self) -> dict[str, tuple[PropertyDiff, ...]]:
+        return {c.urn: c.diffs for c in self.changes()}
+
+
+def _is_doomed(res: ResourceState) -> bool:
+    return res.delete

@@ -1,0 +1,217 @@
+"""The local engine: runs a stack's Pulumi Python program through the real SDK in a child
+process and applies it with the built-in providers, keeping Pulumi-format state."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.engines.base import (
+    SECRET,
+    Diagnostic,
+    OpCounts,
+    PropertyDiff,
+    ResourceChange,
+    ResultOperation,
+    StackResult,
+)
+from orchestrator.engines.local.runner import ProgressCallback, build_job, read_project, run_child
+from orchestrator.engines.local.state import (
+    StackLock,
+    StackLocked,
+    backend_dir,
+    lock_path,
+    state_path,
+)
+from orchestrator.errors import UserError
+from orchestrator.models import StackSpec
+
+REPAIR_COMMAND = "orchestrator stack repair --project {project} --env {env}"
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    stack: str
+    status: str  # succeeded | failed | locked
+    cleared: tuple[str, ...]
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "status": self.status, "cleared": list(self.cleared), "message": self.message}
+
+
+def _redact_secrets(value: Any) -> Any:
+    from orchestrator.engines.local.props import SECRET_SIG, SIG_KEY
+
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return SECRET
+        return {k: _redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_secrets(v) for v in value]
+    return value
+
+
+def _change_from_json(raw: dict[str, Any]) -> ResourceChange:
+    return ResourceChange(
+        urn=raw["urn"],
+        type=raw["type"],
+        name=raw["name"],
+        op=raw["op"],
+        diffs=tuple(PropertyDiff(d["path"], d["kind"], d.get("old"), d.get("new")) for d in raw.get("diffs", ())),
+    )
+
+
+class LocalEngine:
+    """`Engine` for `engine: local`.
+
+    `allow_pending` continues despite pending operations left by an interrupted run (they
+    are cleared); `progress` receives the child's events (`{"event": "step", "op", "urn",
+    "type", "name", "dry_run"}` and `{"event": "diagnostic", ...}`) as they happen;
+    `parallel` bounds the steps run at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_pending: bool = False,
+        progress: ProgressCallback | None = None,
+        parallel: int = 8,
+        timeout_s: float | None = None,
+        on_child_start: Callable[[int], None] | None = None,
+    ) -> None:
+        self.allow_pending = allow_pending
+        self.progress = progress
+        self.parallel = parallel
+        self.timeout_s = timeout_s
+        self.on_child_start = on_child_start
+
+    # ------------------------------------------------------------------ Engine protocol
+
+    def preview(self, stack: StackSpec) -> StackResult:
+        return self._guarded(stack, "preview", lambda: self._simple(stack, "preview", "preview"))
+
+    def update(self, stack: StackSpec) -> StackResult:
+        return self._guarded(stack, "update", lambda: self._update(stack))
+
+    def destroy(self, stack: StackSpec, *, preview_only: bool) -> StackResult:
+        if preview_only:
+            return self._guarded(
+                stack, "destroy-preview", lambda: self._simple(stack, "destroy-preview", "destroy-preview")
+            )
+        return self._guarded(stack, "destroy", lambda: self._locked(stack, "destroy", "destroy", "destroy"))
+
+    def drift(self, stack: StackSpec) -> StackResult:
+        return self._guarded(stack, "drift", lambda: self._simple(stack, "drift", "drift"))
+
+    def outputs(self, stack: StackSpec) -> dict[str, Any]:
+        """The stack's outputs from state, secrets shown as `[secret]`."""
+        project = read_project(stack.directory)
+        path = state_path(backend_dir(stack.backend), project.name, stack.stack_name)
+        if not path.exists():
+            return {}
+        data = json.loads(path.read_text())
+        for res in ((data.get("checkpoint") or {}).get("latest") or {}).get("resources") or ():
+            if res.get("type") == "pulumi:pulumi:Stack":
+                outputs: dict[str, Any] = _redact_secrets(res.get("outputs") or {})
+                return outputs
+        return {}
+
+    # ------------------------------------------------------------------ extras
+
+    def repair(self, stack: StackSpec) -> RepairResult:
+        """Clear the pending operations an interrupted run left, saying what each may have left."""
+        try:
+            project = read_project(stack.directory)
+            backend = backend_dir(stack.backend)
+            with StackLock(lock_path(backend, project.name, stack.stack_name), operation="repair"):
+                raw = self._child(stack, "repair")
+        except StackLocked as exc:
+            return RepairResult(stack.id, "locked", (), f"stack {stack.id} {exc}")
+        except UserError as exc:
+            return RepairResult(stack.id, "failed", (), str(exc))
+        cleared = tuple(raw.get("repaired") or ())
+        if raw.get("status") != "succeeded":
+            return RepairResult(stack.id, "failed", cleared, raw.get("error") or "repair failed")
+        message = (
+            f"cleared {len(cleared)} pending operation(s) of {stack.id}" if cleared
+            else f"stack {stack.id} has no pending operations"
+        )
+        return RepairResult(stack.id, "succeeded", cleared, message)
+
+    # ------------------------------------------------------------------ internals
+
+    def _guarded(self, stack: StackSpec, operation: ResultOperation, run: Callable[[], StackResult]) -> StackResult:
+        started = time.monotonic()
+        try:
+            result = run()
+        except StackLocked as exc:
+            return StackResult(
+                stack=stack.id, operation=operation, status="locked",
+                error=f"stack {stack.id} {exc}", duration_s=time.monotonic() - started,
+            )
+        except UserError as exc:
+            return StackResult(
+                stack=stack.id, operation=operation, status="failed", error=str(exc),
+                diagnostics=(Diagnostic("error", str(exc)),), duration_s=time.monotonic() - started,
+            )
+        return StackResult(
+            stack=result.stack, operation=result.operation, status=result.status, counts=result.counts,
+            changes=result.changes, diagnostics=result.diagnostics, outputs=result.outputs,
+            duration_s=time.monotonic() - started, error=result.error,
+        )
+
+    def _child(self, stack: StackSpec, operation: str) -> dict[str, Any]:
+        project = read_project(stack.directory)
+        backend = backend_dir(stack.backend)
+        job = build_job(
+            stack, project, backend, operation=operation, allow_pending=self.allow_pending,
+            parallel=self.parallel, result_path=Path(""),
+        )
+        job.pop("result_path")
+        return run_child(job, progress=self.progress, timeout_s=self.timeout_s, on_start=self.on_child_start)
+
+    def _to_result(self, stack: StackSpec, operation: ResultOperation, raw: dict[str, Any]) -> StackResult:
+        changes = tuple(_change_from_json(c) for c in raw.get("changes") or ())
+        counts_raw = raw.get("counts")
+        counts = OpCounts(**counts_raw) if isinstance(counts_raw, dict) else OpCounts.of(changes)
+        return StackResult(
+            stack=stack.id,
+            operation=operation,
+            status=raw.get("status", "failed"),
+            counts=counts,
+            changes=changes,
+            diagnostics=tuple(
+                Diagnostic(d["severity"], d["message"], d.get("urn")) for d in raw.get("diagnostics") or ()
+            ),
+            outputs=dict(raw.get("outputs") or {}),
+            duration_s=float(raw.get("duration_s") or 0.0),
+            error=raw.get("error"),
+        )
+
+    def _simple(self, stack: StackSpec, operation: ResultOperation, child_op: str) -> StackResult:
+        return self._to_result(stack, operation, self._child(stack, child_op))
+
+    def _locked(self, stack: StackSpec, lock_op: str, operation: ResultOperation, child_op: str) -> StackResult:
+        project = read_project(stack.directory)
+        backend = backend_dir(stack.backend)
+        with StackLock(lock_path(backend, project.name, stack.stack_name), operation=lock_op):
+            return self._to_result(stack, operation, self._child(stack, child_op))
+
+    def _update(self, stack: StackSpec) -> StackResult:
+        """Preview, then apply only if the preview found something to do, like `pulumi up`:
+        a program that raises or an unsupported type fails before anything changes, and a
+        no-change update costs one program run."""
+        project = read_project(stack.directory)
+        backend = backend_dir(stack.backend)
+        with StackLock(lock_path(backend, project.name, stack.stack_name), operation="update"):
+            planned = self._child(stack, "preview")
+            if planned.get("status") != "succeeded":
+                return self._to_result(stack, "update", planned)
+            if not planned.get("needs_apply", True):
+                return self._to_result(stack, "update", planned)
+            return self._to_result(stack, "update", self._child(stack, "update"))
