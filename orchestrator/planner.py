@@ -146,17 +146,18 @@ def plan(
         event=given.event,
         environments=tuple(env.name for env, _ in envs),
         changed_files=changed_files,
-        stacks=tuple(_compact_waves(stacks)),
+        stacks=tuple(_compact_waves(stacks, [env.name for env, _ in envs])),
         notes=tuple(f"branch {given.branch} → {env.name} (rule `{rule}` in {env.source})" for env, rule in envs),
     )
 
 
-def _compact_waves(stacks: list[PlannedStack]) -> list[PlannedStack]:
+def _compact_waves(stacks: list[PlannedStack], env_order: list[str]) -> list[PlannedStack]:
     """Renumber waves 0..n-1 without gaps (environments with nothing to run leave none)."""
     used = sorted({s.wave for s in stacks})
     remap = {w: i for i, w in enumerate(used)}
     out = [s if remap[s.wave] == s.wave else _with_wave(s, remap[s.wave]) for s in stacks]
-    return sorted(out, key=lambda s: (s.wave, s.environment, s.project))
+    # Within a wave, environments in promotion order (qa, uat, prod), not alphabetical.
+    return sorted(out, key=lambda s: (s.wave, env_order.index(s.environment), s.project))
 
 
 def _with_wave(stack: PlannedStack, wave: int) -> PlannedStack:

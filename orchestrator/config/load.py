@@ -273,8 +273,24 @@ def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> N
                     line=line_of(text, ["projects", i]),
                     hint=f"known projects: {', '.join(sorted(config.projects)) or 'none'}",
                 )
+    _check_requires_cycle(config, env_texts)
     for proj in config.projects.values():
         _check_project_references(config, proj, settings_text)
+
+
+def _check_requires_cycle(config: RepoConfig, env_texts: dict[str, bytes]) -> None:
+    from orchestrator.graph import find_cycle
+
+    cycle = find_cycle({env.name: env.requires for env in config.environments.values()})
+    if cycle:
+        first = config.environments[cycle[0]]
+        raise ConfigError(
+            f"environments require each other in a cycle: {' -> '.join(cycle)}",
+            file=first.source,
+            key="requires",
+            line=line_of(env_texts.get(first.source, b""), ["requires"]),
+            hint="a commit could never reach any of them; remove one of these `requires` entries",
+        )
 
 
 def _check_project_references(config: RepoConfig, project: Project, settings_text: bytes) -> None:

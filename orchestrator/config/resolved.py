@@ -129,7 +129,7 @@ class RepoConfig:
     def environments_for_branch(self, branch: str) -> list[tuple[Environment, str]]:
         """Environments tracking `branch` with the rule that matched, in promotion order."""
         found = [(env, rule) for env in self.environments.values() if (rule := env.matching_rule(branch))]
-        return sorted(found, key=lambda pair: (pair[0].order, pair[0].name))
+        return _after_requirements(sorted(found, key=lambda pair: (pair[0].order, pair[0].name)))
 
     def backend_url(self, environment: str) -> str:
         """The environment's backend with a relative `file://` path made absolute from the repository."""
@@ -157,3 +157,25 @@ class RepoConfig:
             aws=env.aws,
             repo_root=self.root,
         )
+
+
+def _after_requirements(ordered: list[tuple[Environment, str]]) -> list[tuple[Environment, str]]:
+    """`ordered` (by `order`), moved only where needed so an environment follows those it `requires`.
+
+    A push promotes one commit through these environments; running one before an environment
+    it requires would break the gate whatever their `order` says. Requires-cycles are rejected
+    when the configuration is loaded; should one slip through, the rest keep their order.
+    """
+    pending = list(ordered)
+    names = {env.name for env, _ in ordered}
+    placed: list[tuple[Environment, str]] = []
+    done: set[str] = set()
+    while pending:
+        ready = next(
+            (pair for pair in pending if all(r in done or r not in names for r in pair[0].requires)),
+            pending[0],
+        )
+        pending.remove(ready)
+        placed.append(ready)
+        done.add(ready[0].name)
+    return placed

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from orchestrator import graph
 from orchestrator.config.resolved import RepoConfig
@@ -21,14 +22,19 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def _plain(*cells: str) -> list[Text]:
+    """Table cells shown as written: globs like `release/[0-9]*` are not rich markup."""
+    return [Text(cell) for cell in cells]
+
+
 def print_plan(plan: Plan) -> None:
     console = _console()
     console.print(
-        f"[bold]Plan[/bold] for {plan.event} on branch [bold]{plan.branch}[/bold]: "
+        f"[bold]Plan[/bold] for {plan.event} on branch [bold]{escape(plan.branch)}[/bold]: "
         f"{plan.base[:12]}..{plan.head[:12]}, {len(plan.changed_files)} changed file(s)"
     )
     for note in plan.notes:
-        console.print(f"  {note}")
+        console.print(f"  {note}", markup=False)
     if not plan.stacks:
         console.print("Nothing to run." if plan.environments else "")
         return
@@ -37,9 +43,10 @@ def print_plan(plan: Plan) -> None:
         for stack in (s for s in plan.stacks if s.wave == index):
             style = _OP_STYLE.get(stack.operation, "white")
             after = f" (after {', '.join(stack.depends_on)})" if stack.depends_on else ""
-            console.print(f"  [{style}]{stack.operation:8}[/{style}] {stack.id}  stack {stack.stack}{after}")
+            line = escape(f"{stack.id}  stack {stack.stack}{after}")
+            console.print(f"  [{style}]{stack.operation:8}[/{style}] {line}")
             for reason in stack.reasons:
-                console.print(f"           - {reason}")
+                console.print(f"           - {reason}", markup=False)
         del wave
 
 
@@ -72,13 +79,15 @@ def print_environments(config: RepoConfig) -> None:
         if env.approvals:
             gates.append(f"{env.approvals} approval(s)")
         table.add_row(
-            env.name,
-            ", ".join(env.branch_rules),
-            str(env.order),
-            env.engine,
-            ", ".join(env.requires) or "-",
-            ", ".join(gates) or "-",
-            "all" if env.projects is None else ", ".join(env.projects),
+            *_plain(
+                env.name,
+                ", ".join(env.branch_rules),
+                str(env.order),
+                env.engine,
+                ", ".join(env.requires) or "-",
+                ", ".join(gates) or "-",
+                "all" if env.projects is None else ", ".join(env.projects),
+            )
         )
     _console().print(table)
 
@@ -104,11 +113,13 @@ def print_projects(config: RepoConfig) -> None:
         table.add_column(column)
     for row in projects_json(config):
         table.add_row(
-            row["name"],
-            row["directory"],
-            ", ".join(row["depends_on"]) or "-",
-            ", ".join(row["watch"]) or "-",
-            ", ".join(row["environments"]) or "-",
+            *_plain(
+                row["name"],
+                row["directory"],
+                ", ".join(row["depends_on"]) or "-",
+                ", ".join(row["watch"]) or "-",
+                ", ".join(row["environments"]) or "-",
+            )
         )
     _console().print(table)
 
@@ -117,25 +128,25 @@ def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> 
     console = _console()
     envs = config.environments_for_branch(branch)
     if not envs:
-        console.print(f"no environment tracks branch {branch}")
+        console.print(f"no environment tracks branch {branch}", markup=False)
         rules = ", ".join(f"{e.name}: {'/'.join(e.branch_rules)}" for e in config.environments.values())
-        console.print(f"  branch rules: {rules or 'none (no environments/*.yaml)'}")
+        console.print(f"  branch rules: {rules or 'none (no environments/*.yaml)'}", markup=False)
         return
-    console.print(f"Branch [bold]{branch}[/bold] feeds, in order:")
+    console.print(f"Branch [bold]{escape(branch)}[/bold] feeds, in order:")
     for env, rule in envs:
         gates = [f"requires {', '.join(env.requires)}"] if env.requires else []
         if env.protected:
             gates.append(f"protected, {env.approvals} approval(s)")
         extra = escape(f" [{'; '.join(gates)}]") if gates else ""
-        console.print(f"  {env.name} (order {env.order}): rule `{rule}` in {env.source}{extra}")
+        console.print(escape(f"  {env.name} (order {env.order}): rule `{rule}` in {env.source}") + extra)
     if not paths:
         return
     changes = [FileChange(path=p, kind="modified") for p in paths]
     reasons, env_reasons = _direct_reasons(config, changes)
     for path in paths:
         owner = owner_of(path, list(config.projects.values()))
-        console.print(f"\n[bold]{path}[/bold]")
-        console.print(f"  in project directory of: {owner.name if owner else 'no project'}")
+        console.print(f"\n[bold]{escape(path)}[/bold]")
+        console.print(f"  in project directory of: {owner.name if owner else 'no project'}", markup=False)
     deps = project_graph(config)
     for env, _rule in envs:
         affected = {n: r for n, r in reasons.items() if config.deploys(n, env.name)}
@@ -150,7 +161,7 @@ def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> 
             console.print("  no stack affected")
         for name in sorted(affected):
             for reason in affected[name]:
-                console.print(f"  {name}: {reason}")
+                console.print(f"  {name}: {reason}", markup=False)
         for name, source in sorted(via.items()):
             if name not in affected:
-                console.print(f"  {name}: depends on {source}")
+                console.print(f"  {name}: depends on {source}", markup=False)
