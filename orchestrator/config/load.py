@@ -49,7 +49,12 @@ def _validate(model: type[M], data: Any, *, file: str, text: bytes) -> M:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError("expected a mapping of keys to values at the top level", file=file, line=1)
+        raise ConfigError(
+            "expected a mapping of keys to values at the top level",
+            file=file,
+            line=1,
+            hint="write `key: value` lines at the top level (see docs/configuration.md)",
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -62,7 +67,7 @@ def _validate(model: type[M], data: Any, *, file: str, text: bytes) -> M:
             message += f" (and {more} more error{'s' if more > 1 else ''})"
         raise ConfigError(message, file=file, key=key or None, line=line_of(text, loc), hint=_hint(error)) from None
     except GlobError as exc:  # pragma: no cover - GlobError is a ValueError, pydantic wraps it
-        raise ConfigError(str(exc), file=file) from None
+        raise ConfigError(str(exc), file=file, hint="fix the glob") from None
 
 
 def _message(error: Any) -> str:
@@ -127,7 +132,11 @@ def _load_environments(tree: Tree, settings: Settings) -> dict[str, Environment]
                 hint="name environment files with lower-case letters, digits, '-' or '_', e.g. environments/dev.yaml",
             )
         if name in environments:
-            raise ConfigError(f"environment {name!r} is defined twice", file=path)
+            raise ConfigError(
+                f"environment {name!r} is defined twice",
+                file=path,
+                hint=f"keep one of {directory}/{name}.yaml and {directory}/{name}.yml",
+            )
         text = contents[path]
         model = _validate(schema.EnvironmentModel, parse(text, file=path), file=path, text=text)
         environments[name] = _environment(name, path, model)

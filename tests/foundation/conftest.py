@@ -73,14 +73,16 @@ class GitFixture:
 
     def write(self, files: Mapping[str, str | None]) -> None:
         """Write files (None deletes the file) and stage them."""
-        for rel, content in files.items():
+        removed = [rel for rel, content in files.items() if content is None]
+        written = [rel for rel, content in files.items() if content is not None]
+        for rel in written:
             target = self.path / rel
-            if content is None:
-                self.git("rm", "-q", "-r", "--", rel)
-                continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-            self.git("add", "--", rel)
+            target.write_text(files[rel] or "")
+        if removed:
+            self.git("rm", "-q", "-r", "--", *removed)
+        if written:
+            self.git("add", "--", *written)
 
     def commit(self, files: Mapping[str, str | None] | None = None, message: str = "change") -> str:
         if files:
