@@ -120,9 +120,7 @@ def _config_value(value: Any) -> str:
 
 def stack_config(project: str, env: str) -> dict[str, str]:
     """Environment `config` merged under the project's `Pulumi.<env>.yaml` (the latter wins)."""
-    merged: dict[str, Any] = dict(
-        yaml.safe_load((REPO / "environments" / f"{env}.yaml").read_text())["config"]
-    )
+    merged: dict[str, Any] = dict(yaml.safe_load((REPO / "environments" / f"{env}.yaml").read_text())["config"])
     stack_file = REPO / "stacks" / project / f"Pulumi.{env}.yaml"
     if stack_file.exists():
         merged.update((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
@@ -173,9 +171,7 @@ def _one(run: dict[str, Any], typ: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 @pytest.mark.parametrize("project", PROJECTS)
-def test_registers_the_expected_resources(
-    runs: dict[tuple[str, str], dict[str, Any]], project: str, env: str
-) -> None:
+def test_registers_the_expected_resources(runs: dict[tuple[str, str], dict[str, Any]], project: str, env: str) -> None:
     run = runs[(project, env)]
     registered = {(r["type"], r["name"]) for r in run["resources"]}
     assert registered == {(t, n.format(env=env)) for t, n in EXPECTED_RESOURCES[project]}
@@ -185,9 +181,7 @@ def test_registers_the_expected_resources(
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_stack_references_read_the_same_environment(
-    runs: dict[tuple[str, str], dict[str, Any]], env: str
-) -> None:
+def test_stack_references_read_the_same_environment(runs: dict[tuple[str, str], dict[str, Any]], env: str) -> None:
     assert runs[("network", env)]["stack_references"] == []
     assert runs[("data", env)]["stack_references"] == [f"organization/network/{env}"]
     assert runs[("app", env)]["stack_references"] == [f"organization/data/{env}"]
@@ -231,14 +225,9 @@ def test_environment_config_and_stack_files_take_effect(runs: dict[tuple[str, st
 
 
 @pytest.mark.parametrize("project", PROJECTS)
-def test_aws_resources_carry_the_standard_tags(
-    runs: dict[tuple[str, str], dict[str, Any]], project: str
-) -> None:
+def test_aws_resources_carry_the_standard_tags(runs: dict[tuple[str, str], dict[str, Any]], project: str) -> None:
     for resource in runs[(project, "prod")]["resources"]:
-        if (
-            resource["type"].startswith("aws:")
-            and resource["type"] != "aws:s3/bucketVersioning:BucketVersioning"
-        ):
+        if resource["type"].startswith("aws:") and resource["type"] != "aws:s3/bucketVersioning:BucketVersioning":
             tags = resource["inputs"]["tags"]
             assert tags["Project"] == project
             assert tags["Environment"] == "prod"
@@ -252,8 +241,7 @@ def test_stack_references_are_visible_to_the_dependency_scan() -> None:
     """The planner finds dependencies from StackReference strings whose project part is literal."""
     pattern = re.compile(r"StackReference\(\s*f?[\"']organization/([A-Za-z0-9_.-]+)/")
     found = {
-        project: set(pattern.findall((REPO / "stacks" / project / "__main__.py").read_text()))
-        for project in PROJECTS
+        project: set(pattern.findall((REPO / "stacks" / project / "__main__.py").read_text())) for project in PROJECTS
     }
     assert found == {"network": set(), "data": {"network"}, "app": {"data"}}
 
@@ -270,10 +258,7 @@ def test_environment_files_use_only_documented_keys(env: str) -> None:
 
 
 def test_environments_form_the_promotion_chain() -> None:
-    docs = {
-        e: yaml.safe_load((REPO / "environments" / f"{e}.yaml").read_text())
-        for e in ("dev", "qa", "uat", "prod")
-    }
+    docs = {e: yaml.safe_load((REPO / "environments" / f"{e}.yaml").read_text()) for e in ("dev", "qa", "uat", "prod")}
     assert docs["dev"]["branch"] == "develop"
     assert [docs[e]["branch"] for e in ("qa", "uat", "prod")] == ["main"] * 3
     assert [docs[e]["order"] for e in ("dev", "qa", "uat", "prod")] == [1, 2, 3, 4]
