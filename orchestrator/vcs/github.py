@@ -1,0 +1,293 @@
+"""GitHub (REST v3) behind the VCS interface; api.github.com or a GitHub Enterprise server.
+
+Every path, method and body field here is in GitHub's published description
+(fixtures/github/rest-api.subset.json); the test stand-in validates each call against it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from orchestrator.errors import UserError
+from orchestrator.vcs._http import HostInfo, JsonApi, RetryPolicy, Sleep
+from orchestrator.vcs.base import (
+    PERMISSIONS,
+    CommentRef,
+    DeploymentState,
+    Issue,
+    Permission,
+    PullRequest,
+    StatusState,
+    VcsError,
+    check_deployment_state,
+    check_status_state,
+    truncate,
+    with_marker,
+)
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+# GitHub rejects longer status and deployment-status descriptions with 422.
+DESCRIPTION_LIMIT = 140
+# Review states that replace a user's earlier verdict; COMMENTED and PENDING leave it standing.
+_VERDICT_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        repo: str,
+        token: str,
+        *,
+        api_url: str | None = None,
+        token_env: str = "GITHUB_TOKEN",
+        policy: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        owner, _, name = repo.partition("/")
+        if not owner or not name or "/" in name:
+            raise UserError(
+                f"vcs.repo {repo!r} is not `owner/name`",
+                hint="set vcs.repo in orchestrator.yaml, e.g. `repo: acme/infrastructure`",
+            )
+        self.repo = repo
+        self._api = JsonApi(
+            base_url=api_url or DEFAULT_API_URL,
+            headers={
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "Authorization": f"Bearer {token}",
+                "User-Agent": "gitops-orchestrator",
+            },
+            token=token,
+            host=HostInfo("GitHub", token_env),
+            policy=policy,
+            timeout=timeout,
+            transport=transport,
+            **({"sleep": sleep} if sleep is not None else {}),
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        repo: str | None,
+        token_env: str,
+        api_url: str | None,
+        env: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> GitHubClient:
+        environ = os.environ if env is None else env
+        token = environ.get(token_env, "")
+        if not token:
+            raise UserError(
+                f"no GitHub token: environment variable {token_env} is empty or unset",
+                hint=f"export {token_env}=<token>, or set vcs.token_env in orchestrator.yaml",
+            )
+        if not repo:
+            repo = environ.get("GITHUB_REPOSITORY", "")
+        if not repo:
+            raise UserError(
+                "no GitHub repository: vcs.repo is not set and GITHUB_REPOSITORY is empty",
+                hint="set vcs.repo: owner/name in orchestrator.yaml",
+            )
+        return cls(repo, token, api_url=api_url or environ.get("GITHUB_API_URL"), token_env=token_env, **kwargs)
+
+    def close(self) -> None:
+        self._api.close()
+
+    @property
+    def _repo_path(self) -> str:
+        return f"/repos/{self.repo}"
+
+    # -- pull requests -------------------------------------------------------------------
+
+    def find_pr_for_commit(self, sha: str) -> PullRequest | None:
+        pulls = list(self._api.paginate(f"{self._repo_path}/commits/{sha}/pulls"))
+        if not pulls:
+            return None
+        # Prefer the open PR whose head is this commit; a merge commit's PR is closed and merged.
+        ranked = sorted(pulls, key=lambda p: (p.get("state") != "open", p["head"]["sha"] != sha))
+        return _pull_request(ranked[0])
+
+    def get_pr(self, number: int) -> PullRequest:
+        return _pull_request(self._api.call("GET", f"{self._repo_path}/pulls/{number}"))
+
+    def pr_files(self, number: int) -> list[str]:
+        return [item["filename"] for item in self._api.paginate(f"{self._repo_path}/pulls/{number}/files")]
+
+    def approvals(self, pr: int) -> list[str]:
+        verdicts: dict[str, str] = {}
+        for review in self._api.paginate(f"{self._repo_path}/pulls/{pr}/reviews"):
+            user = review.get("user") or {}
+            state = review.get("state", "")
+            if user.get("login") and state in _VERDICT_STATES:
+                verdicts[user["login"]] = state  # the API lists reviews oldest first
+        return sorted(login for login, state in verdicts.items() if state == "APPROVED")
+
+    # -- comments ------------------------------------------------------------------------
+
+    def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef:
+        text = with_marker(body, marker)
+        existing = self._find_marked_comment(pr, marker)
+        if existing is None:
+            created = self._api.call("POST", f"{self._repo_path}/issues/{pr}/comments", json={"body": text})
+            return CommentRef(id=created["id"], url=created.get("html_url", ""), created=True)
+        if existing.get("body") != text:
+            existing = self._api.call(
+                "PATCH", f"{self._repo_path}/issues/comments/{existing['id']}", json={"body": text}
+            )
+        return CommentRef(id=existing["id"], url=existing.get("html_url", ""), created=False)
+
+    def _find_marked_comment(self, pr: int, marker: str) -> dict[str, Any] | None:
+        # The oldest marked comment wins, so a PR keeps one stable comment even after a race.
+        for comment in self._api.paginate(f"{self._repo_path}/issues/{pr}/comments"):
+            if marker in (comment.get("body") or ""):
+                return dict(comment)
+        return None
+
+    # -- statuses ------------------------------------------------------------------------
+
+    def set_status(
+        self,
+        sha: str,
+        context: str,
+        state: StatusState,
+        description: str,
+        target_url: str | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {
+            "state": check_status_state(state),
+            "context": context,
+            "description": truncate(description, DESCRIPTION_LIMIT),
+        }
+        if target_url:
+            payload["target_url"] = target_url
+        self._api.call("POST", f"{self._repo_path}/statuses/{sha}", json=payload)
+
+    # -- people --------------------------------------------------------------------------
+
+    def author_permission(self, login: str) -> Permission:
+        data = self._api.call("GET", f"{self._repo_path}/collaborators/{login}/permission", missing_ok=True)
+        if data is None:
+            return "none"
+        # `permission` folds maintain into write and triage into read; `role_name` keeps them.
+        for candidate in (data.get("role_name"), data.get("permission")):
+            for known in PERMISSIONS:
+                if candidate == known:
+                    return known
+        return "none"
+
+    def team_members(self, org: str, team: str) -> list[str]:
+        # Not in rest-api.subset.json (the stand-in serves it unvalidated); documented at
+        # https://docs.github.com/rest/teams/members#list-team-members
+        return sorted(member["login"] for member in self._api.paginate(f"/orgs/{org}/teams/{team}/members"))
+
+    # -- issues --------------------------------------------------------------------------
+
+    def find_issue(self, marker: str, *, include_closed: bool = False) -> Issue | None:
+        params: dict[str, str | int] = {"state": "all" if include_closed else "open"}
+        for item in self._api.paginate(f"{self._repo_path}/issues", params):
+            if "pull_request" in item:
+                continue  # the issues list includes pull requests
+            if marker in (item.get("body") or ""):
+                return _issue(item)
+        return None
+
+    def open_issue(self, title: str, body: str, marker: str, labels: Sequence[str] = ()) -> Issue:
+        payload: dict[str, Any] = {"title": title, "body": with_marker(body, marker)}
+        if labels:
+            payload["labels"] = list(labels)
+        return _issue(self._api.call("POST", f"{self._repo_path}/issues", json=payload))
+
+    def update_issue(self, number: int, body: str, *, marker: str | None = None) -> Issue:
+        text = with_marker(body, marker) if marker else body
+        return _issue(self._api.call("PATCH", f"{self._repo_path}/issues/{number}", json={"body": text}))
+
+    def close_issue(self, number: int, comment: str) -> Issue:
+        if comment:
+            self._api.call("POST", f"{self._repo_path}/issues/{number}/comments", json={"body": comment})
+        return _issue(
+            self._api.call(
+                "PATCH",
+                f"{self._repo_path}/issues/{number}",
+                json={"state": "closed", "state_reason": "completed"},
+            )
+        )
+
+    # -- deployments ---------------------------------------------------------------------
+
+    def create_deployment(self, sha: str, environment: str, description: str) -> int:
+        payload = {
+            "ref": sha,
+            "environment": environment,
+            "description": truncate(description, DESCRIPTION_LIMIT),
+            # The orchestrator is the deployer: no merge of the default branch into a SHA, and no
+            # check of other statuses (our own pending statuses on the commit would block it).
+            "auto_merge": False,
+            "required_contexts": [],
+        }
+        response = self._api.request("POST", f"{self._repo_path}/deployments", json=payload)
+        assert response is not None
+        data = response.json()
+        if response.status_code != 201 or "id" not in data:
+            raise VcsError(
+                f"GitHub API POST /repos/{self.repo}/deployments did not create a deployment: "
+                f"HTTP {response.status_code}: {data.get('message', '')}",
+                status=response.status_code,
+                method="POST",
+                endpoint=f"/repos/{self.repo}/deployments",
+            )
+        return int(data["id"])
+
+    def set_deployment_status(
+        self,
+        deployment_id: int,
+        state: DeploymentState,
+        description: str,
+        environment_url: str | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {
+            "state": check_deployment_state(state),
+            "description": truncate(description, DESCRIPTION_LIMIT),
+        }
+        if environment_url:
+            payload["environment_url"] = environment_url
+        self._api.call("POST", f"{self._repo_path}/deployments/{deployment_id}/statuses", json=payload)
+
+
+def _pull_request(data: Mapping[str, Any]) -> PullRequest:
+    head = data["head"]
+    base = data["base"]
+    head_repo = (head.get("repo") or {}).get("full_name")
+    base_repo = (base.get("repo") or {}).get("full_name")
+    return PullRequest(
+        number=int(data["number"]),
+        head_sha=head["sha"],
+        base_ref=base["ref"],
+        head_ref=head["ref"],
+        author=(data.get("user") or {}).get("login", ""),
+        # A deleted fork leaves head.repo null: still not the base repository, so a fork.
+        from_fork=head_repo is None or head_repo != base_repo,
+        merged=bool(data.get("merged")) or data.get("merged_at") is not None,
+        state=data["state"],
+        title=data.get("title") or "",
+        url=data.get("html_url") or "",
+    )
+
+
+def _issue(data: Mapping[str, Any]) -> Issue:
+    return Issue(
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        body=data.get("body") or "",
+        state=data["state"],
+        url=data.get("html_url") or "",
+        labels=tuple(label if isinstance(label, str) else label.get("name", "") for label in data.get("labels") or ()),
+    )

@@ -1,0 +1,253 @@
+"""GitLab (REST v4) behind the VCS interface: merge-request notes, commit statuses, approvals,
+issues and deployments, on gitlab.com or a self-managed instance.
+
+GitLab's words map onto ours: merge request IID → `pr`, note → comment, `name` of a commit
+status → context, `opened` → open. States GitLab lacks are mapped (see the tables below).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from orchestrator.errors import UserError
+from orchestrator.vcs._http import HostInfo, JsonApi, RetryPolicy, Sleep
+from orchestrator.vcs.base import (
+    CommentRef,
+    DeploymentState,
+    Issue,
+    Permission,
+    PullRequest,
+    StatusState,
+    check_deployment_state,
+    check_status_state,
+    truncate,
+    with_marker,
+)
+
+DEFAULT_API_URL = "https://gitlab.com/api/v4"
+# GitLab commit statuses: pending, running, success, failed, canceled.
+_STATUS_STATE: dict[str, str] = {"pending": "pending", "success": "success", "failure": "failed", "error": "failed"}
+# GitLab deployments: created, running, success, failed, canceled (blocked is set by GitLab itself).
+_DEPLOYMENT_STATE: dict[str, str] = {
+    "queued": "created",
+    "pending": "created",
+    "in_progress": "running",
+    "success": "success",
+    "failure": "failed",
+    "error": "failed",
+    "inactive": "canceled",
+}
+# Project access levels → the GitHub-style permission names the trust settings use.
+_ACCESS_LEVEL: list[tuple[int, Permission]] = [
+    (50, "admin"),
+    (40, "maintain"),
+    (30, "write"),
+    (20, "triage"),
+    (10, "read"),
+]
+STATUS_DESCRIPTION_LIMIT = 255
+
+
+class GitLabClient:
+    def __init__(
+        self,
+        project: str,
+        token: str,
+        *,
+        api_url: str | None = None,
+        token_env: str = "GITLAB_TOKEN",
+        policy: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not project:
+            raise UserError("no GitLab project", hint="set vcs.repo in orchestrator.yaml to `group/project`")
+        self.project = project
+        self._project_path = f"/projects/{quote(project, safe='')}"
+        self._api = JsonApi(
+            base_url=api_url or DEFAULT_API_URL,
+            headers={"PRIVATE-TOKEN": token, "Accept": "application/json", "User-Agent": "gitops-orchestrator"},
+            token=token,
+            host=HostInfo("GitLab", token_env),
+            policy=policy,
+            timeout=timeout,
+            transport=transport,
+            **({"sleep": sleep} if sleep is not None else {}),
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        project: str | None,
+        token_env: str,
+        api_url: str | None,
+        env: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> GitLabClient:
+        environ = os.environ if env is None else env
+        token = environ.get(token_env, "")
+        if not token:
+            raise UserError(
+                f"no GitLab token: environment variable {token_env} is empty or unset",
+                hint=f"export {token_env}=<token with api scope>, or set vcs.token_env in orchestrator.yaml",
+            )
+        project = project or environ.get("CI_PROJECT_PATH") or environ.get("CI_PROJECT_ID")
+        if not project:
+            raise UserError(
+                "no GitLab project: vcs.repo is not set and CI_PROJECT_PATH is empty",
+                hint="set vcs.repo: group/project in orchestrator.yaml",
+            )
+        return cls(project, token, api_url=api_url or environ.get("CI_API_V4_URL"), token_env=token_env, **kwargs)
+
+    def close(self) -> None:
+        self._api.close()
+
+    # -- merge requests ------------------------------------------------------------------
+
+    def find_pr_for_commit(self, sha: str) -> PullRequest | None:
+        found = list(self._api.paginate(f"{self._project_path}/repository/commits/{sha}/merge_requests"))
+        if not found:
+            return None
+        ranked = sorted(found, key=lambda mr: (mr.get("state") != "opened", mr.get("sha") != sha))
+        return _merge_request(ranked[0])
+
+    def get_pr(self, number: int) -> PullRequest:
+        return _merge_request(self._api.call("GET", f"{self._project_path}/merge_requests/{number}"))
+
+    def approvals(self, pr: int) -> list[str]:
+        data = self._api.call("GET", f"{self._project_path}/merge_requests/{pr}/approvals")
+        return sorted({entry["user"]["username"] for entry in data.get("approved_by") or []})
+
+    # -- notes ---------------------------------------------------------------------------
+
+    def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef:
+        text = with_marker(body, marker)
+        notes_path = f"{self._project_path}/merge_requests/{pr}/notes"
+        existing = None
+        for note in self._api.paginate(notes_path, {"sort": "asc", "order_by": "created_at"}):
+            if not note.get("system") and marker in (note.get("body") or ""):
+                existing = note
+                break
+        if existing is None:
+            created = self._api.call("POST", notes_path, json={"body": text})
+            return CommentRef(id=int(created["id"]), url=_note_url(created), created=True)
+        if existing.get("body") != text:
+            existing = self._api.call("PUT", f"{notes_path}/{existing['id']}", json={"body": text})
+        return CommentRef(id=int(existing["id"]), url=_note_url(existing), created=False)
+
+    # -- statuses ------------------------------------------------------------------------
+
+    def set_status(
+        self,
+        sha: str,
+        context: str,
+        state: StatusState,
+        description: str,
+        target_url: str | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {
+            "state": _STATUS_STATE[check_status_state(state)],
+            "name": context,
+            "description": truncate(description, STATUS_DESCRIPTION_LIMIT),
+        }
+        if target_url:
+            payload["target_url"] = target_url
+        self._api.call("POST", f"{self._project_path}/statuses/{sha}", json=payload)
+
+    # -- people --------------------------------------------------------------------------
+
+    def author_permission(self, login: str) -> Permission:
+        users = self._api.call("GET", "/users", params={"username": login}) or []
+        if not users:
+            return "none"
+        member = self._api.call("GET", f"{self._project_path}/members/all/{users[0]['id']}", missing_ok=True)
+        level = int((member or {}).get("access_level", 0))
+        for minimum, permission in _ACCESS_LEVEL:
+            if level >= minimum:
+                return permission
+        return "none"
+
+    def team_members(self, org: str, team: str) -> list[str]:
+        group = quote(f"{org}/{team}", safe="")
+        return sorted(member["username"] for member in self._api.paginate(f"/groups/{group}/members/all"))
+
+    # -- issues --------------------------------------------------------------------------
+
+    def find_issue(self, marker: str, *, include_closed: bool = False) -> Issue | None:
+        params: dict[str, str | int] = {"state": "all" if include_closed else "opened"}
+        for item in self._api.paginate(f"{self._project_path}/issues", params):
+            if marker in (item.get("description") or ""):
+                return _issue(item)
+        return None
+
+    def open_issue(self, title: str, body: str, marker: str, labels: Sequence[str] = ()) -> Issue:
+        payload: dict[str, Any] = {"title": title, "description": with_marker(body, marker)}
+        if labels:
+            payload["labels"] = ",".join(labels)
+        return _issue(self._api.call("POST", f"{self._project_path}/issues", json=payload))
+
+    def update_issue(self, number: int, body: str, *, marker: str | None = None) -> Issue:
+        text = with_marker(body, marker) if marker else body
+        return _issue(self._api.call("PUT", f"{self._project_path}/issues/{number}", json={"description": text}))
+
+    def close_issue(self, number: int, comment: str) -> Issue:
+        if comment:
+            self._api.call("POST", f"{self._project_path}/issues/{number}/notes", json={"body": comment})
+        return _issue(self._api.call("PUT", f"{self._project_path}/issues/{number}", json={"state_event": "close"}))
+
+    # -- deployments ---------------------------------------------------------------------
+
+    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+        # GitLab deployments carry no description; the environment and commit say what ran.
+        payload = {"environment": environment, "sha": sha, "ref": ref or sha, "tag": False, "status": "created"}
+        data = self._api.call("POST", f"{self._project_path}/deployments", json=payload)
+        return int(data["id"])
+
+    def set_deployment_status(
+        self,
+        deployment_id: int,
+        state: DeploymentState,
+        description: str,
+        environment_url: str | None = None,
+    ) -> None:
+        status = _DEPLOYMENT_STATE[check_deployment_state(state)]
+        self._api.call("PUT", f"{self._project_path}/deployments/{deployment_id}", json={"status": status})
+
+
+def _merge_request(data: Mapping[str, Any]) -> PullRequest:
+    state = data.get("state", "opened")
+    return PullRequest(
+        number=int(data["iid"]),
+        head_sha=data.get("sha") or "",
+        base_ref=data["target_branch"],
+        head_ref=data["source_branch"],
+        author=(data.get("author") or {}).get("username", ""),
+        from_fork=data.get("source_project_id") != data.get("target_project_id"),
+        merged=state == "merged",
+        state="open" if state in ("opened", "locked") else "closed",
+        title=data.get("title") or "",
+        url=data.get("web_url") or "",
+    )
+
+
+def _issue(data: Mapping[str, Any]) -> Issue:
+    return Issue(
+        number=int(data["iid"]),
+        title=data.get("title") or "",
+        body=data.get("description") or "",
+        state="open" if data.get("state") == "opened" else "closed",
+        url=data.get("web_url") or "",
+        labels=tuple(data.get("labels") or ()),
+    )
+
+
+def _note_url(note: Mapping[str, Any]) -> str:
+    # Notes carry no web URL of their own; the noteable's URL plus the anchor GitLab uses.
+    return f"{note['noteable_url']}#note_{note['id']}" if note.get("noteable_url") else f"note {note['id']}"
