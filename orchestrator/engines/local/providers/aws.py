@@ -860,6 +860,7 @@ class Role(AwsResource):
         "managedPolicyArns",
     )
     state_only = ("forceDetachPolicies",)
+    unmanaged_when_absent = ("inlinePolicies", "managedPolicyArns")
     computed = ("id", "arn", "uniqueId", "createDate")
 
     def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -962,8 +963,11 @@ class Role(AwsResource):
                     iam.put_role_permissions_boundary(RoleName=id, PermissionsBoundary=news["permissionsBoundary"])
                 else:
                     iam.delete_role_permissions_boundary(RoleName=id)
-            self._sync_inline(iam, id, old_inputs.get("inlinePolicies") or [], news.get("inlinePolicies") or [])
-            self._sync_managed(iam, id, old_inputs.get("managedPolicyArns") or [], news.get("managedPolicyArns") or [])
+            # Absent means "not managed here" (pulumi-aws); an empty list removes them all.
+            if news.get("inlinePolicies") is not None:
+                self._sync_inline(iam, id, old_inputs.get("inlinePolicies") or [], news["inlinePolicies"])
+            if news.get("managedPolicyArns") is not None:
+                self._sync_managed(iam, id, old_inputs.get("managedPolicyArns") or [], news["managedPolicyArns"])
             if to_set:
                 iam.tag_role(RoleName=id, Tags=_tag_list(to_set))
             if to_remove:
@@ -976,27 +980,20 @@ class Role(AwsResource):
         iam = self.client("iam", inputs)
         with self.errors(id):
             try:
-                # Policies this resource manages go with it; others only with forceDetachPolicies.
-                force = bool(inputs.get("forceDetachPolicies"))
-                inline = [p["name"] for p in inputs.get("inlinePolicies") or []]
-                managed = list(inputs.get("managedPolicyArns") or [])
-                if force:
-                    inline = iam.list_role_policies(RoleName=id).get("PolicyNames", [])
-                    managed = [
-                        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=id).get("AttachedPolicies", [])
-                    ]
-                for policy_name in inline:
+                # pulumi-aws reads every inline and attached policy into the role's state, so
+                # deleting the role removes them all first.
+                for policy_name in iam.list_role_policies(RoleName=id).get("PolicyNames", []):
                     iam.delete_role_policy(RoleName=id, PolicyName=policy_name)
-                for arn in managed:
-                    iam.detach_role_policy(RoleName=id, PolicyArn=arn)
+                for attached in iam.list_attached_role_policies(RoleName=id).get("AttachedPolicies", []):
+                    iam.detach_role_policy(RoleName=id, PolicyArn=attached["PolicyArn"])
                 iam.delete_role(RoleName=id)
             except ClientError as exc:
                 if error_code(exc) == "NoSuchEntity":
                     return
                 if error_code(exc) == "DeleteConflict":
                     raise ProviderError(
-                        f"{self.type_token} {id}: the role still has policies or instance profiles attached; "
-                        "set forceDetachPolicies=True or detach them first"
+                        f"{self.type_token} {id}: the role is still in use (e.g. by an instance profile); "
+                        "remove it from there first"
                     ) from exc
                 raise
 

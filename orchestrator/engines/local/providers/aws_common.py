@@ -157,6 +157,9 @@ class AwsResource:
     state_only: ClassVar[tuple[str, ...]] = ()
     # Inputs whose values are secret (diffs show `[secret]`).
     secret_inputs: ClassVar[tuple[str, ...]] = ()
+    # Optional inputs the cloud computes when absent: leaving one out means "not managed here"
+    # (as in pulumi-aws), so its removal is no change.
+    unmanaged_when_absent: ClassVar[tuple[str, ...]] = ()
     # Outputs computed by the cloud: unknown during a preview of a create.
     computed: ClassVar[tuple[str, ...]] = ("id", "arn")
 
@@ -203,7 +206,11 @@ class AwsResource:
     def diff(
         self, urn: str, id: str, old_inputs: dict[str, Any], old_outputs: dict[str, Any], news: dict[str, Any]
     ) -> DiffResult:
-        result = diff_inputs(old_inputs, news, replace_on=self.replace_on, redact=self.secret_inputs)
+        compared = dict(news)
+        for key in self.unmanaged_when_absent:
+            if compared.get(key) is None and old_inputs.get(key) is not None:
+                compared[key] = old_inputs[key]
+        result = diff_inputs(old_inputs, compared, replace_on=self.replace_on, redact=self.secret_inputs)
         if "tagsAll" in old_outputs and news.get("tags") != UNKNOWN_MARKER:
             # A change of the provider's default tags changes tagsAll, not the inputs.
             extra = diff_values(old_outputs.get("tagsAll") or {}, self.desired_tags(news), "tagsAll")

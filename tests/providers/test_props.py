@@ -1,0 +1,43 @@
+"""Property diffs: paths as Pulumi shows them, floats equal to ints, None as absent."""
+
+from __future__ import annotations
+
+from orchestrator.engines.base import UNKNOWN
+from orchestrator.engines.local.providers.base import UNKNOWN_MARKER
+from orchestrator.engines.local.providers.props import autoname, diff_inputs, diff_values, integral, top_key
+
+
+def _paths(old: object, new: object) -> list[tuple[str, str]]:
+    return [(d.path, d.kind) for d in diff_values(old, new)]
+
+
+def test_paths_for_nested_values_lists_and_odd_keys() -> None:
+    old = {"tags": {"env": "dev", "k8s.io/name": "a"}, "attributes": [{"name": "pk"}], "count": 3}
+    new = {"tags": {"env": "prod", "k8s.io/name": "a", "new": "x"}, "attributes": [{"name": "id"}, {"name": "sk"}]}
+    assert _paths(old, new) == [
+        ("tags.env", "update"),
+        ("tags.new", "add"),
+        ("attributes[0].name", "update"),
+        ("attributes[1]", "add"),
+        ("count", "delete"),
+    ]
+    assert _paths({"tags": {"a.b": "1"}}, {"tags": {"a.b": "2"}}) == [('tags["a.b"]', "update")]
+
+
+def test_numbers_and_booleans() -> None:
+    assert _paths({"n": 30}, {"n": 30.0}) == []
+    assert _paths({"b": True}, {"b": 1}) == [("b", "update")]
+    assert _paths({"x": None}, {}) == []
+
+
+def test_unknowns_are_changes_shown_as_known_after_update() -> None:
+    result = diff_inputs({"name": "a", "v": 1}, {"name": UNKNOWN_MARKER, "v": 1}, replace_on=("name",))
+    assert result.replace_paths == ("name",)
+    assert result.diffs[0].new == UNKNOWN
+
+
+def test_helpers() -> None:
+    assert integral({"a": [2.0, 2.5, True]}) == {"a": [2, 2.5, True]}
+    assert top_key("attributes[0].name") == "attributes" and top_key('["a.b"].c') == "a.b"
+    name = autoname("x" * 70, max_len=63)
+    assert len(name) == 63 and name[-8] == "-"
