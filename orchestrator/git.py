@@ -7,6 +7,7 @@ make planning slow on large repositories.
 
 from __future__ import annotations
 
+import bisect
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -103,6 +104,29 @@ class GitRepo:
     def branches(self) -> list[str]:
         return sorted(head.name for head in self._repo.heads)
 
+    def branch_name(self, ref: str) -> str | None:
+        """The branch `ref` names: `main` for `main`, `refs/heads/main`, `origin/main` or
+        `refs/remotes/origin/main` (CI checkouts often know the target only remotely); else None."""
+        if ref in self.branches():
+            return ref
+        if ref.startswith("refs/heads/"):
+            return ref.removeprefix("refs/heads/")
+        remote_ref = ref.removeprefix("refs/remotes/")
+        for remote in self._repo.remotes:
+            prefix = f"{remote.name}/"
+            if remote_ref.startswith(prefix) and self._ref_exists(f"refs/remotes/{remote_ref}"):
+                return remote_ref.removeprefix(prefix)
+        return None
+
+    def _ref_exists(self, ref: str) -> bool:
+        import git
+
+        try:
+            self._repo.git.rev_parse("--verify", "--quiet", ref)
+        except git.GitCommandError:
+            return False
+        return True
+
     def run(self, *args: str, input_bytes: bytes | None = None) -> bytes:
         proc = subprocess.run(
             ["git", *args], cwd=self.root, input=input_bytes, capture_output=True, check=False
@@ -129,6 +153,7 @@ class CommitTree:
         self.sha = sha
         self.label = f"commit {sha[:12]}"
         self._blobs: dict[str, str] | None = None
+        self._sorted: list[str] = []
 
     def _index(self) -> dict[str, str]:
         if self._blobs is None:
@@ -142,11 +167,18 @@ class CommitTree:
                 if kind == b"blob":
                     blobs[path.decode()] = blob.decode()
             self._blobs = blobs
+            self._sorted = sorted(blobs)
         return self._blobs
 
     def files(self, under: str) -> list[str]:
-        prefix = "" if under in ("", ".") else under.rstrip("/") + "/"
-        return [p for p in self._index() if p.startswith(prefix)]
+        """Paths under a directory: a range of the sorted listing, so many calls stay cheap."""
+        self._index()
+        if under in ("", "."):
+            return list(self._sorted)
+        prefix = under.rstrip("/") + "/"
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = bisect.bisect_left(self._sorted, prefix[:-1] + "0")  # "0" sorts right after "/"
+        return self._sorted[start:end]
 
     def exists(self, path: str) -> bool:
         return path in self._index()

@@ -10,10 +10,11 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from orchestrator import graph
-from orchestrator.config.load import CONFIG_FILE
+from orchestrator.config.load import CONFIG_FILE, owning_directory
 from orchestrator.config.resolved import Environment, Project, RepoConfig
 from orchestrator.errors import ConfigError
 from orchestrator.globs import match
@@ -41,21 +42,28 @@ def project_graph(config: RepoConfig) -> dict[str, tuple[str, ...]]:
     }
     cycle = graph.find_cycle(deps)
     if cycle:
+        edges = [_edge_origin(config.projects[a], b) for a, b in pairwise(cycle)]
+        explicit = any("depends_on" in e for e in edges)
         raise ConfigError(
-            f"projects depend on each other in a cycle: {' -> '.join(cycle)}",
-            file=CONFIG_FILE,
+            f"projects depend on each other in a cycle: {' -> '.join(cycle)} ({'; '.join(edges)})",
+            file=CONFIG_FILE if explicit else None,
             hint="break the cycle: remove a depends_on entry or a StackReference between these projects",
         )
     return deps
 
 
+def _edge_origin(project: Project, dependency: str) -> str:
+    """Where `project` -> `dependency` was declared, so the user knows what to edit."""
+    if dependency in project.depends_on:
+        return f"{project.name} -> {dependency}: depends_on in {CONFIG_FILE}"
+    return f"{project.name} -> {dependency}: StackReference in {project.directory}/"
+
+
 def owner_of(path: str, projects: Sequence[Project]) -> Project | None:
     """The deepest project whose directory contains `path`."""
-    best: Project | None = None
-    for project in projects:
-        if project.owns(path) and (best is None or len(project.directory) > len(best.directory)):
-            best = project
-    return best
+    by_directory = {p.directory: p for p in projects}
+    directory = owning_directory(path, by_directory)
+    return None if directory is None else by_directory[directory]
 
 
 def deleted_projects(changes: Sequence[FileChange], head: RepoConfig) -> list[str]:
@@ -171,16 +179,18 @@ def _direct_reasons(
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Reasons per project (all environments) and per environment (all its projects)."""
     projects = list(head.projects.values())
+    by_directory = {p.directory: p for p in projects}
+    watching = [p for p in projects if p.watch]
     files_by_project: dict[str, list[str]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
     env_reasons: dict[str, list[str]] = defaultdict(list)
     env_files = {env.source: env.name for env in head.environments.values()}
     for change in changes:
         for path in change.paths():
-            owner = owner_of(path, projects)
+            owner = owning_directory(path, by_directory)
             if owner is not None:
-                files_by_project[owner.name].append(path)
-            for project in projects:
+                files_by_project[by_directory[owner].name].append(path)
+            for project in watching:
                 glob = next((g for g in project.watch if match(g, path)), None)
                 if glob:
                     _add(reasons[project.name], f"{path} matches watch `{glob}` of project {project.name}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ CONFIG_FILE = "orchestrator.yaml"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 _ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
-_STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?(?:[rRbB]?([fF]?))(["'])(.*?)\2""")
+_STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?([rRbBfF]{0,2})(["'])(.*?)\2""")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -173,7 +173,7 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
 
 def discover_project_files(tree: Tree, stacks_dir: str) -> list[str]:
     """Paths of Pulumi.yaml files under the stacks directory, shallowest first."""
-    found = [p for p in tree.files(stacks_dir) if PurePosixPath(p).name in PROJECT_FILES]
+    found = [p for p in tree.files(stacks_dir) if p.rsplit("/", 1)[-1] in PROJECT_FILES]
     return sorted(found, key=lambda p: (p.count("/"), p))
 
 
@@ -185,7 +185,7 @@ def _load_projects(
     directories: dict[str, str] = {}  # directory -> project name
     notes: list[str] = []
     for path in project_files:
-        directory = str(PurePosixPath(path).parent)
+        directory = path.rsplit("/", 1)[0]
         if directory in directories:
             raise ConfigError(f"two project files in {directory}/", file=path, hint="keep one Pulumi.yaml")
         text = contents[path]
@@ -201,7 +201,7 @@ def _load_projects(
             )
         directories[directory] = pulumi.name
 
-    sources = _python_sources(tree, directories)
+    sources = _python_sources(tree, settings.stacks_dir, directories)
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())
@@ -225,16 +225,14 @@ def _load_projects(
     return projects, notes
 
 
-def _python_sources(tree: Tree, directories: dict[str, str]) -> dict[str, set[str]]:
+def _python_sources(tree: Tree, stacks_dir: str, directories: dict[str, str]) -> dict[str, set[str]]:
     """Project names referenced by StackReference(...) in each project's Python files."""
-    owners = sorted(directories, key=len, reverse=True)
     wanted: dict[str, str] = {}
-    for directory in directories:
-        for path in tree.files(directory):
-            if path.endswith(".py"):
-                owner = next(d for d in owners if path.startswith(d + "/"))
-                if owner == directory:
-                    wanted[path] = directory
+    for path in tree.files(stacks_dir):
+        if path.endswith(".py"):
+            owner = owning_directory(path, directories)
+            if owner is not None:
+                wanted[path] = owner
     references: dict[str, set[str]] = {}
     for path, text in tree.read_many(list(wanted)).items():
         if b"StackReference" not in text:
@@ -244,11 +242,23 @@ def _python_sources(tree: Tree, directories: dict[str, str]) -> dict[str, set[st
     return references
 
 
+def owning_directory(path: str, directories: Mapping[str, object]) -> str | None:
+    """The deepest directory in `directories` containing `path` (a walk up its parents)."""
+    directory = path
+    while "/" in directory:
+        directory = directory.rsplit("/", 1)[0]
+        if directory in directories:
+            return directory
+    return None
+
+
 def stack_reference_projects(source: str) -> list[str]:
     """Project names of `StackReference("org/project/stack")` calls with a literal project part."""
     found: list[str] = []
     for match in _STACK_REF.finditer(source):
-        is_fstring, text = bool(match.group(1)), match.group(3)
+        if _in_comment(source, match.start()):
+            continue
+        is_fstring, text = "f" in match.group(1).lower(), match.group(3)
         parts = text.split("/")
         if len(parts) != 3:
             continue
@@ -257,6 +267,20 @@ def stack_reference_projects(source: str) -> list[str]:
             continue
         found.append(project)
     return found
+
+
+def _in_comment(source: str, pos: int) -> bool:
+    """Whether `pos` follows a `#` that starts a comment on its line (quotes tracked, roughly):
+    a commented-out StackReference must not create a dependency, let alone a cycle."""
+    quote = ""
+    for char in source[source.rfind("\n", 0, pos) + 1 : pos]:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return True
+    return False
 
 
 def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> None:

@@ -35,8 +35,8 @@ def default_branch(git: GitRepo, request: PlanRequest) -> str:
     """The PR's target branch (a named --base) or the pushed branch (the checked-out one)."""
     if request.branch:
         return request.branch
-    if request.event == "pr" and request.base and request.base in git.branches():
-        return request.base
+    if request.event == "pr" and request.base and (target := git.branch_name(request.base)):
+        return target
     current = git.current_branch()
     if current is None:
         from orchestrator.errors import UserError

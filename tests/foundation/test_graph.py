@@ -110,6 +110,12 @@ def test_stack_reference_in_another_python_file_of_the_project_counts(
         ('pulumi.StackReference(f"org/net{suffix}/{env}")', []),
         ('pulumi.StackReference(stack_name)', []),
         ('pulumi.StackReference("network")', []),  # not a fully qualified name
+        ('pulumi.StackReference(\n    f"org/network/{env}",\n)', ["network"]),
+        ('pulumi.StackReference(fr"org/network/{env}")', ["network"]),
+        ('pulumi.StackReference(Rf"org/{p}/{env}")', []),
+        ('# old = pulumi.StackReference("org/network/dev")', []),  # commented out
+        ('x = 1  # pulumi.StackReference("org/network/dev")', []),
+        ('a = "#"; b = pulumi.StackReference("org/network/dev")', ["network"]),
     ],
 )
 def test_stack_reference_scanner(source: str, expected: list[str]) -> None:
@@ -177,12 +183,27 @@ def test_dependency_cycle_is_an_error_naming_the_cycle(make_repo: MakeRepo, run_
     assert "cycle" in result.err
     # app -> data -> network -> app, starting anywhere on the loop.
     loop = ["app", "data", "network"]
-    named = result.err.split("cycle:", 1)[1].splitlines()[0].strip().split(" -> ")
+    named = result.err.split("cycle:", 1)[1].split(" (", 1)[0].strip().split(" -> ")
     assert named[0] == named[-1]
     assert sorted(named[:-1]) == loop
     for a, b in itertools.pairwise(named):
         assert (a, b) in {("app", "data"), ("data", "network"), ("network", "app")}
+    # Each edge says where it was declared, so the user knows what to edit.
+    assert "network -> app: depends_on in orchestrator.yaml" in result.err
+    assert "app -> data: StackReference in stacks/app/" in result.err
     assert "hint:" in result.err
+
+
+def test_cycle_of_stack_references_alone(make_repo: MakeRepo, run_cli: RunCli) -> None:
+    repo = make_repo(
+        {"stacks/network/__main__.py": 'import pulumi\nref = pulumi.StackReference("organization/data/dev")\n'}
+    )
+    result = run_cli("plan", "--repo", repo.path, "--base", "main", "--branch", "develop")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "cycle: data -> network -> data" in result.err
+    assert "network -> data: StackReference in stacks/network/" in result.err
+    assert "orchestrator.yaml" not in result.err.splitlines()[0]  # there is no such file here
 
 
 def test_depends_on_naming_no_project_is_an_error(make_repo: MakeRepo, run_cli: RunCli) -> None:
@@ -205,3 +226,13 @@ def test_environments_requiring_each_other_is_an_error(make_repo: MakeRepo, run_
     for env in ("qa", "uat", "prod"):
         assert env in result.err.split("cycle:", 1)[1].splitlines()[0]
     assert "hint:" in result.err
+
+
+def test_commented_out_stack_reference_makes_no_dependency_or_cycle(
+    make_repo: MakeRepo, plan_json: PlanJson
+) -> None:
+    repo = make_repo(
+        {"stacks/network/__main__.py": 'import pulumi\n# app = pulumi.StackReference("organization/app/dev")\n'}
+    )
+    _change(repo, "stacks/app/__main__.py")
+    assert stack_ids(plan_json(repo, "--base", "main", "--branch", "develop")) == ["app/dev"]

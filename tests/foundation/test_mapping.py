@@ -134,3 +134,18 @@ def test_push_branch_defaults_to_the_checked_out_branch(repo: GitFixture, plan_j
     assert plan["branch"] == "main"
     assert plan["environments"] == ["qa", "uat", "prod"]
     assert {s["operation"] for s in plan["stacks"]} == {"update"}
+
+
+def test_pr_base_given_as_remote_tracking_branch_maps_to_that_branch(
+    repo: GitFixture, plan_json: PlanJson, tmp_path_factory: Any
+) -> None:
+    # CI checkouts know the target branch as origin/<name>; the rule is written for <name>.
+    clone = GitFixture(tmp_path_factory.mktemp("clone") / "infra")
+    repo.git("clone", "-q", str(repo.path), str(clone.path))
+    clone.branch("feature")
+    clone.commit({"stacks/network/__main__.py": "import pulumi\n# v3\n"})
+    plan = plan_json(clone, "--base", "origin/main")
+    assert plan["branch"] == "main"
+    assert plan["environments"] == ["qa", "uat", "prod"]
+    assert plan["base"] == repo.sha("main")
+    assert plan_json(clone, "--base", "refs/remotes/origin/main")["branch"] == "main"
