@@ -285,7 +285,10 @@ class GitHubStandIn:
     def start(self) -> GitHubStandIn:
         openapi()  # load the description before the first request, not inside it
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="github-standin", daemon=True)
+        # A short poll interval: shutdown() waits for the loop to notice, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="github-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -396,9 +399,10 @@ class GitHubStandIn:
 
     # -- fault injection --------------------------------------------------------------------
 
-    def fail_next(self, count: int = 1, *, status: int = 502) -> None:
+    def fail_next(self, count: int = 1, *, status: int = 502, message: str = "Server Error") -> None:
+        """The next `count` requests get `status` (after validation, before any state changes)."""
         with self._lock:
-            self._faults += [_Fault(status, {}, {"message": "Server Error"}) for _ in range(count)]
+            self._faults += [_Fault(status, {}, {"message": message}) for _ in range(count)]
 
     def secondary_rate_limit_next(self, count: int = 1, *, retry_after: str = "0") -> None:
         body = {
