@@ -17,6 +17,16 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _BRANCH_FORBIDDEN = re.compile(r"\s|\.\.|[~^:\\]|@\{")
 
 
+def _path_globs(globs: list[str]) -> list[str]:
+    """Watch globs match paths relative to the repository root, which never start with `/` or `./`:
+    such a glob would silently never match."""
+    for glob in globs:
+        if glob.startswith(("/", "./")):
+            raise ValueError(f"{glob!r}: write globs relative to the repository root, without a leading / or ./")
+        validate_glob(glob)
+    return globs
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -128,9 +138,7 @@ class ProjectModel(Strict):
     @field_validator("watch")
     @classmethod
     def _watch(cls, globs: list[str]) -> list[str]:
-        for glob in globs:
-            validate_glob(glob)
-        return globs
+        return _path_globs(globs)
 
 
 class VcsModel(Strict):
@@ -169,9 +177,7 @@ class OrchestratorModel(Strict):
     @field_validator("watch")
     @classmethod
     def _watch(cls, globs: list[str]) -> list[str]:
-        for glob in globs:
-            validate_glob(glob)
-        return globs
+        return _path_globs(globs)
 
     @field_validator("stacks_dir", "environments_dir")
     @classmethod

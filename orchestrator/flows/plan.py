@@ -34,7 +34,7 @@ def resolve_base(git: GitRepo, request: PlanRequest, head: str) -> str:
 def default_branch(git: GitRepo, request: PlanRequest) -> str:
     """The PR's target branch (a named --base) or the pushed branch (the checked-out one)."""
     if request.branch:
-        return request.branch
+        return request.branch.removeprefix("refs/heads/")  # as CI events name it
     if request.event == "pr" and request.base and (target := git.branch_name(request.base)):
         return target
     current = git.current_branch()

@@ -65,6 +65,10 @@ CONFIG_ERRORS = {
         {"orchestrator.yaml": "projects:\n  app:\n    watch:\n      - 'charts/[ab*.yaml'\n"},
         ["orchestrator.yaml:3: projects.app.watch:", "unclosed '['"],
     ),
+    "watch glob with a leading ./": (
+        {"orchestrator.yaml": "watch: ['./lib/**']\n"},
+        ["orchestrator.yaml:1: watch:", "relative to the repository root"],
+    ),
     "invalid cron": (
         {"environments/prod.yaml": "branch: main\norder: 4\ndrift:\n  schedule: 'every hour'\n"},
         ["environments/prod.yaml:4: drift.schedule:", "'every hour' is not a valid cron expression"],

@@ -149,3 +149,8 @@ def test_pr_base_given_as_remote_tracking_branch_maps_to_that_branch(
     assert plan["environments"] == ["qa", "uat", "prod"]
     assert plan["base"] == repo.sha("main")
     assert plan_json(clone, "--base", "refs/remotes/origin/main")["branch"] == "main"
+
+
+def test_branch_given_as_full_ref_name(repo: GitFixture, plan_json: PlanJson) -> None:
+    _touch_network(repo)
+    assert plan_json(repo, "--base", "main", "--branch", "refs/heads/develop")["branch"] == "develop"
