@@ -77,6 +77,10 @@ CONFIG_ERRORS = {
         {"stacks/data/Pulumi.yaml": "runtime: python\ndescription: data stores\n"},
         ["stacks/data/Pulumi.yaml:1: name: required key is missing"],
     ),
+    "Pulumi.yaml without runtime": (
+        {"stacks/data/Pulumi.yaml": "name: data\n"},
+        ["stacks/data/Pulumi.yaml:1: runtime: required key is missing"],
+    ),
     "orchestrator.yaml names a project with no Pulumi.yaml": (
         {"orchestrator.yaml": "watch: []\nprojects:\n  network: {}\n  dns:\n    watch: ['zones/**']\n"},
         ["orchestrator.yaml:4: projects.dns:", "'dns' has no Pulumi.yaml", "stacks/dns/Pulumi.yaml"],

@@ -154,3 +154,19 @@ def test_pr_base_given_as_remote_tracking_branch_maps_to_that_branch(
 def test_branch_given_as_full_ref_name(repo: GitFixture, plan_json: PlanJson) -> None:
     _touch_network(repo)
     assert plan_json(repo, "--base", "main", "--branch", "refs/heads/develop")["branch"] == "develop"
+
+
+def test_project_names_come_from_pulumi_yaml_in_any_yaml_form(make_repo: MakeRepo, plan_json: PlanJson) -> None:
+    repo = make_repo(
+        {
+            "stacks/dns/Pulumi.yaml": "# DNS zones\nname: 'dns-zones'\nruntime:\n  name: python\n"
+            "  options:\n    virtualenv: venv\n",
+            "stacks/cdn/Pulumi.yml": "{name: cdn, runtime: python, description: edge cache}\n",
+            "stacks/mail/Pulumi.yaml": "name: mail  # outbound\nruntime: python\n",
+        }
+    )
+    repo.branch("feature")
+    repo.commit({"stacks/dns/zone.py": "Z = 1\n", "stacks/cdn/x.py": "X = 1\n", "stacks/mail/m.py": "M = 1\n"})
+    plan = plan_json(repo, "--base", "main", "--branch", "develop")
+    assert sorted(stack_ids(plan)) == ["cdn/dev", "dns-zones/dev", "mail/dev"]
+    assert by_id(plan)["dns-zones/dev"]["directory"] == "stacks/dns"
