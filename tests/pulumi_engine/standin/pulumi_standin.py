@@ -11,6 +11,7 @@ Controlled by environment variables:
     {"version": "3.205.0",
      "events": {"preview": "<event log>", "up": ..., "refresh": ..., "destroy": ...},
      "fail": {"<command>": {"stderr": "...", "stdout": "...", "code": 255, "replay": true}},
+             (`$NAME` in stderr/stdout of an operation is expanded from the environment)
      "outputs": {"name": value}, "secret_outputs": ["name"]}
     `<command>` is the command key recorded in calls.jsonl (`preview`, `up`, `stack select`...).
 
@@ -165,8 +166,10 @@ def _operation(command: str, args: list[str], stack: str, scenario: dict[str, An
     if failure is not None:
         if failure.get("replay"):
             _replay(events, _flag(args, "--event-log"))
-        sys.stdout.write(failure.get("stdout", "") + "\n")
-        return _fail(failure.get("stderr", "error: scripted failure"), int(failure.get("code", 255)))
+        sys.stdout.write(os.path.expandvars(failure.get("stdout", "")) + "\n")
+        # `$NAME` in the scripted text is expanded, to play a CLI that leaks a credential.
+        return _fail(os.path.expandvars(failure.get("stderr", "error: scripted failure")),
+                     int(failure.get("code", 255)))
     changes = _replay(events, _flag(args, "--event-log"))
     sys.stdout.write(f"stand-in {command} of stack {stack}\n")
     preview = "--preview-only" in args or command == "preview"
@@ -239,12 +242,12 @@ def _stack_history(stack: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    args = [a for a in argv if a != "--non-interactive"]
+    args = [a for a in argv if a != "--non-interactive"]  # the SDK puts it first on every command
     scenario = _scenario() if "PULUMI_STANDIN_DIR" in os.environ else {}
     if args[:1] == ["version"]:
         sys.stdout.write("v" + scenario.get("version", VERSION) + "\n")
         if "PULUMI_STANDIN_DIR" in os.environ:
-            _record(args, "version", None)
+            _record(argv, "version", None)
         return 0
     if "PULUMI_STANDIN_DIR" not in os.environ:
         return _fail("pulumi stand-in: PULUMI_STANDIN_DIR is not set", 2)
@@ -252,7 +255,7 @@ def main(argv: list[str]) -> int:
     stack = _flag(args, "--stack")
     if command == "stack init":
         stack = next(a for a in args[2:] if not a.startswith("-"))
-    _record(args, command, stack)
+    _record(argv, command, stack)
 
     failure = (scenario.get("fail") or {}).get(command)
     if failure is not None and command not in ("preview", "up", "refresh", "destroy"):
