@@ -526,6 +526,9 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
     path = state_path(job.backend_dir, job.project, job.stack)
     salt = config_salt or peek_salt(path)
     secrets = SecretsManager(salt=salt, passphrase=passphrase, stack_label=job.label)
+    secrets.prefetch()
+    if job.operation in ("preview", "update"):
+        import pulumi.runtime.stack  # noqa: F401  (imported while the key is derived)
     snapshot = load_snapshot(path, secrets)
     redact = _redactor_for(config, secret_keys, snapshot)
     diagnostics: list[Diagnostic] = []

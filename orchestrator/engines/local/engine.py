@@ -56,6 +56,14 @@ def _redact_secrets(value: Any) -> Any:
     return value
 
 
+def _has_pending(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    return bool(((data.get("checkpoint") or {}).get("latest") or {}).get("pending_operations"))
+
+
 def _change_from_json(raw: dict[str, Any]) -> ResourceChange:
     return ResourceChange(
         urn=raw["urn"],
@@ -209,6 +217,9 @@ class LocalEngine:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
         with StackLock(lock_path(backend, project.name, stack.stack_name), operation="update"):
+            if not self.allow_pending and _has_pending(state_path(backend, project.name, stack.stack_name)):
+                # The update child refuses with the full story; a preview first would be wasted.
+                return self._to_result(stack, "update", self._child(stack, "update"))
             planned = self._child(stack, "preview")
             if planned.get("status") != "succeeded":
                 return self._to_result(stack, "update", planned)

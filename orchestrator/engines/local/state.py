@@ -154,6 +154,18 @@ class SecretsManager:
     def salt(self) -> str | None:
         return self._salt
 
+    def prefetch(self) -> None:
+        """Derive the key on a background thread (hashlib releases the GIL meanwhile) while
+        the caller imports the SDK; errors surface on the first real use."""
+        if self._salt is None or self._passphrase is None:
+            return
+
+        def derive() -> None:
+            with contextlib.suppress(Exception):
+                self.crypter()
+
+        threading.Thread(target=derive, name="derive-key", daemon=True).start()
+
     def crypter(self) -> Crypter:
         with self._lock:
             if self._crypter is None:
