@@ -1,0 +1,63 @@
+"""Putting untrusted text into Markdown (GitHub/GitLab flavoured) without letting it break out.
+
+Resource names, property values, error messages and diagnostics come from programs in the
+pull request, so they are untrusted: a `|` would split a table cell, a backtick run would
+close a code block, `</details>` or other HTML would close our collapsible sections.
+Each helper here is for one context.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Inline Markdown (paragraphs, list items, table cells): backslash-escape Markdown
+# punctuation, entity-escape HTML, and keep everything on one line.
+_INLINE = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "~": "\\~",
+        "|": "\\|",
+        "#": "\\#",
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "\r": " ",
+        "\n": " ",
+    }
+)
+_BACKTICKS = re.compile(r"`+")
+
+
+def inline(text: str) -> str:
+    """Text safe inside a Markdown paragraph, list item or table cell."""
+    return text.translate(_INLINE)
+
+
+def in_html(text: str) -> str:
+    """Text safe inside an HTML element such as `<summary>` (Markdown is not rendered there)."""
+    return html.escape(text, quote=True).replace("\n", " ").replace("\r", " ")
+
+
+def code_span(text: str) -> str:
+    """An inline code span holding `text` literally, whatever backticks it contains."""
+    text = text.replace("\n", " ").replace("\r", " ")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(text: str, language: str = "") -> str:
+    """A fenced code block holding `text` literally: the fence is longer than any backtick run inside."""
+    longest = 0
+    if "```" in text:
+        longest = max(len(run) for run in _BACKTICKS.findall(text))
+    fence = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"{fence}{language}\n{body}{fence}"
