@@ -90,8 +90,10 @@ class Plan:
     def waves(self) -> tuple[tuple[str, ...], ...]:
         if not self.stacks:
             return ()
-        count = max(s.wave for s in self.stacks) + 1
-        return tuple(tuple(s.id for s in self.stacks if s.wave == w) for w in range(count))
+        grouped: dict[int, list[str]] = {}
+        for stack in self.stacks:
+            grouped.setdefault(stack.wave, []).append(stack.id)
+        return tuple(tuple(grouped.get(w, ())) for w in range(max(grouped) + 1))
 
     def to_json(self) -> dict[str, Any]:
         return {

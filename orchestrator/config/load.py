@@ -23,6 +23,11 @@ _ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
 _STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?([rRbBfF]{0,2})(["'])(.*?)\2""")
 
+# A top-level `key: value` line. Continuation lines of multi-line values are indented, so a
+# file made only of such lines has no nesting; the values that matter are checked further.
+_PLAIN_LINE = re.compile(r"^([A-Za-z_]+):(?:[ \t]+(.*?))?[ \t]*$")
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -183,23 +188,24 @@ def _load_projects(
     project_files = discover_project_files(tree, settings.stacks_dir)
     contents = tree.read_many(project_files)
     directories: dict[str, str] = {}  # directory -> project name
+    by_name: dict[str, str] = {}  # project name -> directory
     notes: list[str] = []
     for path in project_files:
         directory = path.rsplit("/", 1)[0]
         if directory in directories:
             raise ConfigError(f"two project files in {directory}/", file=path, hint="keep one Pulumi.yaml")
         text = contents[path]
-        pulumi = _validate(schema.PulumiProjectModel, parse(text, file=path), file=path, text=text)
-        if pulumi.name in directories.values():
-            other = next(d for d, n in directories.items() if n == pulumi.name)
+        name = _project_name(text, path)
+        if name in by_name:
             raise ConfigError(
-                f"project name {pulumi.name!r} is also used by {other}/Pulumi.yaml",
+                f"project name {name!r} is also used by {by_name[name]}/Pulumi.yaml",
                 file=path,
                 key="name",
                 line=line_of(text, ["name"]),
                 hint="give every project a unique name",
             )
-        directories[directory] = pulumi.name
+        directories[directory] = name
+        by_name[name] = directory
 
     sources = _python_sources(tree, settings.stacks_dir, directories)
     projects: dict[str, Project] = {}
@@ -225,18 +231,42 @@ def _load_projects(
     return projects, notes
 
 
+def _project_name(text: bytes, path: str) -> str:
+    """The project's name from Pulumi.yaml.
+
+    Most files are a few plain `key: value` lines: those are read with a regular expression,
+    since a YAML parse per project dominated planning on repositories with thousands of them.
+    Anything else goes through the YAML parser and the model.
+    """
+    plain = _plain_mapping(text)
+    if plain is not None and _PLAIN_NAME.match(plain.get("name", "")) and _PLAIN_NAME.match(plain.get("runtime", "")):
+        return plain["name"]
+    return _validate(schema.PulumiProjectModel, parse(text, file=path), file=path, text=text).name
+
+
+def _plain_mapping(text: bytes) -> dict[str, str] | None:
+    """The file as a flat mapping when every line is plain `key: value`, a comment or blank."""
+    values: dict[str, str] = {}
+    for line in text.decode(errors="replace").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        found = _PLAIN_LINE.match(line)
+        if found is None or found.group(1) in values:
+            return None
+        values[found.group(1)] = found.group(2) or ""
+    return values
+
+
 def _python_sources(tree: Tree, stacks_dir: str, directories: dict[str, str]) -> dict[str, set[str]]:
     """Project names referenced by StackReference(...) in each project's Python files."""
     wanted: dict[str, str] = {}
-    for path in tree.files(stacks_dir):
-        if path.endswith(".py"):
-            owner = owning_directory(path, directories)
-            if owner is not None:
-                wanted[path] = owner
+    for path in tree.files_containing(stacks_dir, "StackReference", suffix=".py"):
+        owner = owning_directory(path, directories)
+        if owner is not None:
+            wanted[path] = owner
     references: dict[str, set[str]] = {}
     for path, text in tree.read_many(list(wanted)).items():
-        if b"StackReference" not in text:
-            continue
         for project in stack_reference_projects(text.decode(errors="replace")):
             references.setdefault(wanted[path], set()).add(project)
     return references

@@ -19,6 +19,10 @@ class Tree(Protocol):
 
     def read_many(self, paths: Sequence[str]) -> dict[str, bytes]: ...
 
+    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
+        """Paths under a directory, ending in `suffix`, whose content contains `needle` (a fixed string)."""
+        ...
+
 
 class WorkTree:
     def __init__(self, root: Path) -> None:
@@ -46,3 +50,8 @@ class WorkTree:
             except FileNotFoundError:
                 continue
         return out
+
+    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
+        target = needle.encode()
+        candidates = [p for p in self.files(under) if p.endswith(suffix)]
+        return [p for p, text in self.read_many(candidates).items() if target in text]
