@@ -32,10 +32,11 @@ from orchestrator.vcs.base import (
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
 # GitLab commit statuses: pending, running, success, failed, canceled.
 _STATUS_STATE: dict[str, str] = {"pending": "pending", "success": "success", "failure": "failed", "error": "failed"}
-# GitLab deployments: created, running, success, failed, canceled (blocked is set by GitLab itself).
+# GitLab deployments accept running, success, failed, canceled through the API (created and
+# blocked are GitLab's own), so our not-yet-started states read as running.
 _DEPLOYMENT_STATE: dict[str, str] = {
-    "queued": "created",
-    "pending": "created",
+    "queued": "running",
+    "pending": "running",
     "in_progress": "running",
     "success": "success",
     "failure": "failed",
@@ -206,7 +207,7 @@ class GitLabClient:
 
     def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
         # GitLab deployments carry no description; the environment and commit say what ran.
-        payload = {"environment": environment, "sha": sha, "ref": ref or sha, "tag": False, "status": "created"}
+        payload = {"environment": environment, "sha": sha, "ref": ref or sha, "tag": False, "status": "running"}
         data = self._api.call("POST", f"{self._project_path}/deployments", json=payload)
         return int(data["id"])
 
