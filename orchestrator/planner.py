@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Literal
 
@@ -137,13 +137,12 @@ def plan(
                     stack=item.stack,
                     directory=item.directory,
                     operation="destroy",
-                    wave=offset + depth,
-                    depends_on=(),
+                    wave=offset + depth + item.level,
+                    depends_on=tuple(f"{d}/{env.name}" for d in item.after),
                     reasons=item.reasons,
                 )
             )
-        if destroys:
-            depth += 1
+        depth += 1 + max((item.level for item in destroys), default=-1)
         # Pushes promote through environments in order; previews of all environments run side by side.
         if given.event == "push":
             offset += depth
@@ -169,8 +168,6 @@ def _compact_waves(stacks: list[PlannedStack], env_order: list[str]) -> list[Pla
 
 
 def _with_wave(stack: PlannedStack, wave: int) -> PlannedStack:
-    from dataclasses import replace
-
     return replace(stack, wave=wave)
 
 
@@ -246,6 +243,8 @@ class _Destroy:
     stack: str
     directory: str
     reasons: tuple[str, ...]
+    level: int = 0  # destroy wave within the environment's destroys: dependents first
+    after: tuple[str, ...] = ()  # destroyed projects that read this one's outputs (base commit)
 
 
 def _destroys(
@@ -270,4 +269,17 @@ def _destroys(
                 reasons=(f"project directory {project.directory}/ deleted; its stack {stack} will be destroyed",),
             )
         )
-    return out
+    return _dependents_first(out, base)
+
+
+def _dependents_first(destroys: list[_Destroy], base: RepoConfig) -> list[_Destroy]:
+    """Order destroys in reverse dependency order (from the base commit): a stack goes only after
+    the stacks reading its outputs are gone, as Pulumi deletes resources."""
+    names = [d.project for d in destroys]
+    readers = graph.reverse(
+        graph.restrict({n: base.projects[n].dependencies for n in names}, names)
+    )  # project -> destroyed projects depending on it
+    if graph.find_cycle(readers):  # the base commit was invalid; keep one wave
+        return destroys
+    levels = graph.waves(readers)
+    return [replace(d, level=levels[d.project], after=tuple(sorted(readers.get(d.project, ())))) for d in destroys]

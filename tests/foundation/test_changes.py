@@ -219,3 +219,20 @@ def test_base_files_are_what_the_fixture_says(repo: GitFixture) -> None:
     # Guards the other tests: the fixture repository really holds BASE_FILES at HEAD.
     listed = set(repo.git("ls-tree", "-r", "--name-only", "HEAD").splitlines())
     assert listed == set(BASE_FILES)
+
+
+def test_deleted_projects_are_destroyed_dependents_first(make_repo: MakeRepo, plan_json: PlanJson) -> None:
+    # In the base commit app -> data -> network. network and data go; app stops reading data.
+    repo = make_repo()
+    repo.branch("feature")
+    repo.commit({"stacks/network": None, "stacks/data": None, "stacks/app/__main__.py": "import pulumi\n"})
+    plan = plan_json(repo, "--base", "main", "--branch", "develop")
+    assert plan["waves"] == [["app/dev"], ["data/dev"], ["network/dev"]]
+    stacks = by_id(plan)
+    assert [stacks[i]["operation"] for i in ("app/dev", "data/dev", "network/dev")] == [
+        "preview",
+        "destroy",
+        "destroy",
+    ]
+    # network's stack goes only after data's, which read its outputs, is gone.
+    assert stacks["network/dev"]["depends_on"] == ["data/dev"]
