@@ -105,7 +105,8 @@ def apply_ignore_changes(
             parts = parts[:1]
         if not parts:
             continue
-        _set(result, parts, copy.deepcopy(_get(old_inputs, parts)))
+        recorded = _get(old_inputs, parts)
+        _set(result, parts, recorded if recorded is _MISSING else copy.deepcopy(recorded))
     return result
 
 
