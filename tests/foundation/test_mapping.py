@@ -170,3 +170,39 @@ def test_project_names_come_from_pulumi_yaml_in_any_yaml_form(make_repo: MakeRep
     plan = plan_json(repo, "--base", "main", "--branch", "develop")
     assert sorted(stack_ids(plan)) == ["cdn/dev", "dns-zones/dev", "mail/dev"]
     assert by_id(plan)["dns-zones/dev"]["directory"] == "stacks/dns"
+
+
+def test_custom_stacks_and_environments_directories(make_repo: MakeRepo, plan_json: PlanJson) -> None:
+    repo = make_repo(
+        {
+            "orchestrator.yaml": "stacks_dir: infra/projects\nenvironments_dir: deploy/envs\n",
+            "deploy/envs/dev.yaml": "branch: develop\n",
+            "deploy/envs/prod.yaml": "branch: main\n",
+            "infra/projects/queue/Pulumi.yaml": "name: queue\nruntime: python\n",
+            "infra/projects/queue/__main__.py": "import pulumi\n",
+            "infra/projects/worker/Pulumi.yaml": "name: worker\nruntime: python\n",
+            "infra/projects/worker/__main__.py": "import pulumi\nq = pulumi.StackReference(f'o/queue/{s}')\n",
+        },
+        base=False,
+    )
+    repo.branch("feature")
+    repo.commit({"infra/projects/queue/__main__.py": "import pulumi\n# v2\n"})
+    plan = plan_json(repo, "--base", "main", "--branch", "develop")
+    assert stack_ids(plan) == ["queue/dev", "worker/dev"]
+    assert by_id(plan)["worker/dev"]["directory"] == "infra/projects/worker"
+    repo.commit({"deploy/envs/prod.yaml": "branch: main\napprovals: 2\n"})
+    prod = plan_json(repo, "--base", "main", "--branch", "main")
+    assert sorted(stack_ids(prod)) == ["queue/prod", "worker/prod"]
+    assert "deploy/envs/prod.yaml changed" in by_id(prod)["worker/prod"]["reasons"]
+
+
+def test_repository_without_configuration(make_repo: MakeRepo, run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({"README.md": "nothing yet\n"}, base=False)
+    plan = run_cli("plan", "--repo", repo.path, "--base", "main", "--branch", "main", "--format", "json")
+    assert plan.code == 0, plan.err
+    assert plan.json()["stacks"] == [] and plan.json()["environments"] == []
+    assert run_cli("environments", "--repo", repo.path, "--json").json() == []
+    assert run_cli("projects", "--repo", repo.path, "--json").json() == []
+    explained = run_cli("explain", "--repo", repo.path, "--branch", "main")
+    assert explained.code == 0
+    assert "no environment tracks branch main" in explained.out
