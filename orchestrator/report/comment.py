@@ -29,6 +29,7 @@ from orchestrator.engines.base import (
     UNKNOWN,
     Diagnostic,
     OpCounts,
+    PolicyViolation,
     ResourceChange,
     StackResult,
 )
@@ -119,6 +120,7 @@ class CommentModel:
     on_merge: tuple[str, ...] = ()  # environments a merge deploys, in promotion order
     rerun_command: str | None = None  # e.g. "/orchestrator preview"
     full_report_location: str = "the job summary"  # completes "The full report is in ..."
+    full_report_path: str | None = None  # a file holding the full report; shown instead, as code
     max_chars: int = DEFAULT_MAX_CHARS
     group_identical: bool = True
 
@@ -146,6 +148,7 @@ def comment_model(
     redactor: Redactor,
     rerun_command: str | None = None,
     full_report_location: str = "the job summary",
+    full_report_path: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     group_identical: bool = True,
 ) -> CommentModel:
@@ -165,6 +168,7 @@ def comment_model(
         on_merge=tuple(env.name for env in in_order) if kind == "Preview" else (),
         rerun_command=rerun_command,
         full_report_location=full_report_location,
+        full_report_path=full_report_path,
         max_chars=max_chars,
         group_identical=group_identical,
     )
@@ -263,6 +267,7 @@ class _Section:
     def _context(self, level: Level) -> dict[str, Any]:
         result = self.lead.result
         capped = level != Level.FULL
+        violations = result.policy_violations[:CAPPED_DIAGNOSTICS] if capped else result.policy_violations
         return {
             "kind": self.model.kind,
             "section": self.kind,
@@ -277,10 +282,10 @@ class _Section:
             "diagnostics_block": _diagnostics_block(result.diagnostics, capped=capped)
             if level <= Level.LINES
             else None,
-            "violations": result.policy_violations[:CAPPED_DIAGNOSTICS] if capped else result.policy_violations,
+            "violations": [_violation_view(v) for v in violations],
             "violations_cut": max(0, len(result.policy_violations) - CAPPED_DIAGNOSTICS) if capped else 0,
             "error_block": _error_block(result.error, capped=capped) if level <= Level.LINES else None,
-            "reason": result.error,
+            "reason": _skip_reason(result.error),
         }
 
     def _changes_block(self, level: Level) -> str | None:
@@ -288,6 +293,21 @@ class _Section:
             return None
         lines = self._line_cache.of(self.lead)
         return _fenced("\n".join(lines.full if level == Level.FULL else lines.resources), "diff")
+
+
+def _violation_view(violation: PolicyViolation) -> dict[str, Any]:
+    return {
+        "enforcement": violation.enforcement,
+        "policy_pack": violation.policy_pack,
+        "policy": violation.policy,
+        "message": violation.message,
+        "resource": _resource_name(violation.urn) if violation.urn else None,
+    }
+
+
+def _skip_reason(error: str | None) -> str | None:
+    # execute.skipped_result says "skipped: <why>"; the template already says "skipped".
+    return error.removeprefix("skipped:").strip() if error else None
 
 
 def _section_kind(result: StackResult) -> SectionKind:
@@ -467,7 +487,18 @@ def _show(value: Any) -> str:
         return str(int(value))  # Pulumi hands numbers over as floats: 80.0 is the 80 the user wrote
     if kind is int or kind is float:
         return str(value)
-    return _JSON.encode(value)  # None, booleans, lists, maps: as JSON
+    return _JSON.encode(_whole_numbers(value))  # None, booleans, lists, maps: as JSON
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Integral floats inside lists and maps as ints, as at the top level."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def _one_line(text: str) -> str:
@@ -515,6 +546,7 @@ class _Row:
     environment: str
     counts: OpCounts
     duration: str
+    ran: bool
 
 
 def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
@@ -538,6 +570,7 @@ def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
                 environment=s.planned.environment,
                 counts=s.result.counts,
                 duration=format_duration(s.result.duration_s),
+                ran=s.result.status != "skipped",
             )
             for s in model.stacks
         ],
@@ -563,6 +596,7 @@ def _cut_context(model: CommentModel, sections: Sequence[_Section], levels: Sequ
     return {
         "max_chars": model.max_chars,
         "location": model.full_report_location,
+        "location_path": model.full_report_path,
         "unchanged": listed(ids(lambda s, lv: s.unchanged and lv > Level.FULL)),
         "diffs": listed(ids(lambda s, lv: not s.unchanged and lv == Level.LINES)),
         "lines": listed(ids(lambda s, lv: not s.unchanged and lv == Level.HEADLINE)),

@@ -95,7 +95,7 @@ def result(
 
 
 def outcome(res: StackResult, *, wave: int = 0) -> StackOutcome:
-    project, environment = res.stack.split("/")
+    project, environment = res.stack.rsplit("/", 1)
     return StackOutcome(planned=planned(project, environment, wave=wave), result=res)
 
 

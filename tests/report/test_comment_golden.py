@@ -1,0 +1,22 @@
+"""The PR comment renderings, compared with the files under tests/report/golden/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from orchestrator.report.comment import CommentModel, render_comment
+from tests.report.golden_files import assert_golden
+from tests.report.scenarios import SCENARIOS
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_rendering_matches_golden(name: str) -> None:
+    build: Callable[[], CommentModel] = SCENARIOS[name]
+    rendered = render_comment(build())
+    assert_golden(f"{name}.md", rendered.markdown)
+    if rendered.truncated:
+        assert_golden(f"{name}.full.md", rendered.full_markdown)
+    else:
+        assert rendered.full_markdown == rendered.markdown
