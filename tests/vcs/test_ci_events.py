@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import copy
-import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # no types-jsonschema in the venv
 
 from orchestrator.ci import gitlab_ci
 from orchestrator.ci.events import ZERO_SHA, IssueCommentEvent, PullRequestEvent, PushEvent
@@ -22,47 +19,16 @@ from orchestrator.ci.github_actions import (
     write_step_summary,
 )
 from orchestrator.errors import UserError
-from tests.support.github_standin import FIXTURES
-
-# SOURCES.md: "one example each of pull_request, push and issue_comment does not pass its own
-# schema". These are they, by event, position and a fingerprint of their content; each is checked
-# to still fail, so a refreshed fixture file cannot silently change what is skipped.
-KNOWN_INVALID_EXAMPLES = {
-    ("pull_request", 0, "fa2b5caa8493e5a0"),
-    ("push", 0, "6bb2f45da6f253cd"),
-    ("issue_comment", 0, "639ca19479fc12b6"),
-}
-
-
-@functools.cache
-def _examples() -> dict[str, list[dict[str, Any]]]:
-    entries = json.loads((FIXTURES / "webhook-examples.json").read_text(encoding="utf-8"))
-    return {entry["name"]: entry["examples"] for entry in entries}
-
-
-@functools.cache
-def _definitions() -> dict[str, Any]:
-    schemas = json.loads((FIXTURES / "webhook-schemas.json").read_text(encoding="utf-8"))
-    definitions: dict[str, Any] = schemas["definitions"]
-    return definitions
-
-
-def schema_errors(event: str, payload: dict[str, Any]) -> list[str]:
-    name = f"{event}${payload['action']}" if "action" in payload else f"{event}$event"
-    validator = Draft7Validator({"definitions": _definitions(), "$ref": f"#/definitions/{name}"})
-    return [error.message for error in validator.iter_errors(payload)]
-
-
-def fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+from tests.support.webhooks import (
+    known_invalid_examples_still_fail,
+    raw_example,
+    schema_errors,
+    webhook_examples,
+)
 
 
 def valid_examples(event: str) -> list[tuple[int, dict[str, Any]]]:
-    return [
-        (index, example)
-        for index, example in enumerate(_examples()[event])
-        if (event, index, fingerprint(example)) not in KNOWN_INVALID_EXAMPLES
-    ]
+    return webhook_examples(event)
 
 
 def _params(event: str) -> list[Any]:
@@ -70,10 +36,11 @@ def _params(event: str) -> list[Any]:
 
 
 def test_the_known_invalid_examples_are_exactly_the_ones_skipped() -> None:
-    for event, index, print_ in KNOWN_INVALID_EXAMPLES:
-        example = _examples()[event][index]
-        assert fingerprint(example) == print_
-        assert schema_errors(event, example), f"{event} example {index} now passes its schema: stop skipping it"
+    # SOURCES.md: one example each of pull_request, push and issue_comment fails its own schema;
+    # tests.support.webhooks skips exactly those (by position and fingerprint), and they still fail.
+    assert known_invalid_examples_still_fail() == []
+    assert schema_errors("push", raw_example("push", 0)) != []
+    assert len(webhook_examples("push")) == 6
 
 
 @pytest.mark.parametrize("payload", _params("pull_request"))
@@ -144,7 +111,7 @@ def test_issue_comment_examples(payload: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", ["check_run", "ping", "pull_request_review"])
 def test_unsupported_events_name_themselves(name: str) -> None:
     with pytest.raises(UserError, match=f"unsupported GitHub event '{name}'") as caught:
-        parse_event(name, _examples()[name][0])
+        parse_event(name, raw_example(name, 0))
     assert caught.value.hint is not None and "pull_request" in caught.value.hint
 
 
@@ -160,7 +127,7 @@ def test_read_event_from_the_actions_environment(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot read the event payload"):
         read_event({**env, "GITHUB_EVENT_PATH": str(tmp_path / "missing.json")})
     with pytest.raises(UserError, match="lacks 'pull_request'"):
-        parse_event("pull_request", _examples()["push"][1])
+        parse_event("pull_request", raw_example("push", 1))
 
 
 # -- writing back to the workflow ----------------------------------------------------------------

@@ -441,3 +441,24 @@ def test_standin_rejects_requests_github_would_reject(github_standin: GitHubStan
     with pytest.raises(AssertionError, match="GitHub stand-in saw calls GitHub would reject"):
         github_standin.assert_valid()
     github_standin.validation_errors.clear()  # seen and asserted: let the fixture's teardown pass
+
+
+def test_standin_check_runs_and_combined_status_answer_as_described(github_standin: GitHubStandIn) -> None:
+    # Not used by the client today; served for other tests, and their responses validated too.
+    github_standin.add_commit(HEAD)
+    headers = {"Authorization": f"Bearer {github_standin.token}"}
+    with httpx.Client(base_url=github_standin.base_url, headers=headers) as raw:
+        created = raw.post("/repos/acme/infra/check-runs", json={"name": "orchestrator", "head_sha": HEAD})
+        run_id = created.json()["id"]
+        updated = raw.patch(
+            f"/repos/acme/infra/check-runs/{run_id}",
+            json={"status": "completed", "conclusion": "success", "output": {"title": "ok", "summary": "2 stacks"}},
+        )
+        fetched = raw.get(f"/repos/acme/infra/check-runs/{run_id}")
+        raw.post(f"/repos/acme/infra/statuses/{HEAD}", json={"state": "success", "context": "a"})
+        raw.post(f"/repos/acme/infra/statuses/{HEAD}", json={"state": "pending", "context": "b"})
+        combined = raw.get(f"/repos/acme/infra/commits/{HEAD}/status")
+    assert created.status_code == 201 and updated.status_code == 200
+    assert fetched.json()["conclusion"] == "success" and fetched.json()["output"]["summary"] == "2 stacks"
+    assert combined.json()["state"] == "pending" and combined.json()["total_count"] == 2
+    assert github_standin.validation_errors == []
