@@ -72,10 +72,12 @@ _STACK_FILE_EXTENSIONS = (".yaml", ".yml", ".json")
 
 @dataclass(frozen=True)
 class ConfigEntry:
-    """One config value as `pulumi config set-all` takes it."""
+    """One config value as `pulumi config set-all` takes it; `path`: the key is a property path
+    (`aws:endpoints[0].s3`) into a structured value, set with `--path`."""
 
     value: str
     secret: bool = False
+    path: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,27 @@ def config_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_PLAIN_PATH_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def structured_entries(key: str, value: Any) -> dict[str, ConfigEntry]:
+    """A list or mapping as `--path` entries, one per leaf, so providers get a real structure
+    (pulumi-aws reads `aws:endpoints` as a list of objects), not a JSON string."""
+    if isinstance(value, Mapping) and value:
+        entries: dict[str, ConfigEntry] = {}
+        for child, child_value in value.items():
+            name = str(child)
+            step = f".{name}" if _PLAIN_PATH_KEY.match(name) else '["{}"]'.format(name.replace('"', '\\"'))
+            entries.update(structured_entries(f"{key}{step}", child_value))
+        return entries
+    if isinstance(value, list | tuple) and value:
+        entries = {}
+        for index, item in enumerate(value):
+            entries.update(structured_entries(f"{key}[{index}]", item))
+        return entries
+    return {key: ConfigEntry(config_text(value), path=True)}
 
 
 def namespaced(key: str, project: str) -> str:
@@ -130,7 +153,8 @@ def config_entries(
     """The config to set for one run: AWS-derived values under the environment's `config`,
     both under the stack file's own keys (which are left alone).
 
-    Environment values: a scalar, list or mapping is plain; `{secret: VALUE}` or
+    Environment values: a scalar, list or mapping is plain (lists and mappings set leaf by leaf
+    with `--path`, so they arrive structured); `{secret: VALUE}` or
     `{secret_env: NAME}` is set as a secret; `{secure: "v1:..."}` is an encrypted value for this
     stack's secrets provider, written as it is. Returns (entries, secure values, plain secrets).
     """
@@ -161,9 +185,16 @@ def config_entries(
                 )
             entries[key] = ConfigEntry(environ[name], secret=True)
             secrets.append(environ[name])
+        elif isinstance(value, Mapping | list | tuple) and value and not _has_path_syntax(key):
+            entries.update(structured_entries(key, value))
         else:
             entries[key] = ConfigEntry(config_text(value))
     return entries, secure, tuple(secrets)
+
+
+def _has_path_syntax(key: str) -> bool:
+    # A key that itself holds path characters cannot be the root of a `--path` entry.
+    return any(ch in key for ch in '.[]"')
 
 
 def aws_env_vars(aws: AwsSettings, endpoint: str | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -503,8 +534,11 @@ class PulumiEngine:
         try:
             if secure:
                 _write_secure_config(settings_path, secure)
-            if entries:
-                stack.set_all_config({k: ConfigValue(value=e.value, secret=e.secret) for k, e in entries.items()})
+            for as_path in (False, True):  # plain keys, then property paths (`--path`)
+                chosen = {k: ConfigValue(value=e.value, secret=e.secret) for k, e in entries.items()
+                          if e.path == as_path}
+                if chosen:
+                    stack.set_all_config(chosen, path=as_path)
             yield _Opened(stack=stack, secrets=secrets)
         finally:
             _restore(settings_path, original)

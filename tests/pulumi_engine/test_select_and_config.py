@@ -9,6 +9,7 @@ import pytest
 
 from orchestrator.engines.pulumi import (
     INSTALL_URL,
+    ConfigEntry,
     PulumiEngine,
     assume_role_env,
     aws_env_vars,
@@ -17,6 +18,7 @@ from orchestrator.engines.pulumi import (
     config_entries,
     needs_passphrase,
     session_name,
+    structured_entries,
 )
 from orchestrator.engines.select import engine_for
 from orchestrator.errors import UserError
@@ -97,13 +99,22 @@ def test_config_entries_merge_order_and_value_forms() -> None:
     assert entries["aws:region"].value == "us-east-1"  # the environment's config over the AWS settings
     assert entries["aws:profile"].value == "ops"
     assert entries["webapp:replicas"].value == "3"
-    assert entries["webapp:flags"].value == '{"a":true}'
-    assert entries["webapp:list"].value == "[1,2]"
+    # structures go leaf by leaf with --path, so providers and programs see real objects
+    assert entries["webapp:flags.a"] == ConfigEntry("true", path=True)
+    assert entries["webapp:list[1]"] == ConfigEntry("2", path=True)
     assert entries["webapp:debug"].value == "false"
     assert "webapp:owner" not in entries  # the stack file wins
     assert entries["webapp:pw"].secret and not entries["webapp:replicas"].secret
     assert secrets == ("pa55word",)
     assert secure == {}
+
+
+def test_structured_entries_quote_keys_that_are_not_identifiers() -> None:
+    entries = structured_entries("k8s:labels", {"app.kubernetes.io/name": "web", "tier": ["a"]})
+    assert entries == {
+        'k8s:labels["app.kubernetes.io/name"]': ConfigEntry("web", path=True),
+        "k8s:labels.tier[0]": ConfigEntry("a", path=True),
+    }
 
 
 def test_passphrase_is_needed_for_diy_backends_with_the_default_provider() -> None:

@@ -326,24 +326,32 @@ def test_secure_environment_values_are_written_as_they_are_for_the_run_only(
     assert "dsn" not in (project_dir / "Pulumi.dev.yaml").read_text()
 
 
-def test_custom_endpoint_becomes_provider_config_and_emulator_credentials(
+def test_custom_endpoint_becomes_structured_provider_config_and_emulator_credentials(
     standin: Standin, project_dir: Path, tmp_path: Path
 ) -> None:
     standin.script(events={"preview": events("aws_webserver_replace")})
     (project_dir / "Pulumi.dev.yaml").write_text("config:\n  webapp:owner: team-a\n")
     aws = AwsSettings(region="eu-central-1", endpoint="http://127.0.0.1:4566")
 
-    result = PulumiEngine().preview(_spec(project_dir, tmp_path, aws=aws, config={}))
+    result = PulumiEngine().preview(_spec(project_dir, tmp_path, aws=aws, config={"limits": {"cpu": 2}}))
 
     assert result.status == "succeeded", result.error
+    set_all = [c for c in standin.commands() if c[1:3] == ["config", "set-all"]]
+    assert set_all[0] == [
+        NI, "config", "set-all", "--stack", "dev",
+        "--plaintext", "aws:region=eu-central-1",
+        "--plaintext", "aws:skipCredentialsValidation=true",
+        "--plaintext", "aws:skipRequestingAccountId=true",
+        "--plaintext", "aws:skipMetadataApiCheck=true",
+        "--plaintext", "aws:s3UsePathStyle=true",
+    ]
+    assert set_all[1][:6] == [NI, "config", "set-all", "--stack", "dev", "--path"]
+    assert "aws:endpoints[0].s3=http://127.0.0.1:4566" in set_all[1]
+    assert "webapp:limits.cpu=2" in set_all[1]
     [preview] = [c for c in standin.calls() if c["command"] == "preview"]
     config = preview["stack_file_config"]
-    assert config["aws:region"] == "eu-central-1"
-    assert config["aws:skipCredentialsValidation"] == "true"
-    assert config["aws:skipRequestingAccountId"] == "true"
-    assert config["aws:s3UsePathStyle"] == "true"
-    endpoints = __import__("json").loads(config["aws:endpoints"])
-    assert endpoints[0]["s3"] == endpoints[0]["sqs"] == "http://127.0.0.1:4566"
+    assert config["aws:endpoints"][0]["s3"] == config["aws:endpoints"][0]["sqs"] == "http://127.0.0.1:4566"
+    assert config["webapp:limits"] == {"cpu": "2"}
     assert preview["env"]["AWS_REGION"] == "eu-central-1"
     assert preview["env"]["AWS_ACCESS_KEY_ID"].startswith("(set, test")
 

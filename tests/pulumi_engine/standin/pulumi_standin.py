@@ -25,8 +25,10 @@ with `--secret` are recorded as `KEY=[secret]`.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -202,17 +204,51 @@ def _stack_init(stack: str, args: list[str]) -> int:
     return 0
 
 
+_PATH_STEP = re.compile(r'\.([^.\[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
+def _set_path(config: dict[str, Any], path: str, value: Any) -> None:
+    """`--path` keys: `ns:key[0].sub` / `ns:key["a.b"]` into nested lists and maps."""
+    root = re.match(r'^[^.\[]+', path)
+    assert root is not None, path
+    steps: list[str | int] = [root.group(0)]
+    for match in _PATH_STEP.finditer(path, root.end()):
+        name, index, quoted = match.groups()
+        steps.append(int(index) if index is not None else (name if name is not None else quoted))
+    node: Any = config
+    for step, following in itertools.pairwise(steps):
+        empty: Any = [] if isinstance(following, int) else {}
+        if isinstance(node, list):
+            while len(node) <= int(step):
+                node.append(None)
+            node[int(step)] = node[int(step)] if node[int(step)] is not None else empty
+            node = node[int(step)]
+        else:
+            node = node.setdefault(step, empty)
+    last = steps[-1]
+    if isinstance(node, list):
+        while len(node) <= int(last):
+            node.append(None)
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
 def _config_set_all(stack: str, args: list[str]) -> int:
     document = _read_stack_file(stack)
     config = document.setdefault("config", {})
+    as_path = "--path" in args
     for i, arg in enumerate(args):
         if arg in ("--plaintext", "--secret") and i + 1 < len(args):
             key, _, value = args[i + 1].partition("=")
+            stored: Any = value
             if arg == "--secret":
                 # Not encryption: a marked encoding so tests can see the value was sent as secret.
-                config[key] = {"secure": "standin:" + base64.b64encode(value.encode()).decode()}
+                stored = {"secure": "standin:" + base64.b64encode(value.encode()).decode()}
+            if as_path:
+                _set_path(config, key, stored)
             else:
-                config[key] = value
+                config[key] = stored
     _write_stack_file(stack, document)
     return 0
 
