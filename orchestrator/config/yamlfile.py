@@ -22,6 +22,10 @@ def parse(text: bytes, *, file: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        # Where the construct began (an unclosed `[` two lines up) is often the real mistake.
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
+            problem += f" ({context} at line {context_mark.line + 1})"
         raise ConfigError(
             f"malformed YAML: {problem}",
             file=file,

@@ -35,15 +35,15 @@ def plan_args(repo: GitFixture) -> tuple[str | Path, ...]:
 CONFIG_ERRORS = {
     "malformed YAML in an environment": (
         {"environments/qa.yaml": "branch: main\norder: [2\nrequires: []\n"},
-        ["environments/qa.yaml:", "malformed YAML"],
+        ["environments/qa.yaml:3: malformed YAML", "flow sequence at line 2"],
     ),
     "malformed YAML in orchestrator.yaml": (
         {"orchestrator.yaml": "watch:\n  - 'lib/**'\n projects: {}\n"},
-        ["orchestrator.yaml:3", "malformed YAML"],
+        ["orchestrator.yaml:3: malformed YAML"],
     ),
     "malformed YAML in Pulumi.yaml": (
         {"stacks/app/Pulumi.yaml": "name: app\nruntime: python\n  description: [oops\n"},
-        ["stacks/app/Pulumi.yaml:", "malformed YAML"],
+        ["stacks/app/Pulumi.yaml:3: malformed YAML"],
     ),
     "unknown top-level key": (
         {"environments/qa.yaml": "branch: main\norder: 2\nbrnach: main\n"},
