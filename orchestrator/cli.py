@@ -24,6 +24,7 @@ EXIT_INTERRUPTED = 130
 _LAZY_COMMANDS = {
     "stack": ("orchestrator.cli_stack", "stack"),
     "sandbox": ("orchestrator.cli_sandbox", "sandbox"),
+    "preview": ("orchestrator.cli_preview", "preview"),
 }
 
 

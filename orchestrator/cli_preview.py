@@ -1,0 +1,122 @@
+"""`orchestrator preview`: the pull-request flow from a CI event or from arguments."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from orchestrator.engines.base import StackResult
+    from orchestrator.execute import OnEvent
+    from orchestrator.flows.preview import PreviewRequest
+    from orchestrator.models import PlannedStack
+
+
+@click.command()
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Read the pull request from the CI event.")
+@click.option("--base", help="The PR's base branch (or a ref on it).")
+@click.option("--head", default="HEAD", show_default=True, help="The PR's head commit.")
+@click.option("--branch", help="The base branch name, when --base is not one.")
+@click.option("--pr", "pr", type=int, help="Pull request number (GitHub) or merge request IID (GitLab).")
+@click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where the comment and statuses go.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory for --vcs files.")
+@click.option("--concurrency", type=int, help="Stacks previewed at once (default: setting, else cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON; no progress output.")
+def preview(
+    repo: Path,
+    ci: str | None,
+    base: str | None,
+    head: str,
+    branch: str | None,
+    pr: int | None,
+    vcs: str | None,
+    out_dir: Path | None,
+    concurrency: int | None,
+    as_json: bool,
+) -> None:
+    """Preview every stack a pull request affects and keep one comment on it up to date."""
+    from orchestrator.config import load_repository
+    from orchestrator.flows.preview import run_preview
+    from orchestrator.git import GitRepo
+    from orchestrator.vcs import make_vcs
+
+    request = _request(repo, ci, base, head, branch, pr, concurrency)
+    settings = load_repository(GitRepo(repo).root).settings
+    provider = vcs or (None if ci is None else ("gitlab" if ci == "gitlab" else settings.vcs_provider))
+    client = None if provider is None else make_vcs(settings, provider=provider, out_dir=out_dir)
+    outcome = run_preview(request, client, on_event=None if as_json else _progress())
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
+    else:
+        if client is None and outcome.comment is not None:
+            click.echo(outcome.comment.markdown)
+        where = f"; full report: {outcome.report_path}" if outcome.report_path else ""
+        click.echo(f"{len(outcome.results)} stack(s) previewed{where}", err=True)
+        if outcome.publish_error:
+            click.secho(f"publishing failed: {outcome.publish_error}", fg="red", err=True)
+    sys.exit(outcome.exit_code)
+
+
+def _request(
+    repo: Path,
+    ci: str | None,
+    base: str | None,
+    head: str,
+    branch: str | None,
+    pr: int | None,
+    concurrency: int | None,
+) -> PreviewRequest:
+    from orchestrator.errors import UserError
+    from orchestrator.flows.preview import PreviewRequest
+
+    if ci is None:
+        if base is None:
+            raise UserError("--base is required without --ci", hint="pass the PR's base branch, e.g. --base main")
+        return PreviewRequest(repo=repo, base=base, head=head, branch=branch, pr=pr, concurrency=concurrency)
+    if ci == "github":
+        from orchestrator.ci.github_actions import read_event
+    else:
+        from orchestrator.ci.gitlab_ci import read_event
+    from orchestrator.ci.events import PullRequestEvent
+
+    event = read_event()
+    if not isinstance(event, PullRequestEvent):
+        raise UserError(
+            f"the CI event is a {type(event).__name__}, not a pull request",
+            hint="run `orchestrator preview` on pull_request events and `orchestrator deploy` on pushes",
+        )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
+    return PreviewRequest(
+        repo=repo,
+        base=event.base_sha or event.base_ref,
+        head=event.head_sha,
+        branch=event.base_ref,
+        pr=event.number,
+        author=event.author,
+        from_fork=event.from_fork,
+        concurrency=concurrency,
+        summary_path=Path(summary) if summary else None,
+    )
+
+
+def _progress() -> OnEvent:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+
+    def on_event(kind: str, stack: PlannedStack, result: StackResult | None) -> None:
+        if kind == "start":
+            console.print(f"[dim]▶ {stack.operation} {stack.id}[/dim]")
+        elif result is not None:
+            mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]⏭[/yellow]"}.get(result.status, "[red]✖[/red]")
+            c = result.counts
+            detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else (result.error or "")[:200]
+            console.print(f"{mark} {stack.id} {result.status} {detail} ({result.duration_s:.1f}s)")
+
+    return on_event

@@ -1,0 +1,140 @@
+"""Use case: a pull request was opened or updated.
+
+Plan the affected stacks, preview them on a checkout of the head commit, and keep one
+consolidated comment on the PR (plus a commit status per stack) up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.engines.base import StackResult
+from orchestrator.execute import OnEvent
+from orchestrator.flows.plan import PlanRequest, make_plan
+from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.runner import (
+    EngineFactory,
+    checkouts,
+    default_concurrency,
+    default_engine_factory,
+    run_plan,
+    secret_values,
+)
+from orchestrator.flows.trust import Trust, check_trust
+from orchestrator.git import GitRepo
+from orchestrator.models import Plan
+from orchestrator.report.comment import RenderedComment, comment_model, render_comment
+from orchestrator.report.redact import Redactor, redact_result
+from orchestrator.report.untrusted import PREVIEW_MARKER, render_untrusted
+from orchestrator.vcs.base import VcsClient
+
+STATUS_PREFIX = "orchestrator/preview"
+RERUN_COMMAND = "/orchestrator preview"
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    repo: Path
+    base: str  # the PR's base branch (or any ref on it)
+    head: str  # the PR's head commit
+    branch: str | None = None  # the base branch name, when `base` is not one
+    pr: int | None = None
+    author: str | None = None
+    from_fork: bool = False
+    approved_by: str | None = None  # a trusted user asked for this preview (`/orchestrator preview`)
+    concurrency: int | None = None
+    summary_path: Path | None = None  # GITHUB_STEP_SUMMARY, when running in GitHub Actions
+
+
+@dataclass(frozen=True)
+class PreviewOutcome:
+    plan: Plan
+    results: Mapping[str, StackResult]
+    trust: Trust
+    comment: RenderedComment | None
+    report_path: Path | None
+    published: bool
+    publish_error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "succeeded" for r in self.results.values())
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok and self.publish_error is None else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.to_json(),
+            "results": [r.to_json() for r in self.results.values()],
+            "trusted": self.trust.trusted,
+            "trust_reason": self.trust.reason,
+            "comment": None
+            if self.comment is None
+            else {"chars": len(self.comment.markdown), "truncated": self.comment.truncated},
+            "published": self.published,
+            "publish_error": self.publish_error,
+            "report": None if self.report_path is None else str(self.report_path),
+            "exit_code": self.exit_code,
+        }
+
+
+def run_preview(
+    request: PreviewRequest,
+    vcs: VcsClient | None,
+    *,
+    engine_factory: EngineFactory = default_engine_factory,
+    on_event: OnEvent | None = None,
+) -> PreviewOutcome:
+    plan, config = make_plan(
+        PlanRequest(repo=request.repo, head=request.head, base=request.base, branch=request.branch, event="pr")
+    )
+    trust = check_trust(config.settings, vcs, author=request.author, from_fork=request.from_fork,
+                        approved_by=request.approved_by)
+    git = GitRepo(request.repo)
+    report = report_file(config.root, "preview", request.pr, plan.head, request.summary_path)
+    if not trust.trusted:
+        markdown = render_untrusted(plan, trust.reason or "", RERUN_COMMAND)
+        comment = RenderedComment(markdown=markdown, full_markdown=markdown, truncated=False,
+                                  marker=PREVIEW_MARKER, max_chars=config.settings.comment_max_chars)
+        published, error = publish_report(vcs, request.pr, comment, {}, plan, STATUS_PREFIX, report, untrusted=True)
+        return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
+                              published=published, publish_error=error)
+
+    with checkouts(git, plan, config) as where:
+        redactor = Redactor(secret_values(where, plan))
+        execution = run_plan(
+            plan,
+            where,
+            preview=True,
+            concurrency=default_concurrency(config, request.concurrency),
+            engine_factory=engine_factory,
+            on_event=on_event,
+        )
+    results = {sid: redact_result(r, redactor) for sid, r in execution.results.items()}
+    comment = render_comment(
+        comment_model(
+            plan,
+            results,
+            config.environments,
+            kind="Preview",
+            redactor=redactor,
+            rerun_command=RERUN_COMMAND,
+            full_report_location=_report_location(request, report),
+            full_report_path=None if request.summary_path else str(report),
+            max_chars=config.settings.comment_max_chars,
+            group_identical=config.settings.comment_group_identical,
+        )
+    )
+    published, error = publish_report(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report)
+    return PreviewOutcome(plan=plan, results=results, trust=trust, comment=comment, report_path=report,
+                          published=published, publish_error=error)
+
+
+def _report_location(request: PreviewRequest, report: Path) -> str:
+    return "the job summary" if request.summary_path else f"`{report}`"

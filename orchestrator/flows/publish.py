@@ -1,0 +1,82 @@
+"""Reporting a flow's result: the full report on disk (or the job summary), the PR comment,
+and one commit status per stack plus an aggregate. A VCS failure never loses the report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from orchestrator.engines.base import StackResult
+from orchestrator.models import Plan
+from orchestrator.report.comment import RenderedComment
+from orchestrator.vcs.base import StatusState, VcsClient, VcsError, truncate
+
+_STATUS_LIMIT = 140
+
+
+def report_file(root: Path, flow: str, pr: int | None, head: str, summary_path: Path | None) -> Path:
+    """Where the full report goes: the job summary in GitHub Actions, else a file under .orchestrator/."""
+    if summary_path is not None:
+        return summary_path
+    name = f"{flow}-pr{pr}.md" if pr is not None else f"{flow}-{head[:12]}.md"
+    return root / ".orchestrator" / "reports" / name
+
+
+def write_report(path: Path, markdown: str, *, append: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if append:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+        return
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(markdown, encoding="utf-8")
+    tmp.replace(path)
+
+
+def status_of(result: StackResult) -> tuple[StatusState, str]:
+    if result.status == "succeeded":
+        c = result.counts
+        return "success", f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
+    if result.status == "skipped":
+        return "error", result.error or "skipped"
+    lines = (result.error or "").strip().splitlines()
+    return "failure", f"{result.status}: {lines[0] if lines else 'no details'}"
+
+
+def publish_report(
+    vcs: VcsClient | None,
+    pr: int | None,
+    comment: RenderedComment,
+    results: Mapping[str, StackResult],
+    plan: Plan,
+    status_prefix: str,
+    report: Path,
+    *,
+    untrusted: bool = False,
+    append_report: bool = False,
+) -> tuple[bool, str | None]:
+    """Write the report, then upsert the comment and statuses. Returns (published, error)."""
+    write_report(report, comment.full_markdown, append=append_report)
+    if vcs is None:
+        return False, None
+    try:
+        if pr is not None:
+            vcs.upsert_comment(pr, comment.marker, comment.markdown)
+        for stack_id, result in results.items():
+            state, description = status_of(result)
+            vcs.set_status(plan.head, f"{status_prefix}: {stack_id}", state, truncate(description, _STATUS_LIMIT))
+        state, description = _aggregate(results, untrusted=untrusted)
+        vcs.set_status(plan.head, status_prefix, state, truncate(description, _STATUS_LIMIT))
+    except VcsError as exc:
+        return False, f"{exc.message}; the full report is in {report}"
+    return True, None
+
+
+def _aggregate(results: Mapping[str, StackResult], *, untrusted: bool) -> tuple[StatusState, str]:
+    if untrusted:
+        return "pending", "not previewed: waiting for a maintainer's /orchestrator preview"
+    failed = [sid for sid, r in results.items() if r.status != "succeeded"]
+    if failed:
+        return "failure", f"{len(failed)} of {len(results)} stacks did not succeed: {', '.join(failed)}"
+    changed = sum(1 for r in results.values() if r.counts.changed)
+    return "success", f"{len(results)} stacks, {changed} with changes"

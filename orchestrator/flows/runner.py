@@ -1,0 +1,111 @@
+"""Shared by the flows: check out the commits a plan needs and run its stacks on their engines."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.config.load import load_repository
+from orchestrator.config.resolved import RepoConfig
+from orchestrator.engines.base import Engine, StackResult
+from orchestrator.execute import Execution, OnEvent, execute
+from orchestrator.git import EMPTY_TREE, GitRepo
+from orchestrator.models import Plan, PlannedStack, StackSpec
+
+EngineFactory = Callable[[str], Engine]
+
+
+def default_concurrency(config: RepoConfig, override: int | None = None) -> int:
+    return override or config.settings.concurrency or os.cpu_count() or 1
+
+
+def default_engine_factory(name: str) -> Engine:
+    from orchestrator.engines.select import engine_for
+
+    return engine_for(name)
+
+
+@dataclass(frozen=True)
+class Checkouts:
+    """Where the code of each commit of a plan is checked out."""
+
+    head: Path
+    base: Path | None
+    head_config: RepoConfig
+    base_config: RepoConfig | None
+
+    def spec(self, stack: PlannedStack) -> StackSpec:
+        if stack.operation == "destroy":
+            # The project is gone at head: its code and settings come from the base commit.
+            assert self.base is not None and self.base_config is not None
+            return self.base_config.stack_spec(stack.project, stack.environment, checkout=self.base)
+        return self.head_config.stack_spec(stack.project, stack.environment, checkout=self.head)
+
+
+@contextmanager
+def checkouts(git: GitRepo, plan: Plan, head_config: RepoConfig) -> Iterator[Checkouts]:
+    """Temporary worktrees of head (and of base when the plan destroys deleted projects)."""
+    needs_base = any(s.operation == "destroy" for s in plan.stacks) and plan.base != EMPTY_TREE
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="orchestrator-")))
+        head_dir = stack.enter_context(git.worktree(plan.head, tmp / "head"))
+        base_dir = stack.enter_context(git.worktree(plan.base, tmp / "base")) if needs_base else None
+        base_config = load_repository(git.root, git.tree(plan.base)) if needs_base else None
+        yield Checkouts(head=head_dir, base=base_dir, head_config=head_config, base_config=base_config)
+
+
+def run_operation(engine: Engine, spec: StackSpec, stack: PlannedStack, *, preview: bool) -> StackResult:
+    """The engine call for a planned stack: previews on PRs, real operations on merges."""
+    if stack.operation == "destroy":
+        return engine.destroy(spec, preview_only=preview)
+    if stack.operation == "drift":
+        return engine.drift(spec)
+    if preview or stack.operation == "preview":
+        return engine.preview(spec)
+    return engine.update(spec)
+
+
+def run_plan(
+    plan: Plan,
+    where: Checkouts,
+    *,
+    preview: bool,
+    concurrency: int,
+    engine_factory: EngineFactory = default_engine_factory,
+    on_event: OnEvent | None = None,
+) -> Execution:
+    engines: dict[str, Engine] = {}
+
+    def run_stack(stack: PlannedStack) -> StackResult:
+        spec = where.spec(stack)
+        engine = engines.get(spec.engine)
+        if engine is None:
+            engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
+        return run_operation(engine, spec, stack, preview=preview)
+
+    return execute(plan, run_stack, concurrency=concurrency, on_event=on_event)
+
+
+def secret_values(where: Checkouts, plan: Plan) -> list[str]:
+    """Plain values of the `secure:` config of the stacks in `plan`, for redaction.
+
+    Best effort: without a passphrase the values cannot be known, and the engines never
+    return them in plain text anyway.
+    """
+    from orchestrator.engines.local.secrets import load_stack_config, read_passphrase
+    from orchestrator.errors import UserError
+
+    passphrase = read_passphrase()
+    found: list[str] = []
+    for stack in plan.stacks:
+        spec = where.spec(stack)
+        try:
+            config = load_stack_config(spec.directory, spec.project, spec.stack_name, spec.config, passphrase)
+        except UserError:
+            continue
+        found.extend(config.values[key] for key in config.secret_keys if key in config.values)
+    return found
