@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -462,3 +463,17 @@ def test_standin_check_runs_and_combined_status_answer_as_described(github_stand
     assert fetched.json()["conclusion"] == "success" and fetched.json()["output"]["summary"] == "2 stacks"
     assert combined.json()["state"] == "pending" and combined.json()["total_count"] == 2
     assert github_standin.validation_errors == []
+
+
+def test_the_token_never_follows_a_link_to_another_host() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        link = '<https://evil.example/repos/acme/infra/issues/1/comments?page=2>; rel="next"'
+        return httpx.Response(200, json=[], headers={"Link": link})
+
+    gh = GitHubClient("acme/infra", "t0ken-value", transport=httpx.MockTransport(answer))
+    with pytest.raises(VcsError, match=r"pointed to another host \(evil.example\); refusing to send the token"):
+        gh.upsert_comment(1, MARKER, "x")
+    assert [urlsplit(url).netloc for url in seen] == ["api.github.com"]
