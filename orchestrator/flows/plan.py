@@ -54,7 +54,16 @@ def make_plan(request: PlanRequest) -> tuple[Plan, RepoConfig]:
     changes = tuple(git.changes(base, head))
 
     def base_config() -> RepoConfig:
-        return load_repository(git.root, git.tree(base))
+        from orchestrator.errors import ConfigError, UserError
+
+        try:
+            return load_repository(git.root, git.tree(base))
+        except ConfigError as exc:  # say which commit: the user may have fixed it in head already
+            raise UserError(
+                f"in the base commit {base[:12]}: {exc.message}",
+                "a project directory was deleted, so its stacks are read from the base commit's "
+                "configuration; fix that commit's configuration or plan from a valid base",
+            ) from None
 
     result = plan(
         PlanInput(head_config=head_config, changes=changes, branch=branch, event=request.event, base=base, head=head),

@@ -236,3 +236,11 @@ def test_deleted_projects_are_destroyed_dependents_first(make_repo: MakeRepo, pl
     ]
     # network's stack goes only after data's, which read its outputs, is gone.
     assert stacks["network/dev"]["depends_on"] == ["data/dev"]
+
+
+def test_file_names_with_spaces_and_non_ascii(repo: GitFixture, plan_json: PlanJson) -> None:
+    repo.branch("feature")
+    repo.commit({"stacks/network/données réseau.py": "X = 1\n"})
+    plan = plan_json(repo, "--base", "main", "--branch", "develop")
+    assert plan["changed_files"] == ["stacks/network/données réseau.py"]
+    assert by_id(plan)["network/dev"]["reasons"] == ["changed stacks/network/données réseau.py"]

@@ -210,3 +210,20 @@ def test_console_script_reports_bad_input_without_traceback(make_repo: MakeRepo)
     assert "environments/qa.yaml:3: brnach: unknown key" in proc.stderr
     assert "hint:" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_invalid_base_config_needed_for_a_destroy_names_the_base_commit(
+    make_repo: MakeRepo, run_cli: RunCli
+) -> None:
+    repo = make_repo({"environments/qa.yaml": "branch: main\norder: 2\nbrnach: main\n"})
+    base = repo.sha("HEAD")
+    repo.branch("feature")
+    repo.commit({"environments/qa.yaml": "branch: main\norder: 2\n", "stacks/data": None})
+    result = run_cli(*plan_args(repo))
+    assert_user_error(result, f"base commit {base[:12]}", "environments/qa.yaml:3: brnach: unknown key")
+
+
+def test_subdirectory_of_the_repository_as_repo(repo: GitFixture, run_cli: RunCli) -> None:
+    result = run_cli("projects", "--repo", repo.path / "stacks" / "app", "--json")
+    assert result.code == 0, result.err
+    assert [p["name"] for p in result.json()] == ["app", "data", "network"]
