@@ -16,9 +16,7 @@ ZERO = "0" * 40
 HELPERS_PY = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n" for i in range(20))
 
 
-def test_pr_base_is_the_merge_base_so_later_main_commits_do_not_count(
-    repo: GitFixture, plan_json: PlanJson
-) -> None:
+def test_pr_base_is_the_merge_base_so_later_main_commits_do_not_count(repo: GitFixture, plan_json: PlanJson) -> None:
     fork = repo.sha("main")
     repo.branch("feature")
     head = repo.commit({"stacks/app/__main__.py": "import pulumi\n"})
@@ -54,9 +52,7 @@ def test_push_without_before_uses_the_first_parent(repo: GitFixture, plan_json: 
     assert plan["environments"] == ["qa", "uat", "prod"]
 
 
-def test_push_of_a_new_branch_with_all_zero_before_uses_the_first_parent(
-    repo: GitFixture, plan_json: PlanJson
-) -> None:
+def test_push_of_a_new_branch_with_all_zero_before_uses_the_first_parent(repo: GitFixture, plan_json: PlanJson) -> None:
     parent = repo.sha("HEAD")
     repo.branch("develop")
     head = repo.commit({"stacks/data/__main__.py": "import pulumi\n"})
@@ -66,9 +62,7 @@ def test_push_of_a_new_branch_with_all_zero_before_uses_the_first_parent(
     assert stack_ids(plan) == ["data/dev", "app/dev"]  # app reads data's outputs
 
 
-def test_push_of_the_first_commit_compares_with_the_empty_tree(
-    make_repo: MakeRepo, plan_json: PlanJson
-) -> None:
+def test_push_of_the_first_commit_compares_with_the_empty_tree(make_repo: MakeRepo, plan_json: PlanJson) -> None:
     repo = make_repo()
     plan = plan_json(repo, "--event", "push", "--base", ZERO, "--branch", "develop")
     assert set(stack_ids(plan)) == {"network/dev", "data/dev", "app/dev"}
@@ -109,9 +103,7 @@ def test_a_deleted_project_directory_is_destroyed_with_the_base_config(
     )
     plan = plan_json(repo, "--base", "main", "--branch", "main")
     destroys = [s for s in plan["stacks"] if s["operation"] == "destroy"]
-    assert [(s["id"], s["stack"], s["directory"]) for s in destroys] == [
-        ("cache/qa", "cache-qa", "stacks/old-cache")
-    ]
+    assert [(s["id"], s["stack"], s["directory"]) for s in destroys] == [("cache/qa", "cache-qa", "stacks/old-cache")]
     assert "stacks/old-cache/" in destroys[0]["reasons"][0]
     # The destroy runs after the updates of its environment.
     qa_waves = [s["wave"] for s in plan["stacks"] if s["environment"] == "qa" and s["operation"] != "destroy"]
@@ -168,9 +160,7 @@ def test_repo_wide_watch_affects_every_project(make_repo: MakeRepo, plan_json: P
         assert "lib/tags.py matches repo-wide watch `lib/**` in orchestrator.yaml" in stack["reasons"]
 
 
-def test_environment_file_change_affects_only_that_environment(
-    make_repo: MakeRepo, plan_json: PlanJson
-) -> None:
+def test_environment_file_change_affects_only_that_environment(make_repo: MakeRepo, plan_json: PlanJson) -> None:
     repo = make_repo({"environments/uat.yaml": "branch: main\norder: 3\nrequires: [qa]\nprojects: [network, data]\n"})
     repo.branch("feature")
     repo.commit(

@@ -212,9 +212,7 @@ def test_console_script_reports_bad_input_without_traceback(make_repo: MakeRepo)
     assert "Traceback" not in proc.stderr
 
 
-def test_invalid_base_config_needed_for_a_destroy_names_the_base_commit(
-    make_repo: MakeRepo, run_cli: RunCli
-) -> None:
+def test_invalid_base_config_needed_for_a_destroy_names_the_base_commit(make_repo: MakeRepo, run_cli: RunCli) -> None:
     repo = make_repo({"environments/qa.yaml": "branch: main\norder: 2\nbrnach: main\n"})
     base = repo.sha("HEAD")
     repo.branch("feature")

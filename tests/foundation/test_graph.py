@@ -84,9 +84,7 @@ def test_fstring_with_placeholder_org_and_stack_counts(make_repo: MakeRepo, plan
     assert by_id(plan)["app/dev"]["reasons"] == ["depends on network"]
 
 
-def test_stack_reference_in_another_python_file_of_the_project_counts(
-    make_repo: MakeRepo, plan_json: PlanJson
-) -> None:
+def test_stack_reference_in_another_python_file_of_the_project_counts(make_repo: MakeRepo, plan_json: PlanJson) -> None:
     repo = make_repo(
         {
             "stacks/data/__main__.py": NO_REFS,
@@ -108,7 +106,7 @@ def test_stack_reference_in_another_python_file_of_the_project_counts(
         ('pulumi.StackReference(name="org/network/dev")', ["network"]),
         ('pulumi.StackReference(f"org/{project}/{env}")', []),
         ('pulumi.StackReference(f"org/net{suffix}/{env}")', []),
-        ('pulumi.StackReference(stack_name)', []),
+        ("pulumi.StackReference(stack_name)", []),
         ('pulumi.StackReference("network")', []),  # not a fully qualified name
         ('pulumi.StackReference(\n    f"org/network/{env}",\n)', ["network"]),
         ('pulumi.StackReference(fr"org/network/{env}")', ["network"]),
@@ -228,9 +226,7 @@ def test_environments_requiring_each_other_is_an_error(make_repo: MakeRepo, run_
     assert "hint:" in result.err
 
 
-def test_commented_out_stack_reference_makes_no_dependency_or_cycle(
-    make_repo: MakeRepo, plan_json: PlanJson
-) -> None:
+def test_commented_out_stack_reference_makes_no_dependency_or_cycle(make_repo: MakeRepo, plan_json: PlanJson) -> None:
     repo = make_repo(
         {"stacks/network/__main__.py": 'import pulumi\n# app = pulumi.StackReference("organization/app/dev")\n'}
     )

@@ -180,9 +180,7 @@ def test_explain_branch_lists_environments_in_order_with_rules(repo: GitFixture,
 
 def test_explain_with_a_path_names_the_project_and_dependents(make_repo: MakeRepo, run_cli: RunCli) -> None:
     repo = make_repo({"orchestrator.yaml": "watch: ['lib/**']\n"})
-    result = run_cli(
-        "explain", "--repo", repo.path, "--branch", "develop", "--path", "stacks/network/__main__.py"
-    )
+    result = run_cli("explain", "--repo", repo.path, "--branch", "develop", "--path", "stacks/network/__main__.py")
     assert result.code == 0, result.err
     out = result.out
     assert "in project directory of: network" in out
