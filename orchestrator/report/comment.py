@@ -252,6 +252,8 @@ class _Section:
         self.kind = _section_kind(self.lead.result)
         self.unchanged = self.kind in ("quiet", "unchanged", "skipped")
         self._cache: dict[Level, str] = {}
+        self._redacted_full: str | None = None
+        self._phrase: str | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -286,13 +288,46 @@ class _Section:
             "violations_cut": max(0, len(result.policy_violations) - CAPPED_DIAGNOSTICS) if capped else 0,
             "error_block": _error_block(result.error, capped=capped) if level <= Level.LINES else None,
             "reason": _skip_reason(result.error),
+            "phrase": self.phrase(),
         }
+
+    def phrase(self) -> str:
+        """The counts in words, for the summary line of every level (rendered once)."""
+        if self._phrase is None:
+            result = self.lead.result
+            context = {
+                "kind": self.model.kind,
+                "section": self.kind,
+                "status": result.status,
+                "counts": result.counts,
+                "operation": self.lead.planned.operation,
+            }
+            self._phrase = Markup(_templates()["phrase"].render(**context).strip())
+        return self._phrase
 
     def _changes_block(self, level: Level) -> str | None:
         if level > Level.LINES or not self.lead.result.changes:
             return None
         lines = self._line_cache.of(self.lead)
-        return _fenced("\n".join(lines.full if level == Level.FULL else lines.resources), "diff")
+        if self._redacted_full is None:
+            self._redacted_full = _REDACTOR.get().text("\n".join(lines.full))
+        if level == Level.FULL:
+            return _fenced(self._redacted_full, "diff", redacted=True)
+        return _fenced("\n".join(self._redacted_resource_lines(lines, self._redacted_full)), "diff", redacted=True)
+
+    @staticmethod
+    def _redacted_resource_lines(lines: _ChangeLines, redacted_full: str) -> list[str]:
+        """The resource lines, taken from the already redacted full text when it kept its line count.
+
+        Every line was redacted there in full context, so this saves a second scan; a secret
+        spanning lines (a private key block) changes the count and we redact afresh.
+        """
+        if redacted_full == "\n".join(lines.full):
+            return lines.resources  # nothing was redacted in this stack: the common case
+        redacted = redacted_full.split("\n")
+        if len(redacted) != len(lines.full):
+            return [_REDACTOR.get().text("\n".join(lines.resources))]
+        return [redacted[index] for index in lines.resource_index]
 
 
 def _violation_view(violation: PolicyViolation) -> dict[str, Any]:
@@ -424,6 +459,7 @@ def _without_names(document: str, planned: PlannedStack) -> str:
 class _ChangeLines:
     resources: list[str]  # one line per resource: symbol, op, type, name
     full: list[str]  # the same with each resource's property diffs under it
+    resource_index: list[int]  # where each resource line is in `full`
     cut_values: list[str]  # values shortened to MAX_VALUE_CHARS, uncut (for fingerprints only)
 
 
@@ -444,10 +480,12 @@ def _change_lines(changes: Sequence[ResourceChange]) -> _ChangeLines:
     """The diff-block lines. One tight loop: this runs for every property of every stack."""
     resources: list[str] = []
     full: list[str] = []
+    index: list[int] = []
     cut: list[str] = []
     for change in changes:
         line = f"{OP_SYMBOL.get(change.op, '?'):<2} {change.op:<7} {_one_line(change.type)}  {_one_line(change.name)}"
         resources.append(line)
+        index.append(len(full))
         full.append(line)
         for diff in change.diffs:
             path = diff.path
@@ -464,7 +502,7 @@ def _change_lines(changes: Sequence[ResourceChange]) -> _ChangeLines:
                 full.append(f"    - {path}: {old}")
             else:
                 full.append(f"    ~ {path}: {old} => {new}")
-    return _ChangeLines(resources=resources, full=full, cut_values=cut)
+    return _ChangeLines(resources=resources, full=full, resource_index=index, cut_values=cut)
 
 
 def _cut(text: str, cut: list[str]) -> str:
@@ -532,8 +570,8 @@ def _error_block(error: str | None, *, capped: bool) -> str | None:
     return _fenced(text, "")
 
 
-def _fenced(text: str, language: str) -> str:
-    return Markup(mdtext.code_block(_REDACTOR.get().text(text), language))
+def _fenced(text: str, language: str, *, redacted: bool = False) -> str:
+    return Markup(mdtext.code_block(text if redacted else _REDACTOR.get().text(text), language))
 
 
 # --------------------------------------------------------------------------- template contexts
@@ -620,6 +658,7 @@ _TEMPLATE_FILES = {
     "section": "comment_section.md.j2",
     "cut": "comment_cut.md.j2",
     "footer": "comment_footer.md.j2",
+    "phrase": "comment_phrase.md.j2",
 }
 
 
