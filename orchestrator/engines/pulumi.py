@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +78,6 @@ class ConfigEntry:
     value: str
     secret: bool = False
     path: bool = False
-
-
-@dataclass(frozen=True)
-class WorkspacePlan:
-    """What one stack's workspace gets: environment variables, config to set, values to redact."""
-
-    env_vars: dict[str, str]
-    config: dict[str, ConfigEntry]
-    secure_config: dict[str, Any] = field(default_factory=dict)  # `secure:` values, written as they are
-    secrets: tuple[str, ...] = ()
 
 
 def config_text(value: Any) -> str:
@@ -330,12 +320,6 @@ EventCallback = Callable[[StackSpec, Any], None]
 StackCall = Callable[[Any, EventCollector], dict[str, Any]]
 
 
-@dataclass
-class _Opened:
-    stack: Any  # pulumi.automation.Stack
-    secrets: tuple[str, ...]
-
-
 class PulumiEngine:
     """`Engine` for `engine: pulumi`: the real Pulumi CLI through `pulumi.automation`.
 
@@ -351,7 +335,6 @@ class PulumiEngine:
         endpoint_resolver: Callable[[StackSpec], str | None] = default_endpoint,
         parallel: int | None = None,
         pulumi_home: str | None = None,
-        environ: Mapping[str, str] | None = None,
     ) -> None:
         if shutil.which("pulumi") is None:
             raise UserError("engine `pulumi` needs the Pulumi CLI, and no `pulumi` executable is on PATH",
@@ -360,11 +343,6 @@ class PulumiEngine:
         self.endpoint_resolver = endpoint_resolver
         self.parallel = parallel
         self.pulumi_home = pulumi_home
-        self._environ = environ
-
-    @property
-    def environ(self) -> Mapping[str, str]:
-        return os.environ if self._environ is None else self._environ
 
     # ------------------------------------------------------------------ Engine protocol
 
@@ -408,10 +386,10 @@ class PulumiEngine:
         from pulumi.automation import CommandError, StackNotFoundError
 
         try:
-            with self._opened(stack, create=False, configure=False) as opened:
+            with self._opened(stack, create=False, configure=False, secrets=[]) as opened:
                 if opened is None:
                     return {}
-                return _masked_outputs(opened.stack.outputs())
+                return _masked_outputs(opened.outputs())
         except StackNotFoundError:
             return {}
         except CommandError as exc:
@@ -427,18 +405,17 @@ class PulumiEngine:
 
         started = time.monotonic()
         collector = EventCollector(refresh=operation == "drift", forward=self._forwarder(spec))
-        secrets: tuple[str, ...] = ()
+        secrets: list[str] = []  # filled by _opened as soon as known, so errors are redacted too
         outputs: dict[str, Any] = {}
         status: Status = "succeeded"
         error: str | None = None
         extra: list[Diagnostic] = []
         try:
-            with self._opened(spec, create=create) as opened:
-                if opened is None:
+            with self._opened(spec, create=create, secrets=secrets) as stack:
+                if stack is None:
                     extra.append(Diagnostic("info", f"stack {spec.stack_name} does not exist in {spec.backend}"))
                 else:
-                    secrets = opened.secrets
-                    outputs = call(opened.stack, collector)
+                    outputs = call(stack, collector)
         except ConcurrentUpdateError as exc:
             status, error = "locked", command_error_text(exc)
         except CommandError as exc:
@@ -475,13 +452,17 @@ class PulumiEngine:
         return forward
 
     @contextlib.contextmanager
-    def _opened(self, spec: StackSpec, *, create: bool, configure: bool = True) -> Iterator[_Opened | None]:
-        """The stack, with this environment's config set for the duration of the block.
+    def _opened(
+        self, spec: StackSpec, *, create: bool, secrets: list[str], configure: bool = True
+    ) -> Iterator[Any | None]:
+        """The SDK `Stack`, with this environment's config set for the duration of the block.
 
         Yields None when `create` is false and the stack does not exist (nothing to destroy,
-        nothing to drift). `configure=False` leaves the config alone (reading outputs)."""
+        nothing to drift). `configure=False` leaves the config alone (reading outputs).
+        `secrets` receives the plain secret values of this run, for redaction."""
         from pulumi.automation import (
             ConfigValue,
+            InvalidVersionError,
             LocalWorkspace,
             Stack,
             StackNotFoundError,
@@ -492,7 +473,7 @@ class PulumiEngine:
         settings_path = stack_file(directory, spec.stack_name)
         settings = _load_mapping(settings_path)
         if needs_passphrase(spec, settings) and not (
-            "PULUMI_CONFIG_PASSPHRASE" in self.environ or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.environ
+            "PULUMI_CONFIG_PASSPHRASE" in os.environ or "PULUMI_CONFIG_PASSPHRASE_FILE" in os.environ
         ):
             raise UserError(
                 f"stack {spec.id}: the backend {spec.backend} keeps secrets with a passphrase and none is set",
@@ -501,14 +482,17 @@ class PulumiEngine:
             )
         endpoint = self.endpoint_resolver(spec)
         env_vars = self._env_vars(spec, endpoint)
-        role_secrets = tuple(v for k, v in env_vars.items() if k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
-
-        workspace = LocalWorkspace(
-            work_dir=str(directory),
-            pulumi_home=self.pulumi_home,
-            env_vars=env_vars,
-            secrets_provider=spec.secrets_provider,
-        )
+        if spec.aws.role_arn:
+            secrets.extend((env_vars["AWS_SECRET_ACCESS_KEY"], env_vars["AWS_SESSION_TOKEN"]))
+        try:
+            workspace = LocalWorkspace(
+                work_dir=str(directory),
+                pulumi_home=self.pulumi_home,
+                env_vars=env_vars,
+                secrets_provider=spec.secrets_provider,
+            )
+        except InvalidVersionError as exc:
+            raise UserError(f"the Pulumi CLI on PATH cannot be used: {exc}", hint=MISSING_CLI_HINT) from exc
         try:
             stack = Stack.create_or_select(spec.stack_name, workspace) if create else Stack.select(
                 spec.stack_name, workspace
@@ -517,7 +501,7 @@ class PulumiEngine:
             yield None
             return
         if not configure:
-            yield _Opened(stack=stack, secrets=role_secrets)
+            yield stack
             return
 
         # After `stack init`, which may have written the encryption salt the stack needs.
@@ -528,9 +512,9 @@ class PulumiEngine:
             project=project,
             stack_file_keys=stack_file_config_keys(settings_path, project),
             endpoint=endpoint,
-            environ=self.environ,
+            environ=os.environ,
         )
-        secrets = config_secrets + role_secrets
+        secrets.extend(config_secrets)
         try:
             if secure:
                 _write_secure_config(settings_path, secure)
@@ -539,13 +523,13 @@ class PulumiEngine:
                           if e.path == as_path}
                 if chosen:
                     stack.set_all_config(chosen, path=as_path)
-            yield _Opened(stack=stack, secrets=secrets)
+            yield stack
         finally:
             _restore(settings_path, original)
 
     def _env_vars(self, spec: StackSpec, endpoint: str | None) -> dict[str, str]:
         env = {"PULUMI_BACKEND_URL": spec.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
-        env.update(aws_env_vars(spec.aws, endpoint, self.environ))
+        env.update(aws_env_vars(spec.aws, endpoint, os.environ))
         if spec.aws.role_arn:
             env.update(assume_role_env(spec.aws, endpoint, session_name(spec)))
         return env

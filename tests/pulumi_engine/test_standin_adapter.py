@@ -422,3 +422,17 @@ def test_assumed_role_credentials_reach_the_cli_and_never_the_result(
     assert "AWS_PROFILE" not in preview["env"]
     assert result.status == "failed"
     assert result.error == f"error: denied for {SECRET} / {SECRET} / {SECRET}"
+
+
+def test_secrets_are_redacted_from_errors_before_the_operation_starts(
+    standin: Standin, project_dir: Path, tmp_path: Path
+) -> None:
+    standin.script(fail={"config set-all": {"stderr": "error: invalid value 's3cr3t-value' for webapp:db_password"}})
+
+    result = PulumiEngine().preview(_spec(project_dir, tmp_path))
+
+    assert result.status == "failed"
+    assert result.error == f"error: invalid value '{SECRET}' for webapp:db_password"
+    assert not any("preview" in c for c in standin.commands())
+    assert (project_dir / "Pulumi.dev.yaml").read_text() != ""  # put back, with the salt of `stack init`
+    assert "db_password" not in (project_dir / "Pulumi.dev.yaml").read_text()
