@@ -284,3 +284,24 @@ def test_comment_model_pairs_plan_and_results() -> None:
     text = render_comment(built).markdown
     assert "qa → prod, in that order" in text
     assert "`prod`: needs a successful qa first; 1 approving review; protected" in text
+
+
+def test_when_only_the_table_fits_every_section_goes_and_the_table_stays() -> None:
+    stacks = [outcome(big_stack(f"svc{i}", "qa", 5)) for i in range(3)]
+    full = render_comment(model(stacks, environments=("qa",)))
+    table = [line for line in full.markdown.splitlines() if line.startswith("| ")]
+    rendered = render_comment(model(stacks, environments=("qa",), max_chars=760))
+    assert rendered.truncated
+    assert [line for line in rendered.markdown.splitlines() if line.startswith("| ")] == table
+    assert "Sections left out (the table still lists them) for 3 stacks: svc0/qa, svc1/qa, svc2/qa." in rendered.markdown
+    assert "<details>" not in rendered.markdown
+    assert len(rendered.markdown) <= 760 and not rendered.over_budget
+    # Smaller than the table itself: the table is still never cut, and the result says so.
+    squeezed = render_comment(model(stacks, environments=("qa",), max_chars=300))
+    assert squeezed.over_budget
+    assert [line for line in squeezed.markdown.splitlines() if line.startswith("| ")] == table
+
+
+def test_title_without_environments() -> None:
+    rendered = render_comment(model([], environments=()))
+    assert "### ✅ Preview at `3f2a9c1`: no stack is affected" in rendered.markdown
