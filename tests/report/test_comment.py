@@ -293,7 +293,9 @@ def test_when_only_the_table_fits_every_section_goes_and_the_table_stays() -> No
     rendered = render_comment(model(stacks, environments=("qa",), max_chars=760))
     assert rendered.truncated
     assert [line for line in rendered.markdown.splitlines() if line.startswith("| ")] == table
-    assert "Sections left out (the table still lists them) for 3 stacks: svc0/qa, svc1/qa, svc2/qa." in rendered.markdown
+    assert "Sections left out (the table still lists them) for 3 stacks: svc0/qa, svc1/qa, svc2/qa." in (
+        rendered.markdown
+    )
     assert "<details>" not in rendered.markdown
     assert len(rendered.markdown) <= 760 and not rendered.over_budget
     # Smaller than the table itself: the table is still never cut, and the result says so.
