@@ -235,6 +235,9 @@ def stop(repo_root: Path) -> SandboxStatus:
             time.sleep(0.05)
         if _process_alive(current.pid):
             os.kill(current.pid, signal.SIGKILL)
+        # When this process started it, reap it now so no zombie is left behind.
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(current.pid, 0)
     _clear_files(directory)
     return SandboxStatus(running=False, endpoint=None, pid=None)
 

@@ -404,3 +404,17 @@ def test_default_tags_change_shows_as_tags_all_diff(ctx: ProviderContext) -> Non
     outputs = Bucket(other_ctx).update("urn", id_, inputs, outputs, inputs)
     assert outputs["tagsAll"] == {"env": "dev", "ManagedBy": "new"}
     assert outputs["tags"] == {"env": "dev"}
+
+
+def test_refusals_never_echo_a_secret_value(ctx: ProviderContext) -> None:
+    from botocore.exceptions import ClientError
+
+    from orchestrator.engines.local.providers.aws_common import aws_errors
+
+    refused = ClientError(
+        {"Error": {"Code": "ValidationException", "Message": "Value 'hunter2' at 'value' failed"}}, "PutParameter"
+    )
+    with pytest.raises(ProviderError) as caught, aws_errors("aws:ssm/parameter:Parameter", "p", ctx, ("hunter2",)):
+        raise refused
+    assert "hunter2" not in str(caught.value) and "[secret]" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

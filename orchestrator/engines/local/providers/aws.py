@@ -1030,6 +1030,10 @@ class Role(AwsResource):
 _SSM_TYPES = ("String", "StringList", "SecureString")
 
 
+def _secret_values(*inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(i["value"]) for i in inputs if isinstance(i.get("value"), str))
+
+
 class Parameter(AwsResource):
     type_token = "aws:ssm/parameter:Parameter"
     replace_on = ("name", "type", "region")
@@ -1071,7 +1075,7 @@ class Parameter(AwsResource):
         parameter = str(inputs["name"])
         ssm = self.client("ssm", inputs)
         tags = self.desired_tags(inputs)
-        with self.errors(parameter):
+        with self.errors(parameter, _secret_values(inputs)):
             args = self._put_args(inputs)
             overwrite = bool(inputs.get("overwrite"))
             if not overwrite and tags:
@@ -1130,7 +1134,7 @@ class Parameter(AwsResource):
         ssm = self.client("ssm", news)
         fields = ("value", "insecureValue", "description", "tier", "keyId", "allowedPattern", "dataType")
         to_set, to_remove = tag_changes(old_outputs.get("tagsAll") or {}, self.desired_tags(news))
-        with self.errors(id):
+        with self.errors(id, _secret_values(news, old_inputs)):
             if any(news.get(k) != old_inputs.get(k) for k in fields):
                 ssm.put_parameter(**self._put_args(news), Overwrite=True)
             if to_set:

@@ -86,9 +86,17 @@ def error_code(exc: Exception) -> str:
     return ""
 
 
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    # AWS validation messages may echo the offending value back.
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[secret]")
+    return text
+
+
 @contextmanager
-def aws_errors(type_token: str, name: str, ctx: ProviderContext) -> Iterator[None]:
-    """Turn boto3's failures into ProviderErrors a user can act on."""
+def aws_errors(type_token: str, name: str, ctx: ProviderContext, secrets: tuple[str, ...] = ()) -> Iterator[None]:
+    """Turn boto3's failures into ProviderErrors a user can act on (never echoing `secrets`)."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -111,12 +119,12 @@ def aws_errors(type_token: str, name: str, ctx: ProviderContext) -> Iterator[Non
         ) from exc
     except ClientError as exc:
         error = exc.response.get("Error", {})
+        message = _scrub(str(error.get("Message", "")), secrets)
         raise ProviderError(
-            f"{type_token} {name}: {where} refused {exc.operation_name}: "
-            f"{error.get('Code', 'Error')}: {error.get('Message', '')}"
-        ) from exc
+            f"{type_token} {name}: {where} refused {exc.operation_name}: {error.get('Code', 'Error')}: {message}"
+        ) from None
     except BotoCoreError as exc:
-        raise ProviderError(f"{type_token} {name}: AWS call failed: {exc}") from exc
+        raise ProviderError(f"{type_token} {name}: AWS call failed: {_scrub(str(exc), secrets)}") from None
 
 
 def default_tags(ctx: ProviderContext) -> dict[str, str]:
@@ -174,8 +182,8 @@ class AwsResource:
     def client(self, service: str, inputs: Mapping[str, Any]) -> Any:
         return aws_client(self.ctx, service, self.region(inputs))
 
-    def errors(self, name: str) -> Any:
-        return aws_errors(self.type_token, name, self.ctx)
+    def errors(self, name: str, secrets: tuple[str, ...] = ()) -> Any:
+        return aws_errors(self.type_token, name, self.ctx, secrets)
 
     def desired_tags(self, inputs: Mapping[str, Any]) -> dict[str, str]:
         """tagsAll to apply: default tags merged under the resource's own tags."""
