@@ -128,3 +128,23 @@ def test_bad_yaml_names_the_file_and_line(tmp_path: Path) -> None:
     project_dir = _write_stack(tmp_path, "config:\n  proj:a: [1, 2\n  proj:b: c\n")
     with pytest.raises(UserError, match=r"Pulumi\.dev\.yaml:\d+: invalid YAML"):
         load_stack_config(project_dir, "proj", "dev", {}, None)
+
+
+def test_project_config_defaults_sit_under_everything(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: proj\nruntime: python\nconfig:\n"
+        "  size: {type: integer, default: 2}\n"
+        "  color: blue\n"
+        "  aws:region: ap-south-1\n"
+        "  token: {type: string}\n"
+    )
+    with pytest.raises(UserError, match="missing configuration value\\(s\\) proj:token"):
+        load_stack_config(tmp_path, "proj", "dev", {}, None)
+    _write_stack(tmp_path, "config:\n  proj:token: abc\n  proj:color: red\n")
+    cfg = load_stack_config(tmp_path, "proj", "dev", {"aws:region": "us-east-1"}, None)
+    assert cfg.values == {
+        "proj:size": "2",
+        "proj:color": "red",
+        "aws:region": "us-east-1",
+        "proj:token": "abc",
+    }

@@ -224,6 +224,26 @@ def _load_stack_file(path: Path) -> dict[str, Any]:
     return document
 
 
+def _project_config(path: Path, project_name: str) -> tuple[dict[str, Any], set[str]]:
+    """Defaults from the project's `config:` block (lowest priority), and the keys it requires:
+    `key: value`, or `key: {type, default, description, secret}` (no default = required)."""
+    block = _load_stack_file(path).get("config") or {}
+    if not isinstance(block, dict):
+        raise UserError(f"{path}: `config` must be a mapping of keys to values or declarations")
+    defaults: dict[str, Any] = {}
+    required: set[str] = set()
+    for raw_key, spec in block.items():
+        key = _namespaced(str(raw_key), project_name)
+        if isinstance(spec, dict) and ("type" in spec or "default" in spec or "value" in spec):
+            if "default" in spec or "value" in spec:
+                defaults[key] = spec.get("value", spec.get("default"))
+            else:
+                required.add(key)
+        else:
+            defaults[key] = spec
+    return defaults, required
+
+
 def load_stack_config(
     project_dir: Path,
     project_name: str,
@@ -232,7 +252,8 @@ def load_stack_config(
     passphrase: str | None,
 ) -> StackConfig:
     """The environment's `config` merged under `Pulumi.<stack>.yaml`'s (the stack file wins),
-    keys namespaced with the project, secure values decrypted and their keys marked secret."""
+    over the defaults of `Pulumi.yaml`'s `config:` block; keys namespaced with the project,
+    secure values decrypted and their keys marked secret."""
     path = stack_file(project_dir, stack_name)
     document = _load_stack_file(path)
     provider = document.get("secretsprovider")
@@ -248,10 +269,18 @@ def load_stack_config(
     if not isinstance(stack_config, dict):
         raise UserError(f"{path}: `config` must be a mapping of keys to values")
 
-    merged: dict[str, Any] = {}
+    defaults, required = _project_config(project_dir / "Pulumi.yaml", project_name)
+    merged: dict[str, Any] = dict(defaults)
     for source in (env_config, stack_config):
         for key, value in source.items():
             merged[_namespaced(str(key), project_name)] = value
+    missing = sorted(required - merged.keys())
+    if missing:
+        raise UserError(
+            f"stack {stack_name} is missing configuration value(s) {', '.join(missing)} "
+            f"declared in {project_dir / 'Pulumi.yaml'}",
+            hint=f"set them in {path.name} or in the environment's `config`",
+        )
 
     crypter: PassphraseCrypter | None = None
     values: dict[str, str] = {}
