@@ -310,7 +310,7 @@ class _Section:
             return None
         lines = self._line_cache.of(self.lead)
         if self._redacted_full is None:
-            self._redacted_full = _REDACTOR.get().text("\n".join(lines.full))
+            self._redacted_full = _REDACTOR.get().text(lines.text)
         if level == Level.FULL:
             return _fenced(self._redacted_full, "diff", redacted=True)
         return _fenced("\n".join(self._redacted_resource_lines(lines, self._redacted_full)), "diff", redacted=True)
@@ -322,7 +322,7 @@ class _Section:
         Every line was redacted there in full context, so this saves a second scan; a secret
         spanning lines (a private key block) changes the count and we redact afresh.
         """
-        if redacted_full == "\n".join(lines.full):
+        if redacted_full == lines.text:
             return lines.resources  # nothing was redacted in this stack: the common case
         redacted = redacted_full.split("\n")
         if len(redacted) != len(lines.full):
@@ -436,7 +436,7 @@ def _fingerprint(outcome: StackOutcome, lines: _LinesCache, *, quick: bool) -> s
     if quick:
         return _without_names("\n".join(shown.full[:QUICK_FINGERPRINT_LINES]), planned)
     parts = [
-        "\n".join(shown.full),
+        shown.text,
         "\x1e".join(shown.cut_values),
         "\x1e".join(change.urn for change in result.changes),
         "\x1e".join(f"{d.severity}\x1f{d.message}\x1f{d.urn}" for d in result.diagnostics),
@@ -460,6 +460,7 @@ class _ChangeLines:
     resources: list[str]  # one line per resource: symbol, op, type, name
     full: list[str]  # the same with each resource's property diffs under it
     resource_index: list[int]  # where each resource line is in `full`
+    text: str  # `full` joined: the body of the diff block
     cut_values: list[str]  # values shortened to MAX_VALUE_CHARS, uncut (for fingerprints only)
 
 
@@ -476,33 +477,45 @@ class _LinesCache:
         return found
 
 
-def _change_lines(changes: Sequence[ResourceChange]) -> _ChangeLines:
-    """The diff-block lines. One tight loop: this runs for every property of every stack."""
+def _change_lines(changes: Sequence[ResourceChange], *, sanitize: bool = False) -> _ChangeLines:
+    """The diff-block lines. One tight loop: this runs for every property of every stack.
+
+    Values are JSON-quoted (no raw line breaks); a type, name or path holding one is rare, so
+    the whole block is checked once and rebuilt with `sanitize` only when needed.
+    """
+    one_line = _one_line if sanitize else _same
+    show = _show
     resources: list[str] = []
     full: list[str] = []
+    add_line = full.append
     index: list[int] = []
     cut: list[str] = []
     for change in changes:
-        line = f"{OP_SYMBOL.get(change.op, '?'):<2} {change.op:<7} {_one_line(change.type)}  {_one_line(change.name)}"
+        line = f"{OP_SYMBOL.get(change.op, '?'):<2} {change.op:<7} {one_line(change.type)}  {one_line(change.name)}"
         resources.append(line)
         index.append(len(full))
-        full.append(line)
+        add_line(line)
         for diff in change.diffs:
-            path = diff.path
-            if "\n" in path or "\r" in path:
-                path = _one_line(path)
+            path = one_line(diff.path)
             kind = diff.kind
-            old = "" if kind == "add" else _show(diff.old)
-            new = "" if kind == "delete" else _show(diff.new)
+            old = "" if kind == "add" else show(diff.old)
+            new = "" if kind == "delete" else show(diff.new)
             if len(old) > MAX_VALUE_CHARS or len(new) > MAX_VALUE_CHARS:
                 old, new = _cut(old, cut), _cut(new, cut)
             if kind == "add":
-                full.append(f"    + {path}: {new}")
+                add_line(f"    + {path}: {new}")
             elif kind == "delete":
-                full.append(f"    - {path}: {old}")
+                add_line(f"    - {path}: {old}")
             else:
-                full.append(f"    ~ {path}: {old} => {new}")
-    return _ChangeLines(resources=resources, full=full, resource_index=index, cut_values=cut)
+                add_line(f"    ~ {path}: {old} => {new}")
+    text = "\n".join(full)
+    if not sanitize and (text.count("\n") != len(full) - 1 or "\r" in text):
+        return _change_lines(changes, sanitize=True)
+    return _ChangeLines(resources=resources, full=full, resource_index=index, cut_values=cut, text=text)
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _cut(text: str, cut: list[str]) -> str:

@@ -307,3 +307,17 @@ def test_when_only_the_table_fits_every_section_goes_and_the_table_stays() -> No
 def test_title_without_environments() -> None:
     rendered = render_comment(model([], environments=()))
     assert "### ✅ Preview at `3f2a9c1`: no stack is affected" in rendered.markdown
+
+
+def test_line_breaks_in_names_and_paths_cannot_start_new_diff_lines() -> None:
+    res = result(
+        "app",
+        "qa",
+        [change("app", "qa", "t:m:T", "evil\n+ create fake", "update", update("p\r\n- gone", 1, 2))],
+    )
+    text = render_comment(model([outcome(res)], environments=("qa",))).markdown
+    block = text.split("```diff\n", 1)[1].split("\n```", 1)[0]
+    assert block.splitlines() == [
+        "~  update  t:m:T  evil\\n+ create fake",
+        "    ~ p\\r\\n- gone: 1 => 2",
+    ]
