@@ -106,12 +106,12 @@ def plan(
             notes=(f"no environment tracks branch {given.branch}",),
         )
 
-    project_reasons, env_reasons = _direct_reasons(head, given.changes)
+    direct = direct_reasons(head, given.changes)
     operation: Operation = "preview" if given.event == "pr" else "update"
     stacks: list[PlannedStack] = []
     offset = 0
     for env, _rule in envs:
-        chosen = _stacks_in_environment(head, env, deps, project_reasons, env_reasons.get(env.name, []))
+        chosen = _stacks_in_environment(head, env, deps, direct)
         env_graph = graph.restrict(deps, chosen)
         levels = graph.waves(env_graph)
         for name in sorted(chosen, key=lambda n: (levels[n], n)):
@@ -171,21 +171,37 @@ def _with_wave(stack: PlannedStack, wave: int) -> PlannedStack:
     return replace(stack, wave=wave)
 
 
-def _direct_reasons(
-    head: RepoConfig, changes: Sequence[FileChange]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Reasons per project (all environments) and per environment (all its projects)."""
+@dataclass(frozen=True)
+class DirectReasons:
+    """Why stacks run, before dependents are added."""
+
+    projects: dict[str, list[str]]  # project -> reasons, in every environment
+    environments: dict[str, list[str]]  # environment -> reasons, for all its projects
+    stack_files: dict[tuple[str, str], list[str]]  # (project, stack name) -> Pulumi.<stack>.yaml changes
+
+    def for_stack(self, project: str, environment: str, stack_name: str) -> list[str]:
+        stack_file = self.stack_files.get((project, stack_name.rsplit("/", 1)[-1]), [])
+        return [*self.projects.get(project, []), *stack_file, *self.environments.get(environment, [])]
+
+
+def direct_reasons(head: RepoConfig, changes: Sequence[FileChange]) -> DirectReasons:
+    """Reasons per project, per environment, and per stack (its Pulumi.<stack>.yaml)."""
     projects = list(head.projects.values())
     by_directory = {p.directory: p for p in projects}
     watching = [p for p in projects if p.watch]
     files_by_project: dict[str, list[str]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
     env_reasons: dict[str, list[str]] = defaultdict(list)
+    stack_reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
     env_files = {env.source: env.name for env in head.environments.values()}
     for change in changes:
         for path in change.paths():
             owner = owning_directory(path, by_directory)
-            if owner is not None:
+            stack = _stack_file_stack(path, owner)
+            if owner is not None and stack is not None:
+                # Pulumi.<stack>.yaml configures one stack only: the other environments are untouched.
+                _add(stack_reasons[(by_directory[owner].name, stack)], f"changed {path}")
+            elif owner is not None:
                 files_by_project[by_directory[owner].name].append(path)
             for project in watching:
                 glob = next((g for g in project.watch if match(g, path)), None)
@@ -199,7 +215,18 @@ def _direct_reasons(
                 _add(env_reasons[env_files[path]], f"{path} changed")
     for name, files in files_by_project.items():
         reasons[name].insert(0, _files_reason(files, head.projects[name].directory))
-    return dict(reasons), dict(env_reasons)
+    return DirectReasons(projects=dict(reasons), environments=dict(env_reasons), stack_files=dict(stack_reasons))
+
+
+def _stack_file_stack(path: str, owner: str | None) -> str | None:
+    """The stack a `Pulumi.<stack>.yaml` directly in a project directory configures, else None."""
+    if owner is None:
+        return None
+    directory, _, name = path.rpartition("/")
+    if directory != owner or not name.startswith("Pulumi.") or not name.endswith((".yaml", ".yml")):
+        return None
+    stack = name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+    return stack or None
 
 
 def _files_reason(files: list[str], directory: str) -> str:
@@ -221,14 +248,13 @@ def _stacks_in_environment(
     head: RepoConfig,
     env: Environment,
     deps: dict[str, tuple[str, ...]],
-    project_reasons: dict[str, list[str]],
-    env_reasons: list[str],
+    direct: DirectReasons,
 ) -> dict[str, list[str]]:
     chosen: dict[str, list[str]] = {}
     for name in head.projects:
         if not head.deploys(name, env.name):
             continue
-        reasons = [*project_reasons.get(name, []), *env_reasons]
+        reasons = direct.for_stack(name, env.name, env.stack_name(name))
         if reasons:
             chosen[name] = reasons
     deployed = {n: d for n, d in deps.items() if head.deploys(n, env.name)}

@@ -13,7 +13,7 @@ from rich.text import Text
 from orchestrator import graph
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.models import FileChange, Plan
-from orchestrator.planner import _direct_reasons, owner_of, project_graph
+from orchestrator.planner import direct_reasons, owner_of, project_graph
 
 _OP_STYLE = {"preview": "cyan", "update": "green", "destroy": "red", "drift": "yellow"}
 
@@ -142,18 +142,19 @@ def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> 
     if not paths:
         return
     changes = [FileChange(path=p, kind="modified") for p in paths]
-    reasons, env_reasons = _direct_reasons(config, changes)
+    direct = direct_reasons(config, changes)
     for path in paths:
         owner = owner_of(path, list(config.projects.values()))
         console.print(f"\n[bold]{escape(path)}[/bold]")
         console.print(f"  in project directory of: {owner.name if owner else 'no project'}", markup=False)
     deps = project_graph(config)
     for env, _rule in envs:
-        affected = {n: r for n, r in reasons.items() if config.deploys(n, env.name)}
-        if env.name in env_reasons:
-            for name in config.projects:
-                if config.deploys(name, env.name):
-                    affected.setdefault(name, []).extend(env_reasons[env.name])
+        affected = {
+            name: reasons
+            for name in config.projects
+            if config.deploys(name, env.name)
+            and (reasons := direct.for_stack(name, env.name, env.stack_name(name)))
+        }
         deployed = {n: d for n, d in deps.items() if config.deploys(n, env.name)}
         via = graph.dependents(deployed, list(affected))
         console.print(f"\n[bold]{env.name}[/bold]:")

@@ -234,3 +234,13 @@ def test_file_names_with_spaces_and_non_ascii(repo: GitFixture, plan_json: PlanJ
     plan = plan_json(repo, "--base", "main", "--branch", "develop")
     assert plan["changed_files"] == ["stacks/network/données réseau.py"]
     assert by_id(plan)["network/dev"]["reasons"] == ["changed stacks/network/données réseau.py"]
+
+
+def test_a_stack_config_file_change_affects_only_that_stack(repo: GitFixture, plan_json: PlanJson) -> None:
+    before = repo.sha("HEAD")
+    repo.commit({"stacks/network/Pulumi.uat.yaml": "config:\n  network:retention_seconds: 60\n"})
+    plan = plan_json(repo, "--event", "push", "--base", before, "--branch", "main")
+    # network/uat itself, and its dependents in uat only; qa and prod are untouched.
+    assert {s["environment"] for s in plan["stacks"]} == {"uat"}
+    assert "changed stacks/network/Pulumi.uat.yaml" in by_id(plan)["network/uat"]["reasons"]
+    assert "network/uat" in stack_ids(plan)
