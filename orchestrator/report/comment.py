@@ -522,6 +522,9 @@ def _cut(text: str, cut: list[str]) -> str:
     if len(text) <= MAX_VALUE_CHARS:
         return text
     cut.append(text)
+    # Redact before cutting: a cut through a secret or a token would leave half of it
+    # that no later redaction recognises.
+    text = _REDACTOR.get().text(text)
     return f"{text[:MAX_VALUE_CHARS]}...(+{len(text) - MAX_VALUE_CHARS} chars)"
 
 
@@ -565,7 +568,8 @@ def _diagnostics_block(diagnostics: Sequence[Diagnostic], *, capped: bool) -> st
     lines = []
     for diagnostic in shown:
         where = f"{_resource_name(diagnostic.urn)}: " if diagnostic.urn else ""
-        message = diagnostic.message.rstrip().replace("\n", "\n  ")
+        # Redacted before the continuation lines are indented: that would split a multi-line secret.
+        message = _REDACTOR.get().text(diagnostic.message.rstrip()).replace("\n", "\n  ")
         lines.append(f"{diagnostic.severity}: {where}{message}")
     return _fenced("\n".join(lines), "")
 
@@ -577,10 +581,10 @@ def _resource_name(urn: str) -> str:
 def _error_block(error: str | None, *, capped: bool) -> str | None:
     if not error:
         return None
-    text = error.rstrip()
+    text = _REDACTOR.get().text(error.rstrip())  # before the cap, which could cut a secret in two
     if capped and len(text) > CAPPED_ERROR_CHARS:
         text = f"{text[:CAPPED_ERROR_CHARS]}\n...(+{len(text) - CAPPED_ERROR_CHARS} chars)"
-    return _fenced(text, "")
+    return _fenced(text, "", redacted=True)
 
 
 def _fenced(text: str, language: str, *, redacted: bool = False) -> str:

@@ -321,3 +321,27 @@ def test_line_breaks_in_names_and_paths_cannot_start_new_diff_lines() -> None:
         "~  update  t:m:T  evil\\n+ create fake",
         "    ~ p\\r\\n- gone: 1 => 2",
     ]
+
+
+def test_secrets_cut_by_length_caps_or_split_by_indentation_do_not_leak_halves() -> None:
+    multi_line = "first-half-of-it\nsecond-half-of-it"
+    straddling = "straddling-secret-value"
+    long_value = "x" * 990 + straddling  # the 1,000-character value cap cuts through the secret
+    long_error = "e" * 1990 + straddling + "\n" + "more " * 1000  # the 2,000-character error cap too
+    res = result(
+        "app",
+        "qa",
+        [change("app", "qa", "t:m:T", "n", "update", update("doc", "a", long_value))],
+        diagnostics=[Diagnostic(severity="warning", message=f"line one\n{multi_line}\nline three")],
+    )
+    failed = result("data", "qa", status="failed", error=long_error)
+    redactor = Redactor([multi_line, straddling])
+    built = model([outcome(res), outcome(failed)], environments=("qa",), redactor=redactor)
+    full = render_comment(built)
+    trimmed = render_comment(dataclasses.replace(built, max_chars=len(full.markdown) - 1000))
+    assert trimmed.truncated
+    for text in (full.markdown, trimmed.markdown):
+        for fragment in ("straddling-s", "first-half-of-it", "second-half-of-it", "xstraddl", "estraddl"):
+            assert fragment not in text
+    assert "...(+" in full.markdown  # the long value was cut
+    assert "more more" not in trimmed.markdown  # the long error was capped
