@@ -7,7 +7,7 @@ before it leaves the process. Two kinds of match:
   flow holds), replaced wherever they occur, also in their JSON-escaped form because
   values are printed JSON-quoted;
 * credential-looking strings nobody told us about (AWS keys, GitHub/GitLab/Slack
-  tokens, bearer tokens, private key blocks, passwords in URLs).
+  tokens, bearer tokens, private key blocks, passwords in URLs or after a `password` label).
 
 Speed matters (a 300-stack comment is redacted in one go), so each pattern has cheap
 literal "triggers" checked with `in` first; the regex only runs on text that has one.
@@ -91,6 +91,13 @@ _RULES: tuple[_Rule, ...] = (
         "bearer token",
         re.compile(r"(?P<label>(?i:bearer)\s+)[A-Za-z0-9\-._~+/]{8,}=*"),
         ("earer", "EARER"),
+        keep="label",
+    ),
+    _Rule(
+        "labelled password",
+        # `password=...`, `"masterPassword": "..."`, `DB_PASSWORD: ...`; not `passwordLength: 12`.
+        re.compile(r"(?P<label>(?i:passw(?:or)?d)[\"']?\s*[:=]\s*[\"']?)(?!\[secret\])[^\s\"',;&]{4,}"),
+        ("assw", "ASSW"),
         keep="label",
     ),
     _Rule(

@@ -67,6 +67,9 @@ def test_longer_secret_wins_over_a_secret_it_contains() -> None:
         (f"slack {SLACK_TOKEN}", SLACK_TOKEN),
         ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9.payload.sig"),
         ("postgres://app:s3cretPw@db.internal:5432/app", "s3cretPw"),
+        ("Server=db;Password=Tr0ub4dor;Database=app", "Tr0ub4dor"),
+        ('    + masterPassword: "Tr0ub4dor&3"', "Tr0ub4dor"),
+        ("DB_PASSWORD=Tr0ub4dor", "Tr0ub4dor"),
     ],
 )
 def test_credential_looking_strings_are_replaced(text: str, gone: str) -> None:
@@ -99,6 +102,9 @@ def test_private_key_blocks_are_replaced_whole() -> None:
         "ASIA is a continent",
         "secret rotation enabled",
         "10.0.0.0/16",
+        "    ~ passwordLength: 12 => 16",
+        "the password is not valid",
+        "password: [secret]",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
