@@ -219,11 +219,11 @@ def deployed() -> CommentModel:
 
 
 def over_budget() -> CommentModel:
-    """Five stacks with changes of different sizes and two without, squeezed into 4,000 characters."""
+    """Five stacks with changes of different sizes and two without, squeezed into 2,500 characters."""
     outcomes = [outcome(result("network", "qa", same=4)), outcome(result("dns", "qa", same=2))]
     for project, size in (("data", 12), ("app", 6), ("workers", 3), ("edge", 1), ("search", 2)):
         outcomes.append(outcome(big_stack(project, "qa", size)))
-    built = model(outcomes, environments=("qa",), max_chars=4000)
+    built = model(outcomes, environments=("qa",), max_chars=2500)
     return dataclasses.replace(built, full_report_path="reports/preview-3f2a9c1.md")
 
 

@@ -14,7 +14,9 @@ from tests.report.scenarios import SCENARIOS
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_rendering_matches_golden(name: str) -> None:
     build: Callable[[], CommentModel] = SCENARIOS[name]
-    rendered = render_comment(build())
+    built = build()
+    rendered = render_comment(built)
+    assert len(rendered.markdown) <= built.max_chars
     assert_golden(f"{name}.md", rendered.markdown)
     if rendered.truncated:
         assert_golden(f"{name}.full.md", rendered.full_markdown)
