@@ -39,8 +39,16 @@ def status_of(result: StackResult) -> tuple[StatusState, str]:
         return "success", f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
     if result.status == "skipped":
         return "error", result.error or "skipped"
-    lines = (result.error or "").strip().splitlines()
-    return "failure", f"{result.status}: {lines[0] if lines else 'no details'}"
+    return "failure", f"{result.status}: {_headline(result.error)}"
+
+
+def _headline(error: str | None) -> str:
+    """The line of an error worth a status description: a traceback's first line says nothing,
+    its last one (the exception) says what went wrong."""
+    lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "no details"
+    return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
 
 
 def publish_report(
