@@ -195,6 +195,9 @@ def start_background(repo_root: Path) -> SandboxStatus:
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+    # Programs attach AWS-managed policies (arn:aws:iam::aws:policy/...); moto knows them only
+    # when asked. It costs about a second at the first IAM call, once per long-lived sandbox.
+    env.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     with open(log_path, "ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "orchestrator.sandbox", "serve", "--dir", str(directory)],

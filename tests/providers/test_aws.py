@@ -418,3 +418,15 @@ def test_refusals_never_echo_a_secret_value(ctx: ProviderContext) -> None:
         raise refused
     assert "hunter2" not in str(caught.value) and "[secret]" in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_failed_follow_up_call_leaves_no_orphan(ctx: ProviderContext, boto: Any) -> None:
+    # The in-process sandbox does not load AWS-managed policies, so attaching one fails after
+    # the role was created: the half-made role must not stay behind.
+    role = Role(ctx)
+    inputs = role.check(
+        "urn", "orphan", None, {"assumeRolePolicy": "{}", "managedPolicyArns": ["arn:aws:iam::aws:policy/Nope"]}
+    )
+    with pytest.raises(ProviderError, match="AttachRolePolicy: NoSuchEntity"):
+        role.create("urn", inputs)
+    assert inputs["name"] not in [r["RoleName"] for r in boto("iam").list_roles()["Roles"]]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from orchestrator import sandbox
 from orchestrator.cli_sandbox import sandbox as sandbox_group
-from orchestrator.engines.local.providers.aws import Bucket
+from orchestrator.engines.local.providers.aws import Bucket, Role
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings
@@ -55,6 +55,11 @@ def test_background_sandbox_start_status_stop(repo: Path, monkeypatch: pytest.Mo
     bucket = Bucket(ctx)
     id_, outputs = bucket.create("urn", bucket.check("urn", "bg", None, {}))
     assert bucket.read("urn", id_, {"bucket": id_}, outputs) is not None
+    # The long-lived sandbox knows AWS-managed policies, which programs attach to roles.
+    role = Role(ctx)
+    managed = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    role_inputs = role.check("urn", "r", None, {"assumeRolePolicy": "{}", "managedPolicyArns": managed})
+    assert role.create("urn", role_inputs)[1]["managedPolicyArns"] == managed
 
     stopped = sandbox.stop(repo)
     assert stopped == sandbox.SandboxStatus(running=False, endpoint=None, pid=None)

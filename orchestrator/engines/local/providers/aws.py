@@ -122,6 +122,7 @@ class Bucket(AwsResource):
             if inputs.get("objectLockEnabled"):
                 args["ObjectLockEnabledForBucket"] = True
             s3.create_bucket(**args)
+        with self.rollback_on_failure(bucket, inputs), self.errors(bucket):
             tags = self.desired_tags(inputs)
             if tags:
                 self._put_tags(s3, bucket, tags)
@@ -674,6 +675,7 @@ class Table(AwsResource):
             args["Tags"] = _tag_list(tags)
         with self.errors(table):
             ddb.create_table(**args)
+        with self.rollback_on_failure(table, inputs), self.errors(table):
             ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
             if (inputs.get("pointInTimeRecovery") or {}).get("enabled"):
                 self._set_pitr(ddb, table, True)
@@ -903,6 +905,7 @@ class Role(AwsResource):
             args["Tags"] = _tag_list(tags)
         with self.errors(role):
             iam.create_role(**args)
+        with self.rollback_on_failure(role, inputs), self.errors(role):
             self._sync_inline(iam, role, [], inputs.get("inlinePolicies") or [])
             self._sync_managed(iam, role, [], inputs.get("managedPolicyArns") or [])
         return role, self.described(role, inputs)

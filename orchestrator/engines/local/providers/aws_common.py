@@ -9,7 +9,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, ClassVar
 
 from orchestrator.engines.local.providers.base import (
@@ -184,6 +184,17 @@ class AwsResource:
 
     def errors(self, name: str, secrets: tuple[str, ...] = ()) -> Any:
         return aws_errors(self.type_token, name, self.ctx, secrets)
+
+    @contextmanager
+    def rollback_on_failure(self, id: str, inputs: Mapping[str, Any]) -> Iterator[None]:
+        """Delete a just-created object when a follow-up call fails, so no orphan is left
+        behind that the state never recorded."""
+        try:
+            yield
+        except ProviderError:
+            with suppress(Exception):
+                self.delete("", id, dict(inputs), {})
+            raise
 
     def desired_tags(self, inputs: Mapping[str, Any]) -> dict[str, str]:
         """tagsAll to apply: default tags merged under the resource's own tags."""
