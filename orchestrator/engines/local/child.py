@@ -346,6 +346,33 @@ def _program_traceback(exc: BaseException, project_dir: Path) -> str:
     return "".join(lines).rstrip()
 
 
+def _patch_output_wait() -> None:
+    """Make the SDK wait for its outstanding outputs in O(n), not O(n) per completion.
+
+    `pulumi.runtime.stack.wait_for_rpcs` waits with `asyncio.wait(all, FIRST_COMPLETED)` in
+    a loop, registering a callback on every pending output each time one completes. Under
+    plain mocks outputs resolve at once, so it costs nothing; here steps take real time and
+    complete one by one, and with 200 resources the main thread spent about half of a
+    30-second update re-registering callbacks. Waiting with FIRST_EXCEPTION returns under
+    the same conditions (all done, or one failed) with one registration per round.
+    """
+    from pulumi.runtime import stack as sdk_stack
+
+    original = sdk_stack.asyncio
+
+    class _Asyncio:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(original, name)
+
+        @staticmethod
+        async def wait(fs: Any, *, timeout: float | None = None, return_when: str = "ALL_COMPLETED") -> Any:
+            if return_when == original.FIRST_COMPLETED and timeout is None:
+                return_when = original.FIRST_EXCEPTION
+            return await original.wait(fs, timeout=timeout, return_when=return_when)
+
+    sdk_stack.asyncio = _Asyncio()
+
+
 def run_program(job: Job, deployment: Deployment, providers: Providers, config: dict[str, str],
                 secret_keys: frozenset[str], *, dry_run: bool) -> str | None:
     """Run the program under our monitor; the program's error text, or None."""
@@ -354,6 +381,7 @@ def run_program(job: Job, deployment: Deployment, providers: Providers, config: 
     from pulumi.runtime import settings as ps
     from pulumi.runtime.stack import run_in_stack
 
+    _patch_output_wait()
     monitor = make_monitor(job, deployment, providers, Invokes(job))
     ps.configure(pm.MockSettings(  # type: ignore[no-untyped-call]
         monitor=monitor,
@@ -588,7 +616,7 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
         elif not dry_run:
             # Record what did happen before the failure (no deletes: the program did not finish).
             with contextlib.suppress(Exception):
-                deployment._write()
+                deployment.flush(final=True)
 
     all_changes = deployment.changes()
     counted = [c for c in all_changes if c.op in COUNTED_OPS]

@@ -9,6 +9,7 @@ provider calls are outside it, which is what lets independent steps run in paral
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -114,6 +115,45 @@ class _Counters:
     changes: list[ResourceChange] = field(default_factory=list)
 
 
+class _GroupCommit:
+    """Group commit of state writes: a step that needs its change on disk (a pending
+    operation before a cloud call, a result after it) waits for a write that started after
+    its change; steps finishing together share one write instead of queueing one each."""
+
+    def __init__(self, write: Callable[[bool], None]) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._requested = 0
+        self._written = 0
+        self._writing = False
+
+    def flush(self, *, final: bool = False) -> None:
+        with self._cond:
+            self._requested += 1
+            mine = self._requested
+            while self._written < mine:
+                if self._writing:
+                    self._cond.wait()
+                    continue
+                self._writing = True
+                covered = self._requested
+                self._cond.release()
+                try:
+                    self._write(final)
+                finally:
+                    self._cond.acquire()
+                    self._writing = False
+                    self._cond.notify_all()
+                self._written = max(self._written, covered)
+                self._cond.notify_all()
+
+
+def _record_delta(a: ResourceState | None, b: ResourceState) -> list[str]:
+    if a is None:
+        return ["new"]
+    return [f for f in a.__dataclass_fields__ if f not in ("created", "modified") and getattr(a, f) != getattr(b, f)]
+
+
 def _same_record(a: ResourceState, b: ResourceState) -> bool:
     """Whether two records would be written the same, timestamps aside."""
     return replace(a, created="", modified="") == replace(b, created="", modified="")
@@ -160,6 +200,7 @@ class Deployment:
         self.stack_outputs: dict[str, Any] = {}
         self.stack_secret_outputs: frozenset[str] = frozenset()
         self.writes = 0
+        self._commits = _GroupCommit(self._write_now)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -173,16 +214,24 @@ class Deployment:
         resources.extend(self._doomed)
         return Snapshot(resources=tuple(resources), pending_operations=tuple(self._pending))
 
-    def _write(self) -> None:
+    def flush(self, *, final: bool = False) -> None:
+        """Return once state holding every mutation made so far is on disk. Never call it
+        holding `self._lock`: the write takes the lock to copy the state."""
         if self.writer is not None:
-            self.writer.write(self._snapshot())
-            self.writes += 1
+            self._commits.flush(final=final)
+
+    def _write_now(self, final: bool) -> None:
+        assert self.writer is not None
+        with self._lock:
+            snapshot = self._snapshot()
+        self.writer.write(snapshot, compact=not final)
+        self.writes += 1
 
     def _begin(self, res: ResourceState, kind: PendingType) -> PendingOperation:
         op = PendingOperation(resource=res, type=kind)
         with self._lock:
             self._pending.append(op)
-            self._write()
+        self.flush()
         return op
 
     def _record_change(self, change: ResourceChange) -> None:
@@ -295,8 +344,10 @@ class Deployment:
                 self._pending.remove(done)
             if old is None or not _same_record(old, record):
                 self.dirty = True
-            if write:
-                self._write()
+                if os.environ.get("ORCHESTRATOR_DEBUG_DIRTY"):
+                    self.emit({"event": "dirty", "urn": record.urn, "why": _record_delta(old, record)})
+        if write:
+            self.flush()
 
     def _register_component(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
         prior_outputs = old.outputs if old is not None else {}
@@ -465,7 +516,7 @@ class Deployment:
                 self._doomed.remove(res)
             elif res.urn in self.old and res.urn not in self.new:
                 self._deleted.add(res.urn)
-            self._write()
+        self.flush()
 
     # ------------------------------------------------------------------ reads and outputs
 
@@ -561,8 +612,8 @@ class Deployment:
         with self._lock:
             if leftovers:
                 self.dirty = True
-            if not self.dry_run:
-                self._write()
+        if not self.dry_run:
+            self.flush(final=True)
 
     def destroy(self, resources: Iterable[ResourceState]) -> None:
         """Delete every resource, dependents first; protected ones stop the destroy."""
@@ -581,8 +632,7 @@ class Deployment:
             except (UserError, ProviderError) as exc:
                 raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
         if not self.dry_run:
-            with self._lock:
-                self._write()
+            self.flush(final=True)
 
     def display_stack_outputs(self) -> dict[str, Any]:
         return display_props(self.stack_outputs, self.stack_secret_outputs)

@@ -293,7 +293,7 @@ def resource_from_json(raw: dict[str, Any], secrets: SecretsManager) -> Resource
         inputs=inputs,
         outputs=outputs,
         secret_inputs=secret_inputs,
-        secret_outputs=secret_outputs | frozenset(raw.get("additionalSecretOutputs") or ()),
+        secret_outputs=secret_outputs | frozenset(k for k in raw.get("additionalSecretOutputs") or () if k in outputs),
         parent=raw.get("parent") or None,
         dependencies=tuple(raw.get("dependencies") or ()),
         property_dependencies={k: list(v) for k, v in (raw.get("propertyDependencies") or {}).items()},
@@ -441,14 +441,17 @@ class StateWriter:
         self._lock = threading.Lock()
         self.writes = 0
 
-    def write(self, snapshot: Snapshot) -> None:
+    def write(self, snapshot: Snapshot, *, compact: bool = False) -> None:
+        """`compact` for the writes during a run (a fraction of the cost of indenting a large
+        state); the last write of a run is indented like Pulumi's own files."""
         with self._lock:
             if not self._backed_up:
                 if self.path.exists():
                     atomic_write(self.path.with_name(self.path.name + ".bak"), self.path.read_text())
                 self._backed_up = True
             data = snapshot_to_json(snapshot, stack_name=self.stack_name, secrets=self.secrets)
-            atomic_write(self.path, json.dumps(data, indent=4) + "\n")
+            text = json.dumps(data, separators=(",", ":")) if compact else json.dumps(data, indent=4)
+            atomic_write(self.path, text + "\n")
             self.writes += 1
 
 
