@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.load import load_repository
+from orchestrator.config.resolved import Settings
 from orchestrator.engines.base import StackResult
+from orchestrator.errors import ConfigError
 from orchestrator.execute import OnEvent
 from orchestrator.flows.plan import PlanRequest, make_plan
 from orchestrator.flows.publish import publish_report, report_file
@@ -24,7 +27,7 @@ from orchestrator.flows.runner import (
     secret_values,
 )
 from orchestrator.flows.trust import Trust, check_trust
-from orchestrator.git import GitRepo
+from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment, comment_model, render_comment
 from orchestrator.report.redact import Redactor, redact_result
@@ -94,15 +97,18 @@ def run_preview(
     plan, config = make_plan(
         PlanRequest(repo=request.repo, head=request.head, base=request.base, branch=request.branch, event="pr")
     )
-    trust = check_trust(config.settings, vcs, author=request.author, from_fork=request.from_fork,
-                        approved_by=request.approved_by)
     git = GitRepo(request.repo)
+    # Who is trusted is read from the base commit: the PR's own orchestrator.yaml is the
+    # author's to edit, so it must not be able to vouch for the author.
+    trust = check_trust(_trust_settings(git, plan), vcs, author=request.author,
+                        from_fork=request.from_fork, approved_by=request.approved_by)
     report = report_file(config.root, "preview", request.pr, plan.head, request.summary_path)
     if not trust.trusted:
         markdown = render_untrusted(plan, trust.reason or "", RERUN_COMMAND)
         comment = RenderedComment(markdown=markdown, full_markdown=markdown, truncated=False,
                                   marker=PREVIEW_MARKER, max_chars=config.settings.comment_max_chars)
-        published, error = publish_report(vcs, request.pr, comment, {}, plan, STATUS_PREFIX, report, untrusted=True)
+        published, error = publish_report(vcs, request.pr, comment, {}, plan, STATUS_PREFIX, report, untrusted=True,
+                                          append_report=_appends(request))
         return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
                               published=published, publish_error=error)
 
@@ -131,9 +137,26 @@ def run_preview(
             group_identical=config.settings.comment_group_identical,
         )
     )
-    published, error = publish_report(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report)
+    published, error = publish_report(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report,
+                                      append_report=_appends(request))
     return PreviewOutcome(plan=plan, results=results, trust=trust, comment=comment, report_path=report,
                           published=published, publish_error=error)
+
+
+def _trust_settings(git: GitRepo, plan: Plan) -> Settings:
+    """`trust` as the base commit configures it. Without a valid base configuration nobody is
+    vouched for by name, and only repository permissions (read through the VCS API) count."""
+    if plan.base == EMPTY_TREE:
+        return Settings()
+    try:
+        return load_repository(git.root, git.tree(plan.base)).settings
+    except ConfigError:
+        return Settings()
+
+
+def _appends(request: PreviewRequest) -> bool:
+    # GITHUB_STEP_SUMMARY is shared by every command of the step: add to it, never replace it.
+    return request.summary_path is not None
 
 
 def _report_location(request: PreviewRequest, report: Path) -> str:
