@@ -356,9 +356,9 @@ def _patch_output_wait() -> None:
     30-second update re-registering callbacks. Waiting with FIRST_EXCEPTION returns under
     the same conditions (all done, or one failed) with one registration per round.
     """
-    from pulumi.runtime import stack as sdk_stack
+    import asyncio as original
 
-    original = sdk_stack.asyncio
+    from pulumi.runtime import stack as sdk_stack
 
     class _Asyncio:
         def __getattr__(self, name: str) -> Any:
@@ -370,7 +370,7 @@ def _patch_output_wait() -> None:
                 return_when = original.FIRST_EXCEPTION
             return await original.wait(fs, timeout=timeout, return_when=return_when)
 
-    sdk_stack.asyncio = _Asyncio()
+    sdk_stack.__dict__["asyncio"] = _Asyncio()
 
 
 def run_program(job: Job, deployment: Deployment, providers: Providers, config: dict[str, str],
