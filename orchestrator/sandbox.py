@@ -83,6 +83,9 @@ class InProcessSandbox:
         _, port = server.get_host_and_port()
         self._server = server
         self._endpoint = _endpoint(int(port))
+        # moto's backends are global to the process: without a reset, a new sandbox would
+        # start with whatever an earlier one in this process (another test module) created.
+        self.reset()
         return self._endpoint
 
     def stop(self) -> None:
