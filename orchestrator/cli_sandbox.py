@@ -20,7 +20,16 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print the s
 
 
 def _repo_root(repo: Path | None) -> Path:
-    return (repo or Path.cwd()).resolve()
+    """The repository's top directory (so every command finds the same `.orchestrator/`), or
+    the directory itself when it is not in a Git repository."""
+    from orchestrator.errors import UserError
+    from orchestrator.git import GitRepo
+
+    path = (repo or Path.cwd()).resolve()
+    try:
+        return GitRepo(path).root
+    except UserError:
+        return path
 
 
 def _show(found: sandbox_module.SandboxStatus, *, as_json: bool, stopped_text: str = "not running") -> None:

@@ -107,3 +107,13 @@ def test_unreachable_endpoint_is_a_provider_error() -> None:
     ctx = ProviderContext("p", "dev", AwsSettings(endpoint=f"http://127.0.0.1:{port}"), Path("/nonexistent"))
     with pytest.raises(ProviderError, match=r"cannot be reached.*orchestrator sandbox status"):
         Bucket(ctx).create("urn", {"bucket": "never-made"})
+
+
+def test_cli_finds_the_repository_top_from_a_subdirectory(repo: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "stacks" / "app").mkdir(parents=True)
+    result = CliRunner().invoke(sandbox_group, ["start", "--json", "--repo", str(repo / "stacks" / "app")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["running"] is True
+    assert (repo / ".orchestrator" / "sandbox.pid").exists()
+    assert sandbox.status(repo).running
