@@ -1,0 +1,230 @@
+"""`orchestrator history` and `orchestrator locks list|release`: what the run store knows.
+
+Only click is imported at module level; the store (SQLAlchemy) loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from orchestrator.store.api import Lease, StackRunRecord
+    from orchestrator.store.sql import SqlStore
+
+_repo_option = click.option(
+    "--repo",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The infrastructure repository (its orchestrator.yaml names the database).",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@click.command()
+@_repo_option
+@click.option("--env", "-e", "environment", help="Only this environment.")
+@click.option("--project", "-p", "project", help="Only this project.")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1), help="How many results.")
+@_json_option
+def history(repo: Path, environment: str | None, project: str | None, limit: int, as_json: bool) -> None:
+    """Which commit each stack runs now, and the latest stack results, newest first."""
+    store = _open(repo)
+    try:
+        current = _filter_current(store.current_commits(), environment=environment, project=project)
+        records = store.history(environment=environment, project=project, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json({"current": current, "history": [_record_json(r) for r in records]})
+        return
+    _print_current(current)
+    click.echo()
+    _print_history(records)
+
+
+@click.group()
+def locks() -> None:
+    """The stack locks (leases) held by running deploys and open pull requests."""
+
+
+@locks.command("list")
+@_repo_option
+@_json_option
+def list_locks(repo: Path, as_json: bool) -> None:
+    """Every lock, expired ones included (they no longer block anyone)."""
+    from orchestrator.store.sql import utcnow
+
+    store = _open(repo)
+    try:
+        leases = store.locks(include_expired=True)
+    finally:
+        store.close()
+    now = utcnow()
+    if as_json:
+        _print_json([_lease_json(lease, now) for lease in leases])
+        return
+    if not leases:
+        click.echo("no locks")
+        return
+    rows = [
+        (lease.stack, lease.purpose + (f" #{lease.pr}" if lease.pr else ""), _short(lease.commit),
+         _expiry(lease.expires_at, now), lease.holder)
+        for lease in leases
+    ]
+    _print_table(("STACK", "PURPOSE", "COMMIT", "EXPIRES", "HOLDER"), rows)
+
+
+@locks.command("release")
+@_repo_option
+@click.argument("stack")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def release_lock(repo: Path, stack: str, yes: bool) -> None:
+    """Remove the lock on STACK (<project>/<env>) whoever holds it; recorded in the audit log."""
+    from orchestrator.errors import UserError
+    from orchestrator.store.sql import utcnow
+
+    store = _open(repo)
+    try:
+        lease = next((lease for lease in store.locks(include_expired=True) if lease.stack == stack), None)
+        if lease is None:
+            raise UserError(f"no lock on stack {stack!r}", "see the locks with `orchestrator locks list`")
+        expired = lease.expires_at <= utcnow()
+        state = "expired" if expired else "active"
+        if not yes and not click.confirm(f"Release the {state} lock on {stack} held by {lease.holder}?"):
+            raise click.Abort()
+        released = store.force_release(stack)
+        if released is None:  # its holder released it meanwhile
+            click.echo(f"{stack} was released by its holder meanwhile")
+            return
+        store.audit(
+            actor=_actor(),
+            action="lock.released",
+            run_id=released.run_id,
+            stack=stack,
+            commit=released.commit,
+            details={"forced": True, "holder": released.holder, "purpose": released.purpose, "expired": expired},
+        )
+    finally:
+        store.close()
+    click.echo(f"released the lock on {stack} (was held by {released.holder})")
+
+
+# ---------------------------------------------------------------------- helpers
+def _open(repo: Path) -> SqlStore:
+    import os
+
+    from orchestrator.store import ENV_VAR, open_store
+
+    root = repo.resolve()
+    if os.environ.get(ENV_VAR, "").strip():
+        return open_store(None, root)  # the environment wins; no need to read the repository
+    from orchestrator.config import load_repository
+
+    return open_store(load_repository(root).settings.database, root)
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def _filter_current(current: dict[str, str], *, environment: str | None, project: str | None) -> dict[str, str]:
+    def keep(stack: str) -> bool:
+        stack_project, _, stack_env = stack.rpartition("/")
+        return (environment is None or stack_env == environment) and (project is None or stack_project == project)
+
+    return {stack: commit for stack, commit in current.items() if keep(stack)}
+
+
+def _print_current(current: dict[str, str]) -> None:
+    click.echo("Stacks now (commit of the last successful update or rollback):")
+    if not current:
+        click.echo("  none recorded")
+        return
+    _print_table(("STACK", "COMMIT"), [(stack, _short(commit)) for stack, commit in current.items()], indent="  ")
+
+
+def _print_history(records: list[StackRunRecord]) -> None:
+    click.echo("Recent stack results (newest first):")
+    if not records:
+        click.echo("  none recorded")
+        return
+    rows = [
+        (_when(r.finished_at), r.flow, r.stack, r.operation, r.status, _counts(r.counts), _short(r.commit), r.run_id)
+        for r in records
+    ]
+    _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", "+ ~ ± -", "COMMIT", "RUN"), rows,
+                 indent="  ")
+
+
+def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, indent: str = "") -> None:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        click.echo(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return " ".join(str(counts.get(op, 0)) for op in ("create", "update", "replace", "delete"))
+
+
+def _short(commit: str) -> str:
+    return commit[:12]
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _expiry(expires_at: datetime, now: datetime) -> str:
+    seconds = int((expires_at - now).total_seconds())
+    return f"in {seconds}s" if seconds > 0 else f"expired {-seconds}s ago"
+
+
+def _record_json(record: StackRunRecord) -> dict[str, Any]:
+    return {
+        "run_id": record.run_id,
+        "flow": record.flow,
+        "stack": record.stack,
+        "project": record.project,
+        "environment": record.environment,
+        "commit": record.commit,
+        "operation": record.operation,
+        "status": record.status,
+        "counts": record.counts,
+        "started_at": record.started_at.isoformat(),
+        "finished_at": record.finished_at.isoformat(),
+        "error": record.error,
+        "changes": record.changes,
+    }
+
+
+def _lease_json(lease: Lease, now: datetime) -> dict[str, Any]:
+    return {
+        "stack": lease.stack,
+        "holder": lease.holder,
+        "run_id": lease.run_id,
+        "commit": lease.commit,
+        "purpose": lease.purpose,
+        "pr": lease.pr,
+        "acquired_at": lease.acquired_at.isoformat(),
+        "expires_at": lease.expires_at.isoformat(),
+        "expired": lease.expires_at <= now,
+    }
+
+
+def _print_json(data: Any) -> None:
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent))
