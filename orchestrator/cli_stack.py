@@ -92,13 +92,16 @@ def _print_result(result: StackResult) -> None:
             )
             console.print(f"      {text}", highlight=False, markup=False)
     for diag in result.diagnostics:
-        console.print(f"  {diag.severity}: {diag.message}", highlight=False, markup=False)
+        if diag.message != result.error:
+            console.print(f"  {diag.severity}: {diag.message}", highlight=False, markup=False)
     if result.outputs:
         console.print("  outputs:")
         for key, value in result.outputs.items():
             console.print(f"    {key}: {json.dumps(value, default=str)}", highlight=False, markup=False)
     if result.error:
-        console.print(f"[red]error:[/red] {result.error}", highlight=False, markup=False)
+        from rich.markup import escape
+
+        console.print(f"[red]error:[/red] {escape(result.error)}", highlight=False)
 
 
 def _run(op: str, project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
@@ -126,7 +129,9 @@ def _run(op: str, project: str, env: str, repo: Path | None, as_json: bool, allo
     else:
         _print_result(result)
     if not result.ok:
-        raise click.exceptions.Exit(1)
+        # SystemExit, not click's Exit: `orchestrator.cli.main` runs click with
+        # standalone_mode=False, where click returns an Exit's code instead of exiting.
+        raise SystemExit(1)
 
 
 @click.group("stack")
@@ -193,4 +198,4 @@ def repair_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_p
         for note in result.cleared:
             click.echo(f"  {note}")
     if result.status != "succeeded":
-        raise click.exceptions.Exit(1)
+        raise SystemExit(1)

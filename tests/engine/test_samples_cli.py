@@ -76,3 +76,22 @@ def test_missing_reference_fails_with_exit_1(sample_repo: Path) -> None:
     assert code == 1
     assert result["status"] == "failed"
     assert "does not exist" in result["error"]
+
+
+def test_restarted_sandbox_is_reported_plainly(sample_repo: Path, endpoint: str) -> None:
+    import urllib.request
+
+    def reset() -> None:
+        with urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")):
+            pass
+
+    reset()  # named objects of the other tests' stacks would clash
+    code, made = _run(sample_repo, "update", "--project", "network", "--env", "dev")
+    assert code == 0, made["error"]
+    reset()  # the sandbox forgets everything, as a restarted one would
+    code, preview = _run(sample_repo, "preview", "--project", "network", "--env", "dev")
+    assert code == 0
+    warnings = [d["message"] for d in preview["diagnostics"] if d["severity"] == "warning"]
+    assert warnings and "does not have" in warnings[0] and "restarted" in warnings[0]
+    code, drift = _run(sample_repo, "drift", "--project", "network", "--env", "dev")
+    assert {c["op"] for c in drift["changes"]} == {"delete"}
