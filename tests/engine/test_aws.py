@@ -114,3 +114,26 @@ def test_aws_lifecycle_and_drift(make_stack: Callable[..., Stack], endpoint: str
     gone = engine.destroy(st.spec({}, aws=aws), preview_only=False)
     assert gone.ok, gone.error
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+EXPLICIT_PROVIDER_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+west = aws.Provider("west", region="us-west-2")
+queue = aws.sqs.Queue("west-jobs", opts=pulumi.ResourceOptions(provider=west))
+pulumi.export("arn", queue.arn)
+'''
+
+
+def test_explicit_provider_sets_the_region(make_stack: Callable[..., Stack], endpoint: str) -> None:
+    st = make_stack("multi")
+    write_project(st.directory, "multi", EXPLICIT_PROVIDER_PROGRAM)
+    result = LocalEngine().update(st.spec({}, aws=AwsSettings(region="us-east-1", endpoint=endpoint)))
+    assert result.ok, result.error
+    assert ":us-west-2:" in result.outputs["arn"]
+    resources = st.resources()
+    provider = resources["urn:pulumi:dev::multi::pulumi:providers:aws::west"]
+    queue = resources["urn:pulumi:dev::multi::aws:sqs/queue:Queue::west-jobs"]
+    assert queue["provider"] == f"{provider['urn']}::{provider['id']}"
+    assert not any("default_" in u for u in resources), "no default provider for a stack that names its own"

@@ -181,3 +181,15 @@ def test_destroy(make_stack: Callable[..., Stack]) -> None:
     assert st.objects() == {}
     assert st.log().index("delete b") < st.log().index("delete a")
     assert st.state()["checkpoint"]["latest"]["resources"] == []
+
+
+def test_independent_steps_run_in_parallel(make_stack: Callable[..., Stack]) -> None:
+    st = make_stack()
+    items = [{"name": n, "sleep": 1.0} for n in ("p", "q", "r")] + [{"name": "s", "deps": ["p"]}]
+    result = LocalEngine().update(st.spec(items_config(st.store, items)))
+    assert result.ok, result.error
+    log = st.log()
+    starts = [log.index(f"begin-create {n}") for n in ("p", "q", "r")]
+    ends = [log.index(f"create {n}") for n in ("p", "q", "r")]
+    assert max(starts) < min(ends), f"the three independent creates overlapped: {log}"
+    assert log.index("create p") < log.index("begin-create s")
