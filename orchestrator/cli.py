@@ -25,6 +25,11 @@ _LAZY_COMMANDS = {
     "stack": ("orchestrator.cli_stack", "stack"),
     "sandbox": ("orchestrator.cli_sandbox", "sandbox"),
     "preview": ("orchestrator.cli_preview", "preview"),
+    "deploy": ("orchestrator.cli_deploy", "deploy"),
+    "promote": ("orchestrator.cli_deploy", "promote"),
+    "rollback": ("orchestrator.cli_deploy", "rollback"),
+    "history": ("orchestrator.cli_store", "history"),
+    "locks": ("orchestrator.cli_store", "locks"),
 }
 
 

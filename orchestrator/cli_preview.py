@@ -50,7 +50,7 @@ def preview(
     settings = load_repository(GitRepo(repo).root).settings
     provider = vcs or (None if ci is None else ("gitlab" if ci == "gitlab" else settings.vcs_provider))
     client = None if provider is None else make_vcs(settings, provider=provider, out_dir=out_dir)
-    outcome = run_preview(request, client, on_event=None if as_json else _progress())
+    outcome = run_preview(request, client, on_event=None if as_json else progress_printer())
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
     else:
@@ -105,7 +105,7 @@ def _request(
     )
 
 
-def _progress() -> OnEvent:
+def progress_printer() -> OnEvent:
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,6 +94,16 @@ class Plan:
         for stack in self.stacks:
             grouped.setdefault(stack.wave, []).append(stack.id)
         return tuple(tuple(grouped.get(w, ())) for w in range(max(grouped) + 1))
+
+    def only(self, environment: str) -> Plan:
+        """The stacks of one environment, waves renumbered from 0."""
+        mine = [s for s in self.stacks if s.environment == environment]
+        first = min((s.wave for s in mine), default=0)
+        return replace(
+            self,
+            environments=(environment,),
+            stacks=tuple(replace(s, wave=s.wave - first) for s in mine),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

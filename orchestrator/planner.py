@@ -158,6 +158,56 @@ def plan(
     )
 
 
+def plan_all(
+    config: RepoConfig,
+    environments: Sequence[str],
+    *,
+    operation: Operation,
+    head: str,
+    branch: str = "",
+    projects: Sequence[str] | None = None,
+    reason: str,
+) -> Plan:
+    """Every stack of `environments` (optionally only `projects`), in dependency waves.
+
+    For runs that are not driven by a change set: drift checks, rollbacks, promotions.
+    Environments run one after the other in the given order.
+    """
+    deps = project_graph(config)
+    stacks: list[PlannedStack] = []
+    offset = 0
+    for name in environments:
+        env = config.environment(name)
+        chosen = [
+            p for p in config.projects if config.deploys(p, env.name) and (projects is None or p in projects)
+        ]
+        env_graph = graph.restrict(deps, chosen)
+        levels = graph.waves(env_graph)
+        for project in sorted(chosen, key=lambda n: (levels[n], n)):
+            stacks.append(
+                PlannedStack(
+                    project=project,
+                    environment=env.name,
+                    stack=env.stack_name(project),
+                    directory=config.projects[project].directory,
+                    operation=operation,
+                    wave=offset + levels[project],
+                    depends_on=tuple(f"{d}/{env.name}" for d in sorted(env_graph[project])),
+                    reasons=(reason,),
+                )
+            )
+        offset += 1 + max(levels.values(), default=-1)
+    return Plan(
+        base=head,
+        head=head,
+        branch=branch,
+        event="push",
+        environments=tuple(environments),
+        changed_files=(),
+        stacks=tuple(_compact_waves(stacks, list(environments))),
+    )
+
+
 def _compact_waves(stacks: list[PlannedStack], env_order: list[str]) -> list[PlannedStack]:
     """Renumber waves 0..n-1 without gaps (environments with nothing to run leave none)."""
     used = sorted({s.wave for s in stacks})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,6 +14,9 @@ from orchestrator import graph
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.models import FileChange, Plan
 from orchestrator.planner import direct_reasons, owner_of, project_graph
+
+if TYPE_CHECKING:
+    from orchestrator.flows.deploy import DeployOutcome
 
 _OP_STYLE = {"preview": "cyan", "update": "green", "destroy": "red", "drift": "yellow"}
 
@@ -166,3 +169,29 @@ def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> 
         for name, source in sorted(via.items()):
             if name not in affected:
                 console.print(f"  {name}: depends on {source}", markup=False)
+
+
+def print_deploy(outcome: DeployOutcome) -> None:
+    console = _console()
+    plan = outcome.plan
+    console.print(
+        f"\n[bold]Run {outcome.run_id}[/bold]: {plan.head[:12]} on {plan.branch or '-'}"
+        f" → {', '.join(plan.environments) or 'no environment'}",
+        markup=True,
+    )
+    for run_id in outcome.interrupted_runs:
+        console.print(f"  an earlier run {run_id} was interrupted (its process is gone); see `orchestrator history`",
+                      markup=False)
+    for gate in outcome.gates:
+        mark = "[green]gate passed[/green]" if gate.passed else "[yellow]gate not met[/yellow]"
+        console.print(f"  {escape(gate.environment)}: {mark}: {escape('; '.join(gate.reasons) or 'no gates')}")
+    for stack_id, result in outcome.results.items():
+        c = result.counts
+        detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else (result.error or "")
+        console.print(f"  {result.status:9} {stack_id}  {detail}", markup=False)
+    for pending in outcome.pending_destroys:
+        console.print(f"  destroy pending: {pending}", markup=False)
+    if outcome.report_path is not None:
+        console.print(f"  full report: {outcome.report_path}", markup=False)
+    if outcome.publish_error:
+        console.print(f"  publishing failed: {outcome.publish_error}", markup=False, style="red")

@@ -1,0 +1,272 @@
+"""`orchestrator deploy`, `promote` and `rollback`: the merge flow and its manual entry points."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from orchestrator.config.resolved import RepoConfig
+    from orchestrator.execute import OnEvent
+    from orchestrator.flows.deploy import DeployOutcome
+    from orchestrator.store.api import Store
+    from orchestrator.vcs.base import VcsClient
+
+repo_option = click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
+)
+vcs_options = [
+    click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where reports go."),
+    click.option(
+        "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory for --vcs files."
+    ),
+]
+common_options = [
+    click.option("--concurrency", type=int, help="Stacks run at once within a wave."),
+    click.option("--lock-wait", type=float, default=300.0, show_default=True, help="Seconds to wait for a held lock."),
+    click.option(
+        "--lock-ttl", type=float, default=600.0, show_default=True, help="Lease length, renewed while running."
+    ),
+    click.option("--actor", help="Who triggered this (default: CI user or login name)."),
+    click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON; no progress output."),
+]
+
+
+def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+@click.command()
+@repo_option
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Read the push from the CI event.")
+@click.option("--before", help="The commit before the push (default: the first parent of --after).")
+@click.option("--after", default="HEAD", show_default=True, help="The pushed commit.")
+@click.option("--branch", help="The pushed branch (default: the checked-out branch).")
+@click.option("--pr", type=int, help="The merged pull request (default: looked up by commit).")
+@click.option("--allow-destroy", is_flag=True, help="Destroy stacks of deleted projects in protected environments too.")
+@_apply(vcs_options)
+@_apply(common_options)
+def deploy(
+    repo: Path,
+    ci: str | None,
+    before: str | None,
+    after: str,
+    branch: str | None,
+    pr: int | None,
+    allow_destroy: bool,
+    vcs: str | None,
+    out_dir: Path | None,
+    concurrency: int | None,
+    lock_wait: float,
+    lock_ttl: float,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Update the stacks a merge affects, in order, through the promotion gates."""
+    from orchestrator.flows.deploy import DeployRequest, run_deploy
+    from orchestrator.flows.locking import LockPolicy
+
+    summary = None
+    if ci is not None:
+        before, after, branch, pusher = _push_event(ci)
+        actor = actor or pusher
+        summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
+    _config, store, client = _context(repo, vcs or _ci_vcs(ci), out_dir)
+    request = DeployRequest(
+        repo=repo,
+        after=after,
+        before=before,
+        branch=branch,
+        actor=_actor(actor),
+        pr=pr,
+        allow_destroy=allow_destroy,
+        concurrency=concurrency,
+        locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
+        summary_path=Path(summary) if summary else None,
+    )
+    outcome = run_deploy(request, store, client, on_event=None if as_json else _progress())
+    _finish(outcome, as_json)
+
+
+@click.command()
+@repo_option
+@click.option("--env", "environment", required=True, help="The environment to promote into.")
+@click.option("--commit", required=True, help="The commit to deploy there.")
+@click.option("--before", help="The commit before it (default: its first parent).")
+@click.option("--reason", help="Why (kept in the audit log).")
+@_apply(vcs_options)
+@_apply(common_options)
+def promote(
+    repo: Path,
+    environment: str,
+    commit: str,
+    before: str | None,
+    reason: str | None,
+    vcs: str | None,
+    out_dir: Path | None,
+    concurrency: int | None,
+    lock_wait: float,
+    lock_ttl: float,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Approve a commit for a gated environment by hand and deploy it there."""
+    from orchestrator.errors import UserError
+    from orchestrator.flows.deploy import DeployRequest, run_deploy
+    from orchestrator.flows.locking import LockPolicy
+    from orchestrator.flows.trust import is_trusted_user
+    from orchestrator.git import GitRepo
+
+    config, store, client = _context(repo, vcs, out_dir)
+    who = _actor(actor)
+    trusted, why = is_trusted_user(config.settings, client, who)
+    if not trusted:
+        raise UserError(f"{who} may not promote: {why}", hint="ask a user listed in trust.users or with write access")
+    sha = GitRepo(repo).resolve(commit)
+    store.record_promotion(config.environment(environment).name, sha, who, reason)
+    store.audit(
+        actor=who, action="promote", environment=environment, commit=sha, details={"reason": reason, "why": why}
+    )
+    branch = config.environment(environment).branch_rules[0]
+    request = DeployRequest(
+        repo=repo,
+        after=sha,
+        before=before,
+        branch=branch,
+        actor=who,
+        environments=(environment,),
+        concurrency=concurrency,
+        locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
+        flow="promote",
+    )
+    _finish(run_deploy(request, store, client, on_event=None if as_json else _progress()), as_json)
+
+
+@click.command()
+@repo_option
+@click.option("--env", "environment", required=True, help="The environment to roll back.")
+@click.option("--project", "projects", multiple=True, help="Only these projects (repeatable; default all).")
+@click.option("--to", "target", required=True, help="A commit, or the id of a run whose commit to go back to.")
+@_apply(vcs_options)
+@_apply(common_options)
+def rollback(
+    repo: Path,
+    environment: str,
+    projects: tuple[str, ...],
+    target: str,
+    vcs: str | None,
+    out_dir: Path | None,
+    concurrency: int | None,
+    lock_wait: float,
+    lock_ttl: float,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Deploy the stacks of an environment as the code was at an earlier commit."""
+    from orchestrator.config import load_repository
+    from orchestrator.flows.deploy import DeployRequest, run_deploy
+    from orchestrator.flows.locking import LockPolicy
+    from orchestrator.git import GitRepo
+    from orchestrator.planner import plan_all
+
+    _config, store, client = _context(repo, vcs, out_dir)
+    git = GitRepo(repo)
+    run = store.get_run(target)
+    sha = run.commit if run is not None else git.resolve(target)
+    at_commit = load_repository(git.root, git.tree(sha))
+    who = _actor(actor)
+    plan = plan_all(
+        at_commit,
+        [environment],
+        operation="update",
+        head=sha,
+        projects=projects or None,
+        reason=f"rollback to {sha[:12]} requested by {who}",
+    )
+    store.audit(
+        actor=who,
+        action="rollback.requested",
+        environment=environment,
+        commit=sha,
+        details={"projects": list(projects), "target": target},
+    )
+    request = DeployRequest(
+        repo=repo,
+        after=sha,
+        actor=who,
+        concurrency=concurrency,
+        flow="rollback",
+        locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
+    )
+    _finish(
+        run_deploy(request, store, client, plan=plan, config=at_commit, on_event=None if as_json else _progress()),
+        as_json,
+    )
+
+
+def _context(repo: Path, vcs: str | None, out_dir: Path | None) -> tuple[RepoConfig, Store, VcsClient | None]:
+    from orchestrator.config import load_repository
+    from orchestrator.git import GitRepo
+    from orchestrator.store import open_store
+    from orchestrator.vcs import make_vcs
+
+    config = load_repository(GitRepo(repo).root)
+    store = open_store(config.settings.database, config.root)
+    client = None if vcs is None else make_vcs(config.settings, provider=vcs, out_dir=out_dir)
+    return config, store, client
+
+
+def _ci_vcs(ci: str | None) -> str | None:
+    return None if ci is None else ("gitlab" if ci == "gitlab" else "github")
+
+
+def _push_event(ci: str) -> tuple[str, str, str | None, str]:
+    from orchestrator.ci.events import PushEvent
+    from orchestrator.errors import UserError
+
+    if ci == "github":
+        from orchestrator.ci.github_actions import read_event
+    else:
+        from orchestrator.ci.gitlab_ci import read_event
+    event = read_event()
+    if not isinstance(event, PushEvent):
+        raise UserError(
+            f"the CI event is a {type(event).__name__}, not a push",
+            hint="run `orchestrator deploy` on push events and `orchestrator preview` on pull requests",
+        )
+    return event.before, event.after, event.branch, event.pusher
+
+
+def _actor(actor: str | None) -> str:
+    import getpass
+
+    return actor or os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") or getpass.getuser()
+
+
+def _finish(outcome: DeployOutcome, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
+        sys.exit(outcome.exit_code)
+    from orchestrator.report.text import print_deploy
+
+    print_deploy(outcome)
+    sys.exit(outcome.exit_code)
+
+
+def _progress() -> OnEvent:
+    from orchestrator.cli_preview import progress_printer
+
+    return progress_printer()

@@ -1,0 +1,351 @@
+"""Use case: a change was merged (pushed) into an environment's branch.
+
+Update the affected stacks in dependency order, environment after environment, through
+the promotion gates, each stack under a lease; record everything in the store and report
+back on the merged pull request.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from orchestrator.config.resolved import RepoConfig
+from orchestrator.engines.base import Engine, StackResult
+from orchestrator.execute import OnEvent, execute
+from orchestrator.flows import gates
+from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
+from orchestrator.flows.plan import PlanRequest, make_plan
+from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.runner import (
+    Checkouts,
+    EngineFactory,
+    checkouts,
+    default_concurrency,
+    default_engine_factory,
+    run_operation,
+    secret_values,
+)
+from orchestrator.git import GitRepo
+from orchestrator.models import Plan, PlannedStack
+from orchestrator.report.comment import RenderedComment, comment_model, render_comment
+from orchestrator.report.redact import Redactor, redact_result
+from orchestrator.store.api import Flow, RunStatus, Store
+from orchestrator.vcs.base import VcsClient, VcsError
+
+STATUS_PREFIX = "orchestrator/deploy"
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    repo: Path
+    after: str = "HEAD"
+    before: str | None = None
+    branch: str | None = None
+    actor: str = field(default_factory=getpass.getuser)
+    pr: int | None = None  # the merged pull request; looked up by commit when not given
+    allow_destroy: bool = False
+    environments: tuple[str, ...] | None = None  # run only these (promote, rollback)
+    concurrency: int | None = None
+    locks: LockPolicy = field(default_factory=LockPolicy)
+    summary_path: Path | None = None
+    flow: Flow = "deploy"
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    run_id: str
+    plan: Plan
+    results: Mapping[str, StackResult]
+    gates: tuple[gates.GateResult, ...]
+    pending_destroys: tuple[str, ...]
+    interrupted_runs: tuple[str, ...]
+    comment: RenderedComment | None
+    report_path: Path | None
+    published: bool
+    publish_error: str | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [sid for sid, r in self.results.items() if r.status in ("failed", "locked")]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.publish_error else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "plan": self.plan.to_json(),
+            "results": [r.to_json() for r in self.results.values()],
+            "gates": [g.to_json() for g in self.gates],
+            "pending_destroys": list(self.pending_destroys),
+            "interrupted_runs": list(self.interrupted_runs),
+            "published": self.published,
+            "publish_error": self.publish_error,
+            "report": None if self.report_path is None else str(self.report_path),
+            "exit_code": self.exit_code,
+        }
+
+
+def run_deploy(
+    request: DeployRequest,
+    store: Store,
+    vcs: VcsClient | None,
+    *,
+    plan: Plan | None = None,
+    config: RepoConfig | None = None,
+    engine_factory: EngineFactory = default_engine_factory,
+    on_event: OnEvent | None = None,
+) -> DeployOutcome:
+    """Deploy the plan of a push (or the given `plan`, for rollbacks and promotions)."""
+    if plan is None or config is None:
+        plan, config = make_plan(
+            PlanRequest(repo=request.repo, head=request.after, base=request.before, branch=request.branch, event="push")
+        )
+    if request.environments is not None:
+        plan = _restrict(plan, request.environments)
+    interrupted = _report_interrupted(store, request.actor)
+    pr = _merged_pr(request, vcs, plan.head)
+    run = store.start_run(
+        flow=request.flow,
+        commit=plan.head,
+        branch=plan.branch,
+        actor=request.actor,
+        pr=pr,
+        environments=plan.environments,
+        details={"base": plan.base, "interrupted_runs": list(interrupted)},
+    )
+    store.audit(
+        actor=request.actor,
+        action=f"{request.flow}.started",
+        run_id=run.id,
+        commit=plan.head,
+        details={"branch": plan.branch, "environments": list(plan.environments), "base": plan.base},
+    )
+    deployment = _Deployment(request, store, vcs, config, run.id, pr, engine_factory, on_event)
+    with checkouts(GitRepo(request.repo), plan, config) as where:
+        redactor = Redactor(secret_values(where, plan))
+        results, gate_results, pending = deployment.run_environments(plan, where, redactor)
+    status: RunStatus = "failed" if any(r.status in ("failed", "locked") for r in results.values()) else "succeeded"
+    if status == "succeeded" and any(not g.passed for g in gate_results):
+        status = "blocked"
+    store.finish_run(run.id, status, details={"gates": [g.to_json() for g in gate_results]})
+    store.audit(
+        actor=request.actor,
+        action=f"{request.flow}.finished",
+        run_id=run.id,
+        commit=plan.head,
+        details={"status": status},
+    )
+    comment, report, published, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results)
+    return DeployOutcome(
+        run_id=run.id,
+        plan=plan,
+        results=results,
+        gates=tuple(gate_results),
+        pending_destroys=tuple(pending),
+        interrupted_runs=tuple(interrupted),
+        comment=comment,
+        report_path=report,
+        published=published,
+        publish_error=error,
+    )
+
+
+@dataclass
+class _Deployment:
+    request: DeployRequest
+    store: Store
+    vcs: VcsClient | None
+    config: RepoConfig
+    run_id: str
+    pr: int | None
+    engine_factory: EngineFactory
+    on_event: OnEvent | None
+    engines: dict[str, Engine] = field(default_factory=dict)
+
+    def run_environments(
+        self, plan: Plan, where: Checkouts, redactor: Redactor
+    ) -> tuple[dict[str, StackResult], list[gates.GateResult], list[str]]:
+        results: dict[str, StackResult] = {}
+        gate_results: list[gates.GateResult] = []
+        pending: list[str] = []
+        earlier: dict[str, str] = {}
+        for env_name in plan.environments:
+            env = self.config.environment(env_name)
+            gate = gates.evaluate(env, plan.head, store=self.store, earlier=earlier, approvers=self._approvers)
+            gate_results.append(gate)
+            self.store.audit(
+                actor=self.request.actor,
+                action="gate.passed" if gate.passed else "gate.blocked",
+                run_id=self.run_id,
+                environment=env_name,
+                commit=plan.head,
+                details={"reasons": list(gate.reasons)},
+            )
+            sub = plan.only(env_name)
+            if not gate.passed:
+                waiting = "waiting for the gate: " + "; ".join(gate.reasons)
+                results.update({s.id: _skipped(s, waiting) for s in sub.stacks})
+                earlier[env_name] = "blocked"
+                self.store.record_environment_result(env_name, plan.head, self.run_id, "blocked")
+                continue
+            blocked = self._blocked_destroys(sub, env.protected)
+            pending.extend(blocked)
+            execution = execute(
+                sub,
+                lambda stack: self._run_stack(stack, where, plan.head, redactor),
+                concurrency=default_concurrency(self.config, self.request.concurrency),
+                on_event=self.on_event,
+                blocked=blocked,
+            )
+            results.update(execution.results)
+            ran = [r for sid, r in execution.results.items() if sid not in blocked]
+            status: RunStatus = "succeeded" if all(r.status == "succeeded" for r in ran) else "failed"
+            earlier[env_name] = status
+            self.store.record_environment_result(env_name, plan.head, self.run_id, status)
+        return results, gate_results, pending
+
+    def _approvers(self) -> list[str] | None:
+        if self.vcs is None or self.pr is None:
+            return None
+        try:
+            return self.vcs.approvals(self.pr)
+        except VcsError:
+            return None
+
+    def _blocked_destroys(self, plan: Plan, protected: bool) -> dict[str, str]:
+        if self.request.allow_destroy or not protected:
+            return {}
+        command = "orchestrator deploy --allow-destroy" + (
+            f" --before {plan.base[:12]} --after {plan.head[:12]}" if plan.base != plan.head else ""
+        )
+        return {
+            s.id: f"destroy pending: {s.environment} is protected; run `{command}` to destroy it"
+            for s in plan.stacks
+            if s.operation == "destroy"
+        }
+
+    def _run_stack(self, stack: PlannedStack, where: Checkouts, commit: str, redactor: Redactor) -> StackResult:
+        started = datetime.now(UTC)
+        spec = where.spec(stack)
+        holder = holder_name(self.request.flow, self.run_id, self.request.actor)
+        try:
+            with stack_lease(
+                self.store, stack.id, holder=holder, run_id=self.run_id, commit=commit, policy=self.request.locks
+            ):
+                engine = self.engines.get(spec.engine) or self.engines.setdefault(
+                    spec.engine, self.engine_factory(spec.engine)
+                )
+                result = run_operation(engine, spec, stack, preview=False)
+        except StackLocked as locked:
+            result = StackResult(stack=stack.id, operation=_operation(stack), status="locked", error=str(locked))
+        result = redact_result(result, redactor)
+        self.store.record_stack_result(self.run_id, commit=commit, result=result, started_at=started)
+        self.store.audit(
+            actor=self.request.actor,
+            action=f"stack.{stack.operation}",
+            run_id=self.run_id,
+            environment=stack.environment,
+            stack=stack.id,
+            commit=commit,
+            details={"status": result.status, "counts": result.counts.to_json(), "error": result.error},
+        )
+        return result
+
+
+def _operation(stack: PlannedStack) -> Literal["update", "destroy"]:
+    return "destroy" if stack.operation == "destroy" else "update"
+
+
+def _skipped(stack: PlannedStack, reason: str) -> StackResult:
+    return StackResult(stack=stack.id, operation=_operation(stack), status="skipped", error=reason)
+
+
+def _restrict(plan: Plan, environments: tuple[str, ...]) -> Plan:
+    from dataclasses import replace
+
+    kept = tuple(e for e in plan.environments if e in environments)
+    return replace(plan, environments=kept, stacks=tuple(s for s in plan.stacks if s.environment in kept))
+
+
+def _report_interrupted(store: Store, actor: str) -> list[str]:
+    found = []
+    for run in store.unfinished_runs():
+        store.mark_interrupted(run.id)
+        store.audit(
+            actor=actor,
+            action="run.interrupted",
+            run_id=run.id,
+            commit=run.commit,
+            details={"flow": run.flow, "started_at": run.started_at.isoformat()},
+        )
+        found.append(run.id)
+    return found
+
+
+def _merged_pr(request: DeployRequest, vcs: VcsClient | None, commit: str) -> int | None:
+    if request.pr is not None or vcs is None:
+        return request.pr
+    try:
+        pull = vcs.find_pr_for_commit(commit)
+    except VcsError:
+        return None
+    return None if pull is None else pull.number
+
+
+def _report(
+    request: DeployRequest,
+    config: RepoConfig,
+    vcs: VcsClient | None,
+    pr: int | None,
+    plan: Plan,
+    results: Mapping[str, StackResult],
+    redactor: Redactor,
+    gate_results: list[gates.GateResult],
+) -> tuple[RenderedComment, Path, bool, str | None]:
+    report = report_file(config.root, request.flow, pr, plan.head, request.summary_path)
+    comment = render_comment(
+        comment_model(
+            plan,
+            results,
+            config.environments,
+            kind="Deployed",
+            redactor=redactor,
+            full_report_location="the job summary" if request.summary_path else f"`{report}`",
+            full_report_path=None if request.summary_path else str(report),
+            max_chars=config.settings.comment_max_chars,
+            group_identical=config.settings.comment_group_identical,
+        )
+    )
+    published, error = publish_report(
+        vcs, pr, comment, results, plan, STATUS_PREFIX, report, append_report=request.summary_path is not None
+    )
+    if vcs is not None and error is None:
+        error = _record_deployments(vcs, plan, results, gate_results)
+    return comment, report, published and error is None, error
+
+
+def _record_deployments(
+    vcs: VcsClient, plan: Plan, results: Mapping[str, StackResult], gate_results: list[gates.GateResult]
+) -> str | None:
+    """One GitHub Deployment per environment that ran, with its final state."""
+    ran = {g.environment for g in gate_results if g.passed}
+    try:
+        for env in plan.environments:
+            mine = [r for r in results.values() if r.stack.endswith(f"/{env}")]
+            if env not in ran or not mine:
+                continue
+            ok = all(r.status == "succeeded" for r in mine)
+            deployment = vcs.create_deployment(plan.head, env, f"orchestrator: {len(mine)} stack(s)")
+            vcs.set_deployment_status(
+                deployment, "success" if ok else "failure", f"{sum(r.ok for r in mine)} of {len(mine)} stacks succeeded"
+            )
+    except VcsError as exc:
+        return exc.message
+    return None

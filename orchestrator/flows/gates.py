@@ -1,0 +1,60 @@
+"""Promotion gates of an environment: `requires` (the same commit succeeded there first) and
+approvals (`protected`/`approvals`: reviews on the merged PR, or an explicit promotion)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from orchestrator.config.resolved import Environment
+from orchestrator.store.api import Store
+
+
+@dataclass(frozen=True)
+class GateResult:
+    environment: str
+    passed: bool
+    reasons: tuple[str, ...]  # what passed, or what is missing
+
+    def to_json(self) -> dict[str, object]:
+        return {"environment": self.environment, "passed": self.passed, "reasons": list(self.reasons)}
+
+
+def required_approvals(env: Environment) -> int:
+    # A protected environment always needs someone's approval, even with `approvals: 0`.
+    return max(env.approvals, 1 if env.protected else 0)
+
+
+def evaluate(
+    env: Environment,
+    commit: str,
+    *,
+    store: Store,
+    earlier: Mapping[str, str],
+    approvers: Callable[[], list[str] | None],
+) -> GateResult:
+    """`earlier` maps environments run earlier in this run to their status; `approvers` lists the
+    merged PR's approving reviewers, or None when there is no PR to ask."""
+    passed: list[str] = []
+    missing: list[str] = []
+    for required in env.requires:
+        if earlier.get(required) == "succeeded" or store.environment_succeeded(required, commit):
+            passed.append(f"{required} succeeded at {commit[:12]}")
+        else:
+            missing.append(f"requires {required}: {commit[:12]} has not succeeded there yet")
+    needed = required_approvals(env)
+    if needed:
+        promotion = store.promotion(env.name, commit)
+        if promotion is not None:
+            passed.append(f"promoted by {promotion.actor}")
+        else:
+            found = approvers()
+            if found is not None and len(found) >= needed:
+                passed.append(f"approved by {', '.join(sorted(found))}")
+            else:
+                have = "no pull request found for this commit" if found is None else f"{len(found)} found"
+                missing.append(
+                    f"needs {needed} approving review(s) on the merged pull request ({have}), or "
+                    f"`orchestrator promote --env {env.name} --commit {commit[:12]}` by a trusted user"
+                )
+    return GateResult(env.name, not missing, tuple(missing or passed))
