@@ -56,7 +56,8 @@ def test_kill_9_leaves_an_unfinished_run_whose_lease_expires(store: SqlStore, st
         assert store.unfinished_runs() == []  # alive: still running
         assert store.get_lock("app/qa") is not None
         os.kill(process.pid, signal.SIGKILL)
-        # Not reaped yet: a zombie, which must count as gone.
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # dead, but not reaped:
+        # a zombie, which must count as gone.
         unfinished = store.unfinished_runs()
         assert [run.id for run in unfinished] == [run_id]
         assert unfinished[0].holder_pid == process.pid
