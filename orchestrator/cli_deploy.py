@@ -57,6 +57,7 @@ def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
 @click.option("--branch", help="The pushed branch (default: the checked-out branch).")
 @click.option("--pr", type=int, help="The merged pull request (default: looked up by commit).")
 @click.option("--allow-destroy", is_flag=True, help="Destroy stacks of deleted projects in protected environments too.")
+@click.option("--redeploy", is_flag=True, help="Also run environments where this commit already succeeded.")
 @_apply(vcs_options)
 @_apply(common_options)
 def deploy(
@@ -67,6 +68,7 @@ def deploy(
     branch: str | None,
     pr: int | None,
     allow_destroy: bool,
+    redeploy: bool,
     vcs: str | None,
     out_dir: Path | None,
     concurrency: int | None,
@@ -93,6 +95,7 @@ def deploy(
         actor=_actor(actor),
         pr=pr,
         allow_destroy=allow_destroy,
+        redeploy=redeploy,
         concurrency=concurrency,
         locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
         summary_path=Path(summary) if summary else None,

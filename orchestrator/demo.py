@@ -8,6 +8,7 @@ would run. Every step is a real `orchestrator` command; nothing is mocked.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,15 +21,25 @@ from rich.markdown import Markdown
 from rich.rule import Rule
 
 from orchestrator.sandbox import ENDPOINT_ENV, InProcessSandbox
+from orchestrator.vcs.base import PullRequest
+from orchestrator.vcs.files import FilesVcs
 
 SAMPLE_PARTS = ("orchestrator.yaml", "environments", "stacks", "lib")
-DEMO_PASSPHRASE = "demo-passphrase"  # the sample's stacks hold secrets (an SSM parameter value)
+DEMO_PASSPHRASE = "demo-passphrase"
+LEAD = "platform-lead"  # listed under trust.users in the sample's orchestrator.yaml
+AUTHOR = "dev-alice"
+FEATURE = "feature/cost-center"
+PR_NUMBER = 1  # the sample's stacks hold secrets (an SSM parameter value)
 console = Console(highlight=False)
 
 # The pull request of the story: a shared tag added in lib/ (every project watches lib/), and in
 # the data project a longer role session and a new topic for upload events.
 PR_EDITS = (
-    ("lib/tags.py", '        "ManagedBy": MANAGED_BY,\n', '        "ManagedBy": MANAGED_BY,\n        "CostCenter": "platform",\n'),
+    (
+        "lib/tags.py",
+        '        "ManagedBy": MANAGED_BY,\n',
+        '        "ManagedBy": MANAGED_BY,\n        "CostCenter": "platform",\n',
+    ),
     ("stacks/data/__main__.py", "max_session_duration=3600,", "max_session_duration=7200,"),
 )
 PR_APPEND = (
@@ -41,7 +52,9 @@ PR_APPEND = (
 
 def git(repo: Path, *args: str) -> str:
     identity = ["-c", "user.name=Demo User", "-c", "user.email=demo@example.invalid"]
-    return subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *identity, *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def copy_sample(source: Path, repo: Path) -> None:
@@ -86,15 +99,35 @@ def make_repository(source: Path, workdir: Path) -> Path:
     return repo
 
 
-def deploy_starting_state(repo: Path) -> None:
-    # Until the merge flow runs whole pushes, each stack is updated by hand, in dependency order.
-    for env in ("qa", "uat", "prod"):
-        for project in ("network", "data", "app"):
-            orchestrator("stack", "update", "--project", project, "--env", env, "--repo", str(repo))
+def deploy_starting_state(repo: Path, vcs_dir: Path) -> None:
+    # The first push deploys every stack: main feeds qa and uat, and prod once a lead approves.
+    deploy(repo, vcs_dir, "--after", "develop", "--branch", "develop")
+    deploy(repo, vcs_dir, "--after", "main", "--branch", "main")
+    orchestrator(
+        "promote",
+        "--repo",
+        str(repo),
+        "--env",
+        "prod",
+        "--commit",
+        "main",
+        "--actor",
+        LEAD,
+        "--reason",
+        "initial rollout",
+        "--vcs",
+        "files",
+        "--out",
+        str(vcs_dir),
+    )
 
 
-def open_pull_request(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "feature/cost-center")
+def deploy(repo: Path, vcs_dir: Path, *args: str) -> None:
+    orchestrator("deploy", "--repo", str(repo), "--actor", LEAD, "--vcs", "files", "--out", str(vcs_dir), *args)
+
+
+def open_pull_request(repo: Path, vcs_dir: Path) -> str:
+    git(repo, "checkout", "-q", "-b", FEATURE)
     for path, old, new in PR_EDITS:
         edit(repo, path, old, new)
     path, text = PR_APPEND
@@ -102,6 +135,38 @@ def open_pull_request(repo: Path) -> None:
         handle.write(text)
     git(repo, "commit", "-q", "-am", "Tag resources with their cost center; upload events topic")
     git(repo, "checkout", "-q", "main")
+    head = git(repo, "rev-parse", FEATURE)
+    FilesVcs(vcs_dir).add_pull(
+        PullRequest(
+            number=PR_NUMBER,
+            head_sha=head,
+            base_ref="main",
+            head_ref=FEATURE,
+            author=AUTHOR,
+            from_fork=False,
+            merged=False,
+            state="open",
+            title="Cost center tags; upload events topic",
+        )
+    )
+    return head
+
+
+def merge(repo: Path, branch: str) -> tuple[str, str]:
+    """Merge the feature branch into `branch`; the (before, after) of that push."""
+    git(repo, "checkout", "-q", branch)
+    before = git(repo, "rev-parse", "HEAD")
+    git(repo, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{PR_NUMBER} into {branch}", FEATURE)
+    return before, git(repo, "rev-parse", "HEAD")
+
+
+def approve(vcs_dir: Path) -> None:
+    (vcs_dir / "approvals.json").write_text(json.dumps({str(PR_NUMBER): [LEAD]}))
+
+
+def show_comment(vcs_dir: Path, title: str) -> None:
+    console.print(Rule(title + " (rendered)", style="dim"))
+    console.print(Markdown((vcs_dir / "comment.md").read_text()))
 
 
 def main() -> None:
@@ -116,31 +181,51 @@ def main() -> None:
         orchestrator("environments", "--repo", str(repo))
         orchestrator("projects", "--repo", str(repo))
 
-        heading("2. The starting state: network, data and app deployed to qa, uat and prod")
-        deploy_starting_state(repo)
+        vcs_dir = workdir / "vcs"  # the `files` VCS provider: comments, statuses, deployments as files
+
+        heading("2. The starting state: every stack deployed (dev; qa and uat; prod after approval)")
+        deploy_starting_state(repo, vcs_dir)
 
         heading("3. A pull request into main: shared tags in lib/ and a change to the data project")
-        open_pull_request(repo)
-        orchestrator("plan", "--repo", str(repo), "--base", "main", "--head", "feature/cost-center")
+        head = open_pull_request(repo, vcs_dir)
+        orchestrator("plan", "--repo", str(repo), "--base", "main", "--head", FEATURE)
 
         heading("4. The preview flow: every affected stack previewed, one consolidated PR comment")
-        comments = workdir / "vcs"
         orchestrator(
-            "preview", "--repo", str(repo), "--base", "main", "--head", "feature/cost-center",
-            "--pr", "1", "--vcs", "files", "--out", str(comments),
+            "preview",
+            "--repo",
+            str(repo),
+            "--base",
+            "main",
+            "--head",
+            head,
+            "--pr",
+            str(PR_NUMBER),
+            "--vcs",
+            "files",
+            "--out",
+            str(vcs_dir),
         )
-        comment = comments / "comment.md"
-        console.print(Rule("the PR comment (rendered)", style="dim"))
-        console.print(Markdown(comment.read_text()))
+        show_comment(vcs_dir, "the preview comment on PR #1")
 
-        heading("5. What merging the pull request will update, in order")
-        git(repo, "merge", "-q", "--no-ff", "-m", "Merge pull request #1", "feature/cost-center")
-        orchestrator("plan", "--repo", str(repo), "--base", "HEAD^1", "--head", "HEAD", "--event", "push")
+        heading("5. Merged: develop deploys dev; main deploys qa, then uat; prod waits for an approval")
+        before, after = merge(repo, "develop")
+        deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "develop", "--pr", str(PR_NUMBER))
+        before, after = merge(repo, "main")
+        deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "main", "--pr", str(PR_NUMBER))
+
+        heading("6. A lead approves PR #1: the same deploy, run again, now reaches prod")
+        approve(vcs_dir)
+        deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "main", "--pr", str(PR_NUMBER))
+        show_comment(vcs_dir, "the Deployed comment on PR #1")
+        orchestrator("history", "--repo", str(repo), "--limit", "12")
 
         heading("Where things are")
         console.print(f"demo repository:     {repo}")
-        console.print(f"PR comment (raw):    {comment}")
-        console.print(f"commit statuses:     {comments / 'statuses.json'}")
+        console.print(f"PR comments (raw):   {vcs_dir / 'pr-1'}")
+        console.print(f"commit statuses:     {vcs_dir / 'statuses.json'}")
+        console.print(f"deployments:         {vcs_dir / 'deployments.json'}")
+        console.print(f"run store (SQLite):  {repo / '.orchestrator' / 'orchestrator.db'}")
         console.print(f"stack state:         {repo / '.orchestrator' / 'state' / '.pulumi' / 'stacks'}")
         console.print(f"Kubernetes manifests: {repo / '.orchestrator' / 'state' / 'manifests'}")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config.resolved import RepoConfig
-from orchestrator.engines.base import Engine, StackResult
+from orchestrator.engines.base import Engine, OpCounts, PropertyDiff, ResourceChange, StackResult
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
@@ -34,7 +34,7 @@ from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
 from orchestrator.report.comment import RenderedComment, comment_model, render_comment
 from orchestrator.report.redact import Redactor, redact_result
-from orchestrator.store.api import Flow, RunStatus, Store
+from orchestrator.store.api import Flow, RunStatus, StackRunRecord, Store
 from orchestrator.vcs.base import VcsClient, VcsError
 
 STATUS_PREFIX = "orchestrator/deploy"
@@ -54,6 +54,7 @@ class DeployRequest:
     locks: LockPolicy = field(default_factory=LockPolicy)
     summary_path: Path | None = None
     flow: Flow = "deploy"
+    redeploy: bool = False  # run environments where this commit already succeeded again
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,12 @@ class _Deployment:
         earlier: dict[str, str] = {}
         for env_name in plan.environments:
             env = self.config.environment(env_name)
+            if self._already_deployed(env_name, plan.head):
+                # A re-run of the same push (e.g. after an approval) picks up where the last one
+                # stopped: what already succeeded at this commit is reported from the store.
+                results.update(self._stored_results(plan.only(env_name), plan.head))
+                earlier[env_name] = "succeeded"
+                continue
             gate = gates.evaluate(env, plan.head, store=self.store, earlier=earlier, approvers=self._approvers)
             gate_results.append(gate)
             self.store.audit(
@@ -210,6 +217,25 @@ class _Deployment:
             earlier[env_name] = status
             self.store.record_environment_result(env_name, plan.head, self.run_id, status)
         return results, gate_results, pending
+
+    def _already_deployed(self, environment: str, commit: str) -> bool:
+        return (
+            self.request.flow == "deploy"
+            and not self.request.redeploy
+            and self.store.environment_succeeded(environment, commit)
+        )
+
+    def _stored_results(self, plan: Plan, commit: str) -> dict[str, StackResult]:
+        records = self.store.history(environment=plan.environments[0], limit=1000)
+        found: dict[str, StackResult] = {}
+        for stack in plan.stacks:
+            record = next(
+                (r for r in records if r.stack == stack.id and r.commit == commit and r.status == "succeeded"), None
+            )
+            found[stack.id] = (
+                _skipped(stack, f"already deployed at {commit[:12]}") if record is None else _from_record(record)
+            )
+        return found
 
     def _approvers(self) -> list[str] | None:
         if self.vcs is None or self.pr is None:
@@ -261,6 +287,29 @@ class _Deployment:
 
 def _operation(stack: PlannedStack) -> Literal["update", "destroy"]:
     return "destroy" if stack.operation == "destroy" else "update"
+
+
+def _from_record(record: StackRunRecord) -> StackResult:
+    changes = tuple(
+        ResourceChange(
+            urn=c["urn"],
+            type=c["type"],
+            name=c["name"],
+            op=c["op"],
+            diffs=tuple(PropertyDiff(d["path"], d["kind"], d.get("old"), d.get("new")) for d in c.get("diffs", ())),
+        )
+        for c in record.changes
+    )
+    return StackResult(
+        stack=record.stack,
+        operation="destroy" if record.operation == "destroy" else "update",
+        status="succeeded",
+        counts=OpCounts(
+            **{k: int(v) for k, v in record.counts.items() if k in ("create", "update", "replace", "delete", "same")}
+        ),
+        changes=changes,
+        duration_s=(record.finished_at - record.started_at).total_seconds(),
+    )
 
 
 def _skipped(stack: PlannedStack, reason: str) -> StackResult:
