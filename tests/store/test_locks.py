@@ -163,7 +163,7 @@ def _race_processes(url: str, contenders: int, stacks: int) -> dict[str, list[st
 def test_concurrent_processes_exactly_one_wins(store_url: str) -> None:
     # No store is opened beforehand: the processes also race to create the schema (and,
     # on SQLite, to switch the new file to WAL).
-    winners = _race_processes(store_url, contenders=4, stacks=25)
+    winners = _race_processes(store_url, contenders=3, stacks=25)
     assert all(len(won) == 1 for won in winners.values()), winners
     store = SqlStore(store_url)
     try:
