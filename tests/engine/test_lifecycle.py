@@ -1,5 +1,5 @@
-"""Create, no-op, update, replace, delete, protect, ignoreChanges and dependency order,
-with real programs under the real SDK and file-backed dynamic resources."""
+"""Create, no-op, update in place, replace and delete in dependency order, with real
+programs under the real SDK and file-backed dynamic resources."""
 
 from __future__ import annotations
 

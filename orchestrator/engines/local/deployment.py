@@ -9,7 +9,6 @@ provider calls are outside it, which is what lets independent steps run in paral
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -146,12 +145,6 @@ class _GroupCommit:
                     self._cond.notify_all()
                 self._written = max(self._written, covered)
                 self._cond.notify_all()
-
-
-def _record_delta(a: ResourceState | None, b: ResourceState) -> list[str]:
-    if a is None:
-        return ["new"]
-    return [f for f in a.__dataclass_fields__ if f not in ("created", "modified") and getattr(a, f) != getattr(b, f)]
 
 
 def _same_record(a: ResourceState, b: ResourceState) -> bool:
@@ -344,8 +337,6 @@ class Deployment:
                 self._pending.remove(done)
             if old is None or not _same_record(old, record):
                 self.dirty = True
-                if os.environ.get("ORCHESTRATOR_DEBUG_DIRTY"):
-                    self.emit({"event": "dirty", "urn": record.urn, "why": _record_delta(old, record)})
         if write:
             self.flush()
 
