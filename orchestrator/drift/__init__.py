@@ -1,0 +1,1 @@
+"""Drift detection: findings, ignore rules, memory across runs, unmanaged resources."""
