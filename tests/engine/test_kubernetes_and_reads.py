@@ -1,5 +1,5 @@
-"""Kubernetes objects rendered to the stack's manifests directory, and `Resource.get` reads
-of existing cloud objects, through the engine."""
+"""Kubernetes objects rendered to the stack's manifests directory, `Resource.get` reads of
+existing cloud objects, and provider functions (invokes), through the engine."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ import pulumi_aws as aws
 
 queue = aws.sqs.Queue.get("existing", pulumi.Config().require("url"))
 pulumi.export("arn", queue.arn)
+pulumi.export("account", aws.get_caller_identity().account_id)
+pulumi.export("region", aws.get_region().region)
 '''
 
 
@@ -71,6 +73,7 @@ def test_get_reads_an_existing_object(make_stack: Callable[..., Stack], endpoint
     result = LocalEngine().update(st.spec({"reader:url": url}, aws=aws))
     assert result.ok, result.error
     assert result.outputs["arn"].endswith(":made-elsewhere")
+    assert result.outputs["account"] == "123456789012" and result.outputs["region"] == "us-east-1"
     rec = st.resources()["urn:pulumi:dev::reader::aws:sqs/queue:Queue::existing"]
     assert rec["external"] is True and rec["id"] == url
 
