@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from orchestrator.config import schema
-from orchestrator.config.resolved import DriftSettings, Environment, Project, RepoConfig, Settings
+from orchestrator.config.resolved import (
+    DriftSettings,
+    Environment,
+    Project,
+    RepoConfig,
+    Settings,
+    UnmanagedSettings,
+)
 from orchestrator.config.tree import Tree, WorkTree
 from orchestrator.config.yamlfile import line_of, parse
 from orchestrator.errors import ConfigError
@@ -170,7 +177,14 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
         protected=model.protected,
         approvals=model.approvals,
         drift=DriftSettings(
-            schedule=model.drift.schedule, remediate=model.drift.remediate, ignore=tuple(model.drift.ignore)
+            schedule=model.drift.schedule,
+            remediate=model.drift.remediate,
+            ignore=tuple(model.drift.ignore),
+            unmanaged=UnmanagedSettings(
+                enabled=model.drift.unmanaged.enabled,
+                exclude_names=tuple(model.drift.unmanaged.exclude_names),
+                exclude_tags=tuple(sorted(model.drift.unmanaged.exclude_tags.items())),
+            ),
         ),
         notify_webhook_url_env=model.notify.webhook_url_env,
     )

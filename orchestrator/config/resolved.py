@@ -11,10 +11,18 @@ from orchestrator.models import AwsSettings, EngineName, StackSpec
 
 
 @dataclass(frozen=True)
+class UnmanagedSettings:
+    enabled: bool = True
+    exclude_names: tuple[str, ...] = ()
+    exclude_tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class DriftSettings:
     schedule: str = "0 */6 * * *"
     remediate: bool = False
     ignore: tuple[str, ...] = ()
+    unmanaged: UnmanagedSettings = field(default_factory=UnmanagedSettings)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,16 @@ class AwsModel(Strict):
     profile: str | None = Field(None, description="AWS shared-config profile.")
 
 
+class UnmanagedModel(Strict):
+    enabled: bool = Field(True, description="Look for cloud resources that no stack owns.")
+    exclude_names: list[str] = Field(
+        default_factory=list, description="Globs on a resource's name or ARN to leave out of the unmanaged report."
+    )
+    exclude_tags: dict[str, str] = Field(
+        default_factory=dict, description='Tags (key → value glob, "*" for any) that leave a resource out.'
+    )
+
+
 class DriftModel(Strict):
     schedule: str = Field("0 */6 * * *", description="Cron expression: when drift detection is due.")
     remediate: bool = Field(False, description="Run an update of drifted stacks (never in protected environments).")
@@ -47,6 +57,9 @@ class DriftModel(Strict):
         default_factory=list,
         description='Findings to ignore, as "<type glob>:<property path glob>", e.g. '
         "`aws:s3/bucket:Bucket:tagsAll.LastScanned`.",
+    )
+    unmanaged: UnmanagedModel = Field(
+        default_factory=lambda: UnmanagedModel(), description="Unmanaged-resource scan settings."
     )
 
     @field_validator("schedule")
