@@ -47,7 +47,10 @@ def preview(
     from orchestrator.vcs import make_vcs
 
     request = _request(repo, ci, base, head, branch, pr, concurrency)
-    settings = load_repository(GitRepo(repo).root).settings
+    # The VCS settings (API URL, token variable) come from the base commit, never from the
+    # checkout: that is the PR's code, and a PR could send the token to a host of its choosing.
+    git = GitRepo(repo)
+    settings = load_repository(git.root, git.tree(git.resolve(request.base))).settings
     provider = vcs or (None if ci is None else ("gitlab" if ci == "gitlab" else settings.vcs_provider))
     client = None if provider is None else make_vcs(settings, provider=provider, out_dir=out_dir)
     outcome = run_preview(request, client, on_event=None if as_json else progress_printer())

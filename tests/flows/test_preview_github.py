@@ -244,3 +244,27 @@ def test_cli_names_the_report_when_github_gives_up(deployed: SampleRepo, github_
     assert "publishing failed" in run.stderr and str(repo.report(26)) in run.stderr
     assert "nginx:1.35-alpine" in repo.report(26).read_text()
     assert gh.token not in run.stdout + run.stderr
+
+
+def test_a_fork_cannot_redirect_the_token(deployed: SampleRepo, github_standin: GitHubStandIn, tmp_path: Path) -> None:
+    """The PR's orchestrator.yaml points the API at another host: the CLI reads `vcs` from the base."""
+    repo, gh = deployed, github_standin
+    base = repo.sha(BASE_BRANCH)
+    with GitHubStandIn(token=gh.token) as elsewhere:
+        repo.start_branch("fork-redirect")
+        config = (repo.root / "orchestrator.yaml").read_text()
+        repo.write("orchestrator.yaml", config + f"vcs:\n  api_url: {elsewhere.base_url}\n")
+        head = repo.commit("point the API elsewhere")
+        gh.add_pull(number=27, author="outsider", head_sha=head, base_sha=base, from_fork=True, base_ref=BASE_BRANCH)
+        event = pull_request_event("opened", standin=gh, number=27, head_sha=head, base_sha=base)
+        event["pull_request"]["head"]["repo"]["full_name"] = "outsider/infra"
+        assert schema_errors("pull_request", event) == []
+        event_file = tmp_path / "event.json"
+        event_file.write_text(json.dumps(event))
+
+        run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, tmp_path / "summary.md"))
+
+        assert elsewhere.requests == [], "the token went to the host the pull request chose"
+        assert run.code == 0, run.stderr
+    [comment] = gh.comments(27)
+    assert "the pull request comes from a fork" in comment["body"]
