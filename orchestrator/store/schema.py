@@ -1,8 +1,10 @@
 """The store's tables: one SQLAlchemy `MetaData`, created with `create_all` (no migrations).
 
 Later features (drift findings, the server's job queue) add their own tables to
-`metadata` in a module imported before `SqlStore` is constructed; `create_all` creates
-whatever is missing and never alters existing tables, so add tables, not columns.
+`metadata` in a module of their own and call `SqlStore.ensure_schema()` (which runs at
+construction too) after importing it; `create_all` creates whatever is missing and never
+alters an existing table, so add tables, not columns. Use `SqlStore.transaction(write=...)`
+for their queries: it brings SQLite's write locking and the clear connection errors.
 
 Times are stored as UTC (`UtcDateTime`) and always come back timezone-aware.
 """

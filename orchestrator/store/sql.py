@@ -63,7 +63,7 @@ class SqlStore:
 
     def __init__(self, url: str, *, stale_after_s: float = 600.0, busy_timeout_s: float = 30.0) -> None:
         self.url = with_driver(url)
-        self.display_url = mask_password(self.url)
+        self.display_url = mask_password(url)  # as the user wrote it, minus the password
         self.stale_after_s = stale_after_s
         self._engine = self._create_engine(busy_timeout_s)
         self.ensure_schema()
@@ -83,7 +83,7 @@ class SqlStore:
 
     def ensure_schema(self) -> None:
         """Create the missing tables of `schema.metadata`; safe when several processes start at once."""
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             if self.backend == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK_KEY})
             schema.metadata.create_all(conn)
@@ -114,7 +114,12 @@ class SqlStore:
             ) from None
 
     @contextmanager
-    def _tx(self, *, write: bool) -> Iterator[Connection]:
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction; `write=True` takes SQLite's write lock up front (BEGIN IMMEDIATE).
+
+        For later stores sharing this database; connection failures become a UserError
+        naming the URL without its password.
+        """
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(orchestrator_write=write)
@@ -167,7 +172,7 @@ class SqlStore:
             holder_pid=os.getpid(),
             holder_host=socket.gethostname(),
         )
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(
                 sa.insert(schema.runs).values(
                     id=run.id,
@@ -189,7 +194,7 @@ class SqlStore:
 
     def finish_run(self, run_id: str, status: RunStatus, *, details: dict[str, Any] | None = None) -> None:
         runs = schema.runs
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             row = conn.execute(sa.select(runs.c.details).where(runs.c.id == run_id).with_for_update()).first()
             if row is None:
                 raise ValueError(f"unknown run {run_id!r}")
@@ -200,11 +205,11 @@ class SqlStore:
 
     def heartbeat(self, run_id: str) -> None:
         """Show that the run's process is alive (for runs judged from another host)."""
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(sa.update(schema.runs).where(schema.runs.c.id == run_id).values(heartbeat_at=utcnow()))
 
     def get_run(self, run_id: str) -> Run | None:
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             row = conn.execute(sa.select(schema.runs).where(schema.runs.c.id == run_id)).mappings().first()
         return None if row is None else _run(row)
 
@@ -213,7 +218,7 @@ class SqlStore:
         query = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
         if flow is not None:
             query = query.where(runs.c.flow == flow)
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return [_run(row) for row in conn.execute(query).mappings()]
 
     def unfinished_runs(self) -> list[Run]:
@@ -223,7 +228,7 @@ class SqlStore:
         another host, where we cannot look at its processes: no heartbeat for `stale_after_s`.
         """
         runs = schema.runs
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             rows = list(
                 conn.execute(sa.select(runs).where(runs.c.status == "running").order_by(runs.c.started_at)).mappings()
             )
@@ -240,7 +245,7 @@ class SqlStore:
 
     def mark_interrupted(self, run_id: str) -> None:
         runs = schema.runs
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(
                 sa.update(runs)
                 .where(runs.c.id == run_id, runs.c.status == "running")
@@ -256,7 +261,7 @@ class SqlStore:
         # that reached a result anyway, since the store keeps it for good.
         clean = redact_result(result, Redactor())
         payload = clean.to_json()
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             flow = conn.execute(sa.select(schema.runs.c.flow).where(schema.runs.c.id == run_id)).scalar()
             if flow is None:
                 raise ValueError(f"unknown run {run_id!r}")
@@ -279,7 +284,7 @@ class SqlStore:
             )
 
     def record_environment_result(self, environment: str, commit: str, run_id: str, status: RunStatus) -> None:
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(
                 sa.insert(schema.environment_results).values(
                     environment=environment, commit=commit, run_id=run_id, status=status, at=utcnow()
@@ -299,7 +304,7 @@ class SqlStore:
             )
             .limit(1)
         )
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return conn.execute(query).first() is not None
 
     def history(
@@ -311,7 +316,7 @@ class SqlStore:
             query = query.where(results.c.environment == environment)
         if project is not None:
             query = query.where(results.c.project == project)
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return [_stack_run_record(row) for row in conn.execute(query).mappings()]
 
     def current_commits(self) -> dict[str, str]:
@@ -329,7 +334,7 @@ class SqlStore:
             .where(ranked.c.rank == 1, ranked.c.operation == "update")
             .order_by(ranked.c.stack)
         )
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return {row.stack: row.commit for row in conn.execute(query)}
 
     # ------------------------------------------------------------------ audit
@@ -344,7 +349,7 @@ class SqlStore:
         commit: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(
                 sa.insert(schema.audit_log).values(
                     at=utcnow(),
@@ -364,7 +369,7 @@ class SqlStore:
         query = sa.select(log).order_by(log.c.id.desc()).limit(limit)
         if run_id is not None:
             query = query.where(log.c.run_id == run_id)
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return [_audit_entry(row) for row in conn.execute(query).mappings()]
 
     # ------------------------------------------------------------------ locks
@@ -408,7 +413,7 @@ class SqlStore:
             # The row is taken over only when its lease expired or it is already ours.
             where=sa.or_(locks.c.expires_at <= proposed.acquired_at, same_run),
         ).returning(*locks.c)
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             row = conn.execute(statement).mappings().first()
         return None if row is None else _lease(row)
 
@@ -416,7 +421,7 @@ class SqlStore:
         """Extend the lease while the row still names `run_id`: nobody else took it, even if it lapsed."""
         locks, runs = schema.locks, schema.runs
         now = utcnow()
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             renewed = conn.execute(
                 sa.update(locks)
                 .where(locks.c.stack == stack, locks.c.run_id == run_id)
@@ -428,21 +433,21 @@ class SqlStore:
 
     def release_lock(self, stack: str, run_id: str) -> bool:
         locks = schema.locks
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             deleted = conn.execute(sa.delete(locks).where(locks.c.stack == stack, locks.c.run_id == run_id)).rowcount
         return bool(deleted)
 
     def force_release(self, stack: str) -> Lease | None:
         """Remove the lease on `stack` whoever holds it (expired or not); the removed lease."""
         locks = schema.locks
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             row = conn.execute(sa.delete(locks).where(locks.c.stack == stack).returning(*locks.c)).mappings().first()
         return None if row is None else _lease(row)
 
     def get_lock(self, stack: str) -> Lease | None:
         locks = schema.locks
         query = sa.select(locks).where(locks.c.stack == stack, locks.c.expires_at > utcnow())
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             row = conn.execute(query).mappings().first()
         return None if row is None else _lease(row)
 
@@ -451,13 +456,13 @@ class SqlStore:
         query = sa.select(locks).order_by(locks.c.stack)
         if not include_expired:
             query = query.where(locks.c.expires_at > utcnow())
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             return [_lease(row) for row in conn.execute(query).mappings()]
 
     def release_pr_locks(self, pr: int) -> list[str]:
         locks = schema.locks
         statement = sa.delete(locks).where(locks.c.purpose == "pr", locks.c.pr == pr).returning(locks.c.stack)
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             return sorted(conn.execute(statement).scalars())
 
     def _insert(self, table: sa.Table) -> Any:
@@ -473,7 +478,7 @@ class SqlStore:
     # ------------------------------------------------------------------ promotions
     def record_promotion(self, environment: str, commit: str, actor: str, reason: str | None = None) -> Promotion:
         promotion = Promotion(environment=environment, commit=commit, actor=actor, at=utcnow(), reason=reason)
-        with self._tx(write=True) as conn:
+        with self.transaction(write=True) as conn:
             conn.execute(
                 sa.insert(schema.promotions).values(
                     environment=environment, commit=commit, actor=actor, at=promotion.at, reason=reason
@@ -490,7 +495,7 @@ class SqlStore:
             .order_by(promotions.c.id.desc())
             .limit(1)
         )
-        with self._tx(write=False) as conn:
+        with self.transaction(write=False) as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
             return None

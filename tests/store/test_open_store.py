@@ -71,7 +71,7 @@ def _closed_port() -> int:
         ("not a url", "invalid database URL not a url", "SQLAlchemy URL"),
         ("mysql://root:hunter22@db/orch", "unsupported database 'mysql'", "SQLite"),
         ("sqlite:////nonexistent/dir/o.db", "/nonexistent/dir", "create it"),
-        ("postgresql://orch:hunter22@127.0.0.1:{port}/orch", "database postgresql+psycopg://orch:***@127.0.0.1",
+        ("postgresql://orch:hunter22@127.0.0.1:{port}/orch", "database postgresql://orch:***@127.0.0.1",
          "PostgreSQL server is running"),
     ],
 )

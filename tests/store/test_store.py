@@ -187,3 +187,18 @@ def test_schema_creation_is_idempotent(store: SqlStore, store_url: str) -> None:
         assert [e.action for e in again.audit_log()] == ["x"]
     finally:
         again.close()
+
+
+def test_later_features_add_tables_to_an_existing_database(store: SqlStore) -> None:
+    store.audit(actor="a", action="x")
+    findings = sa.Table("test_findings", schema.metadata, sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("state", sa.String(16)))
+    try:
+        store.ensure_schema()
+        with store.transaction(write=True) as conn:
+            conn.execute(sa.insert(findings).values(state="new"))
+        with store.transaction(write=False) as conn:
+            assert conn.execute(sa.select(findings.c.state)).scalars().all() == ["new"]
+        assert [e.action for e in store.audit_log()] == ["x"]  # existing tables untouched
+    finally:
+        schema.metadata.remove(findings)
