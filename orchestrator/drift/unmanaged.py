@@ -1,0 +1,471 @@
+"""Unmanaged resources: what exists in the account (of the types we know) that no stack owns.
+
+Pulumi only offers this in its paid tier; here it is a listing with boto3 compared with
+the identifiers found in the stacks' state:
+
+* the Resource Groups Tagging API (`get_resources`) gives ARNs *and tags* of S3 buckets,
+  SQS queues, SNS topics, DynamoDB tables and SSM parameters in the region;
+* it only lists resources that carry (or once carried) tags: on real AWS a bucket never
+  tagged is absent, and moto 5.2.5 returns tagged resources only, for every one of these
+  services (checked: an untagged bucket, queue, topic, table and parameter are all
+  missing). So each service's own listing (`list_buckets` for the region, `list_queues`,
+  `list_topics`, `list_tables`, `describe_parameters`) fills in the untagged ones, whose
+  tags are then empty;
+* IAM roles are not covered by the tagging API at all: `list_roles` (global, so the same
+  roles appear in every environment's scan of one account). `list_roles` returns no tags,
+  so a role's tags are fetched (`list_role_tags`) only when tag exclusion rules exist.
+
+A scan that fails anywhere returns no findings and sets `UnmanagedScan.error`: a partial
+listing would make the resources it missed look resolved.
+
+boto3 is imported inside functions: the CLI imports the drift package at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from orchestrator.config.resolved import UnmanagedSettings
+from orchestrator.drift.model import Finding, UnmanagedScan
+from orchestrator.globs import match
+from orchestrator.models import AwsSettings
+
+BUCKET = "aws:s3/bucket:Bucket"
+QUEUE = "aws:sqs/queue:Queue"
+TOPIC = "aws:sns/topic:Topic"
+TABLE = "aws:dynamodb/table:Table"
+PARAMETER = "aws:ssm/parameter:Parameter"
+ROLE = "aws:iam/role:Role"
+
+# State may record a resource under an older token (pulumi-aws aliases BucketV2 to Bucket).
+_TYPE_ALIASES: dict[str, str] = {"aws:s3/bucketV2:BucketV2": BUCKET}
+_TAGGING_SERVICES = ("s3", "sqs", "sns", "dynamodb", "ssm")
+# Roles AWS creates and manages for its services: no stack could own them, and deleting
+# them breaks the service, so reporting them would be noise nobody can act on.
+_AWS_MANAGED_ROLE_PATHS = ("/aws-service-role/", "/service-role/")
+_OWNED_FIELDS = ("arn", "id", "url", "bucket", "name")
+_DUMMY_CREDENTIAL = "testing"  # moto accepts any key; used only with an explicit endpoint
+
+
+@dataclass(frozen=True)
+class CloudResource:
+    """One resource found in the account."""
+
+    type: str
+    arn: str
+    name: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    url: str | None = None  # SQS queues: the URL the API and state use as the id
+
+
+# --------------------------------------------------------------------------- owned identifiers
+
+
+def owned_identifiers(state_resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Identifiers that stacks' state owns, from checkpoint resources (raw JSON dicts).
+
+    ARNs and URLs are kept as they are (they are unambiguous); any other id or name is
+    qualified by the resource's type (`aws:s3/bucket:Bucket::my-bucket`), so a queue named
+    `orders` in state does not hide a hand-made bucket named `orders`. Secret outputs are
+    encrypted envelopes, not strings, and are skipped.
+    """
+    owned: set[str] = set()
+    for resource in state_resources:
+        type_token = str(resource.get("type", ""))
+        if not type_token or type_token.startswith("pulumi:"):
+            continue  # the stack itself, providers, stack references
+        type_token = _TYPE_ALIASES.get(type_token, type_token)
+        outputs = resource.get("outputs") or {}
+        values = [resource.get("id"), *(outputs.get(key) for key in _OWNED_FIELDS)]
+        for value in values:
+            if not isinstance(value, str) or not value:
+                continue
+            if value.startswith("arn:") or _is_url(value):
+                owned.add(value)
+            else:
+                owned.add(typed_name(type_token, value))
+    return owned
+
+
+def typed_name(type_token: str, name: str) -> str:
+    return f"{type_token}::{name}"
+
+
+def checkpoint_resources(path: Path) -> list[dict[str, Any]]:
+    """The resources of a Pulumi checkpoint file (local engine or a `file://` Pulumi backend),
+    including those of pending operations (a create that was interrupted may exist).
+
+    Read without decrypting: ownership needs ids and ARNs, never secret values.
+    A missing file is a stack never deployed: no resources.
+    """
+    from orchestrator.errors import UserError
+
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(
+            f"state file {path} cannot be read ({exc})", f"restore it from {path.name}.bak beside it"
+        ) from exc
+    latest = (data.get("checkpoint") or {}).get("latest") or {}
+    resources = [r for r in latest.get("resources") or () if isinstance(r, dict)]
+    pending = [p["resource"] for p in latest.get("pending_operations") or () if isinstance(p.get("resource"), dict)]
+    return resources + pending
+
+
+def owned_in_backend(backend: str, project: str, stack: str) -> set[str]:
+    """`owned_identifiers` of one stack's checkpoint in a `file://` backend."""
+    from orchestrator.engines.local.state import backend_dir, state_path
+
+    return owned_identifiers(checkpoint_resources(state_path(backend_dir(backend), project, stack)))
+
+
+# --------------------------------------------------------------------------- the scan
+
+
+def scan_unmanaged(
+    environment: str,
+    aws: AwsSettings,
+    endpoint: str | None,
+    owned: Collection[str],
+    settings: UnmanagedSettings,
+) -> tuple[list[Finding], UnmanagedScan]:
+    """List the account's resources in the environment's region and report the unowned ones.
+
+    `endpoint` is the resolved AWS endpoint URL (None: real AWS), overriding `aws.endpoint`
+    (which may be the word `sandbox`). `owned` holds ARNs, queue URLs, type-qualified names
+    (see `owned_identifiers`) or plain names. Never raises for a cloud failure: the scan's
+    `error` says what failed and the findings are empty.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    started = time.monotonic()
+    region = aws.region
+    try:
+        resources = list_resources(replace(aws, endpoint=endpoint), need_role_tags=bool(settings.exclude_tags))
+    except (BotoCoreError, ClientError) as exc:  # the cloud's failures are reported; bugs still raise
+        return [], UnmanagedScan(
+            environment=environment,
+            region=region,
+            scanned=0,
+            excluded=0,
+            error=describe_failure(exc, endpoint=endpoint, region=region),
+            duration_s=time.monotonic() - started,
+        )
+    is_owned = OwnedIndex(owned).owns
+    findings: list[Finding] = []
+    excluded = 0
+    for resource in resources:
+        if is_owned(resource):
+            continue
+        if is_excluded(resource, settings):
+            excluded += 1
+            continue
+        findings.append(_finding(environment, resource))
+    findings.sort(key=lambda f: (f.type, f.name, f.key))
+    scan = UnmanagedScan(
+        environment=environment,
+        region=region,
+        scanned=len(resources),
+        excluded=excluded,
+        duration_s=time.monotonic() - started,
+    )
+    return findings, scan
+
+
+def _finding(environment: str, resource: CloudResource) -> Finding:
+    return Finding(
+        key=f"{environment}:unmanaged:{resource.arn}",
+        environment=environment,
+        kind="unmanaged",
+        type=resource.type,
+        name=resource.name,
+        resource_id=resource.arn,
+    )
+
+
+class OwnedIndex:
+    """Answers "does a stack own this cloud resource?" for the identifiers state gives.
+
+    An SQS queue is recorded by URL (its id) but listed by ARN; URLs differ by endpoint
+    (`https://sqs.us-east-1.amazonaws.com/...`, `http://127.0.0.1:5000/...`, the legacy
+    `https://queue.amazonaws.com/...`), so a queue is matched on (account, name) from
+    the URL's path.
+    """
+
+    def __init__(self, owned: Collection[str]) -> None:
+        self._exact = frozenset(owned)
+        self._queues: set[tuple[str, str]] = set()
+        for value in self._exact:
+            if _is_url(value):
+                queue = _queue_from_url(value)
+                if queue is not None:
+                    self._queues.add(queue)
+
+    def owns(self, resource: CloudResource) -> bool:
+        exact = self._exact
+        if resource.arn in exact or typed_name(resource.type, resource.name) in exact:
+            return True
+        if resource.name in exact:  # a plain name from a caller that does not qualify names
+            return True
+        if resource.type == QUEUE:
+            if resource.url is not None and resource.url in exact:
+                return True
+            return _queue_from_arn(resource.arn) in self._queues
+        return False
+
+
+def is_excluded(resource: CloudResource, settings: UnmanagedSettings) -> bool:
+    """Exclusion rules: a name glob matching the name or the ARN, or a tag rule
+    (key exact, value glob; `*` is any value, even one holding `/`)."""
+    for glob in settings.exclude_names:
+        if match(glob, resource.name) or match(glob, resource.arn):
+            return True
+    for key, value_glob in settings.exclude_tags:
+        value = resource.tags.get(key)
+        if value is not None and (value_glob == "*" or match(value_glob, value)):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def list_resources(aws: AwsSettings, *, need_role_tags: bool) -> list[CloudResource]:
+    """Every resource of the supported types in `aws.region` (plus the account's IAM roles)."""
+    clients = _Clients(aws)
+    region = aws.region
+    tagged = _tagged_arns(clients.get("resourcegroupstaggingapi"))
+    found: dict[str, CloudResource] = {}
+    for arn, tags in tagged.items():
+        resource = resource_from_arn(arn, tags)
+        if resource is not None:
+            found[arn] = resource
+    known_account = _account_from(tagged)
+
+    def account() -> str:  # only tables need it (their listing gives names); STS only if no ARN told us
+        return known_account or clients.account_id()
+
+    for resource in _untagged(clients, region, account):
+        if resource.arn not in found:
+            found[resource.arn] = resource
+        elif resource.url is not None:
+            found[resource.arn] = replace(found[resource.arn], url=resource.url)
+    for role in _roles(clients.get("iam"), need_tags=need_role_tags):
+        found[role.arn] = role
+    return list(found.values())
+
+
+def _tagged_arns(tagging: Any) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    pages = tagging.get_paginator("get_resources").paginate(
+        ResourceTypeFilters=list(_TAGGING_SERVICES), ResourcesPerPage=100
+    )
+    for page in pages:
+        for mapping in page.get("ResourceTagMappingList", ()):
+            out[mapping["ResourceARN"]] = {t["Key"]: t["Value"] for t in mapping.get("Tags") or ()}
+    return out
+
+
+def _account_from(arns: Iterable[str]) -> str | None:
+    for arn in arns:
+        parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[4]:
+            return parts[4]
+    return None
+
+
+def _untagged(clients: _Clients, region: str, account: Callable[[], str]) -> Iterator[CloudResource]:
+    prefix = f"arn:{partition_of(region)}"
+    # S3's listing is global: ask for this region's buckets only.
+    for page in clients.get("s3").get_paginator("list_buckets").paginate(BucketRegion=region):
+        for bucket in page.get("Buckets", ()):
+            name = bucket["Name"]
+            yield CloudResource(type=BUCKET, arn=f"{prefix}:s3:::{name}", name=name)
+    for page in clients.get("sqs").get_paginator("list_queues").paginate(MaxResults=1000):
+        for url in page.get("QueueUrls", ()):
+            queue = _queue_from_url(url)
+            if queue is not None:
+                owner, name = queue
+                yield CloudResource(type=QUEUE, arn=f"{prefix}:sqs:{region}:{owner}:{name}", name=name, url=url)
+    for page in clients.get("sns").get_paginator("list_topics").paginate():
+        for topic in page.get("Topics", ()):
+            arn = topic["TopicArn"]
+            yield CloudResource(type=TOPIC, arn=arn, name=arn.rsplit(":", 1)[-1])
+    for page in clients.get("dynamodb").get_paginator("list_tables").paginate():
+        for name in page.get("TableNames", ()):
+            yield CloudResource(type=TABLE, arn=f"{prefix}:dynamodb:{region}:{account()}:table/{name}", name=name)
+    for page in clients.get("ssm").get_paginator("describe_parameters").paginate(PaginationConfig={"PageSize": 50}):
+        for parameter in page.get("Parameters", ()):
+            name = parameter["Name"]
+            arn = parameter.get("ARN") or f"{prefix}:ssm:{region}:{account()}:parameter/{name.lstrip('/')}"
+            yield CloudResource(type=PARAMETER, arn=arn, name=name)
+
+
+def _roles(iam: Any, *, need_tags: bool) -> Iterator[CloudResource]:
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page.get("Roles", ()):
+            if role.get("Path", "/").startswith(_AWS_MANAGED_ROLE_PATHS):
+                continue  # AWS-managed service roles: see _AWS_MANAGED_ROLE_PATHS
+            tags = {t["Key"]: t["Value"] for t in role.get("Tags") or ()}
+            if need_tags and not tags:
+                tags = _role_tags(iam, role["RoleName"])
+            yield CloudResource(type=ROLE, arn=role["Arn"], name=role["RoleName"], tags=tags)
+
+
+def _role_tags(iam: Any, name: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for page in iam.get_paginator("list_role_tags").paginate(RoleName=name):
+        tags.update({t["Key"]: t["Value"] for t in page.get("Tags", ())})
+    return tags
+
+
+def resource_from_arn(arn: str, tags: Mapping[str, str]) -> CloudResource | None:
+    """The supported resource an ARN from the tagging API names, or None for other kinds
+    (SSM documents, DynamoDB backups, SNS subscriptions...)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return None
+    service, resource = parts[2], parts[5]
+    if service == "s3" and "/" not in resource:
+        return CloudResource(type=BUCKET, arn=arn, name=resource, tags=dict(tags))
+    if service == "sqs" and ":" not in resource:
+        return CloudResource(type=QUEUE, arn=arn, name=resource, tags=dict(tags))
+    if service == "sns" and ":" not in resource:  # a subscription is <topic>:<id>
+        return CloudResource(type=TOPIC, arn=arn, name=resource, tags=dict(tags))
+    if service == "dynamodb" and resource.startswith("table/") and resource.count("/") == 1:
+        return CloudResource(type=TABLE, arn=arn, name=resource.removeprefix("table/"), tags=dict(tags))
+    if service == "ssm" and resource.startswith("parameter/"):
+        path = resource.removeprefix("parameter/")
+        # A hierarchical name (`/app/db/url`) must start with `/`, which the ARN drops.
+        name = f"/{path}" if "/" in path else path
+        return CloudResource(type=PARAMETER, arn=arn, name=name, tags=dict(tags))
+    return None
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
+def _queue_from_url(url: str) -> tuple[str, str] | None:
+    """(account, name) of a queue URL: `<scheme>://<host>/<account>/<name>`."""
+    parts = [p for p in urlparse(url).path.split("/") if p]
+    if len(parts) != 2:
+        return None
+    return parts[0], parts[1]
+
+
+def _queue_from_arn(arn: str) -> tuple[str, str] | None:
+    parts = arn.split(":")
+    if len(parts) != 6:
+        return None
+    return parts[4], parts[5]
+
+
+# --------------------------------------------------------------------------- boto3 plumbing
+
+
+class _Clients:
+    """boto3 clients for one scan, made the way the local engine makes them: the endpoint,
+    the profile, an assumed role, and dummy credentials for an emulator when none are set."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+        self._cache: dict[str, Any] = {}
+        self._session: Any = None
+        self._credentials: dict[str, str] | None = None
+        self._account: str | None = None
+
+    def get(self, service: str) -> Any:
+        client = self._cache.get(service)
+        if client is None:
+            client = self._make(service)
+            self._cache[service] = client
+        return client
+
+    def _make(self, service: str) -> Any:
+        from botocore.config import Config
+
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+        return self._base_session().client(
+            service,
+            region_name=self._aws.region,
+            endpoint_url=self._aws.endpoint,
+            config=config,
+            **self._creds(),
+        )
+
+    def _base_session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.session.Session(profile_name=self._aws.profile, region_name=self._aws.region)
+        return self._session
+
+    def _creds(self) -> dict[str, str]:
+        if self._credentials is None:
+            self._credentials = self._resolve_credentials()
+        return self._credentials
+
+    def _resolve_credentials(self) -> dict[str, str]:
+        import os
+
+        aws = self._aws
+        creds: dict[str, str] = {}
+        has_env = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
+        if aws.endpoint and not has_env and not aws.profile:
+            creds = {"aws_access_key_id": _DUMMY_CREDENTIAL, "aws_secret_access_key": _DUMMY_CREDENTIAL}
+        if aws.role_arn:
+            sts = self._base_session().client("sts", region_name=aws.region, endpoint_url=aws.endpoint, **creds)
+            granted = sts.assume_role(RoleArn=aws.role_arn, RoleSessionName="orchestrator-drift")["Credentials"]
+            creds = {
+                "aws_access_key_id": granted["AccessKeyId"],
+                "aws_secret_access_key": granted["SecretAccessKey"],
+                "aws_session_token": granted["SessionToken"],
+            }
+        return creds
+
+    def account_id(self) -> str:
+        if self._account is None:
+            self._account = str(self.get("sts").get_caller_identity()["Account"])
+        return self._account
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def describe_failure(exc: BaseException, *, endpoint: str | None, region: str) -> str:
+    """One line a person can act on: what could not be listed, and why."""
+    where = endpoint or f"AWS ({region})"
+    operation = getattr(exc, "operation_name", None)
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        error = response.get("Error", {})
+        code = error.get("Code", "")
+        message = error.get("Message", "")
+        what = f" {operation}" if operation else ""
+        return f"listing resources at {where} failed:{what} {code}: {message}".rstrip(": ")
+    kind = type(exc).__name__
+    return f"listing resources at {where} failed: {kind}: {exc}{_HINTS.get(kind, '')}"
+
+
+_UNREACHABLE_HINT = " (is the endpoint up? for the sandbox: `orchestrator sandbox status`)"
+_HINTS: dict[str, str] = {
+    "EndpointConnectionError": _UNREACHABLE_HINT,
+    "ConnectTimeoutError": _UNREACHABLE_HINT,
+    "ConnectionClosedError": _UNREACHABLE_HINT,
+    "ReadTimeoutError": _UNREACHABLE_HINT,
+    "NoCredentialsError": " (set AWS_PROFILE or AWS_ACCESS_KEY_ID)",
+}
