@@ -110,16 +110,20 @@ def _request(
 
 def progress_printer() -> OnEvent:
     from rich.console import Console
+    from rich.markup import escape
 
-    console = Console(stderr=True, highlight=False)
+    from orchestrator.flows.publish import error_headline
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)  # CI logs: no wrapping at 80 columns
 
     def on_event(kind: str, stack: PlannedStack, result: StackResult | None) -> None:
         if kind == "start":
-            console.print(f"[dim]▶ {stack.operation} {stack.id}[/dim]")
+            console.print(f"[dim]▶ {stack.operation} {escape(stack.id)}[/dim]")
         elif result is not None:
             mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]⏭[/yellow]"}.get(result.status, "[red]✖[/red]")
             c = result.counts
-            detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else (result.error or "")[:200]
-            console.print(f"{mark} {stack.id} {result.status} {detail} ({result.duration_s:.1f}s)")
+            detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else error_headline(result.error)
+            # Escaped: error text holds brackets ("[secret]", "[Errno 111]") rich would take as markup.
+            console.print(f"{mark} {escape(stack.id)} {result.status} {escape(detail)} ({result.duration_s:.1f}s)")
 
     return on_event

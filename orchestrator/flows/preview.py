@@ -28,7 +28,7 @@ from orchestrator.flows.runner import (
 )
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
-from orchestrator.models import Plan
+from orchestrator.models import Plan, PlannedStack
 from orchestrator.report.comment import RenderedComment, comment_model, render_comment
 from orchestrator.report.redact import Redactor, redact_result
 from orchestrator.report.untrusted import PREVIEW_MARKER, render_untrusted
@@ -120,7 +120,7 @@ def run_preview(
             preview=True,
             concurrency=default_concurrency(config, request.concurrency),
             engine_factory=engine_factory,
-            on_event=on_event,
+            on_event=_redacting(on_event, redactor),
         )
     results = {sid: redact_result(r, redactor) for sid, r in execution.results.items()}
     comment = render_comment(
@@ -152,6 +152,17 @@ def _trust_settings(git: GitRepo, plan: Plan) -> Settings:
         return load_repository(git.root, git.tree(plan.base)).settings
     except ConfigError:
         return Settings()
+
+
+def _redacting(on_event: OnEvent | None, redactor: Redactor) -> OnEvent | None:
+    """Progress reports see results redacted, as the comment does: they end up in CI logs."""
+    if on_event is None:
+        return None
+
+    def forward(kind: str, stack: PlannedStack, result: StackResult | None) -> None:
+        on_event(kind, stack, None if result is None else redact_result(result, redactor))
+
+    return forward
 
 
 def _appends(request: PreviewRequest) -> bool:

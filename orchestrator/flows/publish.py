@@ -39,10 +39,10 @@ def status_of(result: StackResult) -> tuple[StatusState, str]:
         return "success", f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
     if result.status == "skipped":
         return "error", result.error or "skipped"
-    return "failure", f"{result.status}: {_headline(result.error)}"
+    return "failure", f"{result.status}: {error_headline(result.error)}"
 
 
-def _headline(error: str | None) -> str:
+def error_headline(error: str | None) -> str:
     """The line of an error worth a status description: a traceback's first line says nothing,
     its last one (the exception) says what went wrong."""
     lines = [line.strip() for line in (error or "").strip().splitlines() if line.strip()]

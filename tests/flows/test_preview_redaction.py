@@ -56,11 +56,13 @@ def leaky_pull_request(repo: SampleRepo) -> None:
     )
     program = (repo.root / "stacks/network/__main__.py").read_text()
     repo.write("stacks/network/__main__.py", program + '\npulumi.export("api_token", config.get("api_token"))\n')
-    # data fails with its secret in the message.
+    # data fails with its secret and an access key id in the message.
     program = (repo.root / "stacks/data/__main__.py").read_text()
     repo.write(
         "stacks/data/__main__.py",
-        program + '\nraise ConnectionError("database refused password " + config.require("db_password"))\n',
+        program
+        + "\nraise ConnectionError(\"database refused password \" + config.require(\"db_password\")"
+        + f" + \" (connecting as {AWS_KEY_ID})\")\n",
     )
     repo.commit("network: API token; data: database password")
 
@@ -117,4 +119,5 @@ def test_no_secret_reaches_any_output(leaky: SampleRepo, tmp_path: Path, as_json
         network = next(r for r in document["results"] if r["stack"] == "network/dev")
         assert network["status"] == "succeeded" and network["outputs"]["api_token"] == SECRET
     else:
-        assert "data/dev failed" in run.stderr, "the progress line of the failed stack was printed"
+        progress = f"data/dev failed ConnectionError: database refused password {SECRET} (connecting as {SECRET})"
+        assert progress in run.stderr, "the failed stack's progress line names its error, redacted"
