@@ -61,8 +61,8 @@ def leaky_pull_request(repo: SampleRepo) -> None:
     repo.write(
         "stacks/data/__main__.py",
         program
-        + "\nraise ConnectionError(\"database refused password \" + config.require(\"db_password\")"
-        + f" + \" (connecting as {AWS_KEY_ID})\")\n",
+        + '\nraise ConnectionError("database refused password " + config.require("db_password")'
+        + f' + " (connecting as {AWS_KEY_ID})")\n',
     )
     repo.commit("network: API token; data: database password")
 
