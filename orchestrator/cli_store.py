@@ -61,14 +61,12 @@ def locks() -> None:
 @_json_option
 def list_locks(repo: Path, as_json: bool) -> None:
     """Every lock, expired ones included (they no longer block anyone)."""
-    from orchestrator.store.sql import utcnow
-
     store = _open(repo)
     try:
         leases = store.locks(include_expired=True)
+        now = store.lease_clock()
     finally:
         store.close()
-    now = utcnow()
     if as_json:
         _print_json([_lease_json(lease, now) for lease in leases])
         return
@@ -90,14 +88,13 @@ def list_locks(repo: Path, as_json: bool) -> None:
 def release_lock(repo: Path, stack: str, yes: bool) -> None:
     """Remove the lock on STACK (<project>/<env>) whoever holds it; recorded in the audit log."""
     from orchestrator.errors import UserError
-    from orchestrator.store.sql import utcnow
 
     store = _open(repo)
     try:
         lease = next((lease for lease in store.locks(include_expired=True) if lease.stack == stack), None)
         if lease is None:
             raise UserError(f"no lock on stack {stack!r}", "see the locks with `orchestrator locks list`")
-        expired = lease.expires_at <= utcnow()
+        expired = lease.expires_at <= store.lease_clock()
         state = "expired" if expired else "active"
         if not yes and not click.confirm(f"Release the {state} lock on {stack} held by {lease.holder}?"):
             raise click.Abort()

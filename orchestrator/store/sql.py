@@ -7,8 +7,8 @@ Concurrency:
 - A lock is a lease row per stack. `acquire_lock` is one `INSERT ... ON CONFLICT DO
   UPDATE ... WHERE <expired or ours> RETURNING` statement: the database decides the
   winner atomically on both SQLite and PostgreSQL, with no read-then-write race.
-- Lease expiry uses this machine's clock: hosts sharing a PostgreSQL database need
-  their clocks in sync (NTP) to within a small fraction of the lease TTL.
+- Lease times come from the database's clock on PostgreSQL (hosts sharing it may
+  disagree on the time) and from this machine's clock on SQLite (one machine).
 """
 
 from __future__ import annotations
@@ -384,8 +384,19 @@ class SqlStore:
         purpose: LockPurpose = "deploy",
         pr: int | None = None,
     ) -> Lease | None:
+        with self.transaction(write=True) as conn:
+            now = self._lease_clock(conn)
+            row = conn.execute(self._acquire_statement(
+                stack, holder=holder, run_id=run_id, commit=commit, purpose=purpose, pr=pr, now=now,
+                expires_at=now + timedelta(seconds=ttl_s),
+            )).mappings().first()
+        return None if row is None else _lease(row)
+
+    def _acquire_statement(
+        self, stack: str, *, holder: str, run_id: str, commit: str, purpose: LockPurpose, pr: int | None,
+        now: datetime, expires_at: datetime,
+    ) -> Any:
         locks = schema.locks
-        now = utcnow()
         insert = self._insert(locks).values(
             stack=stack,
             holder=holder,
@@ -394,11 +405,11 @@ class SqlStore:
             purpose=purpose,
             pr=pr,
             acquired_at=now,
-            expires_at=now + timedelta(seconds=ttl_s),
+            expires_at=expires_at,
         )
         proposed = insert.excluded
         same_run = locks.c.run_id == proposed.run_id
-        statement = insert.on_conflict_do_update(
+        return insert.on_conflict_do_update(
             index_elements=[locks.c.stack],
             set_={
                 "holder": proposed.holder,
@@ -413,22 +424,19 @@ class SqlStore:
             # The row is taken over only when its lease expired or it is already ours.
             where=sa.or_(locks.c.expires_at <= proposed.acquired_at, same_run),
         ).returning(*locks.c)
-        with self.transaction(write=True) as conn:
-            row = conn.execute(statement).mappings().first()
-        return None if row is None else _lease(row)
 
     def renew_lock(self, stack: str, run_id: str, ttl_s: float) -> bool:
         """Extend the lease while the row still names `run_id`: nobody else took it, even if it lapsed."""
         locks, runs = schema.locks, schema.runs
-        now = utcnow()
         with self.transaction(write=True) as conn:
+            now = self._lease_clock(conn)
             renewed = conn.execute(
                 sa.update(locks)
                 .where(locks.c.stack == stack, locks.c.run_id == run_id)
                 .values(expires_at=now + timedelta(seconds=ttl_s))
             ).rowcount
             if renewed:
-                conn.execute(sa.update(runs).where(runs.c.id == run_id).values(heartbeat_at=now))
+                conn.execute(sa.update(runs).where(runs.c.id == run_id).values(heartbeat_at=utcnow()))
         return bool(renewed)
 
     def release_lock(self, stack: str, run_id: str) -> bool:
@@ -446,17 +454,17 @@ class SqlStore:
 
     def get_lock(self, stack: str) -> Lease | None:
         locks = schema.locks
-        query = sa.select(locks).where(locks.c.stack == stack, locks.c.expires_at > utcnow())
         with self.transaction(write=False) as conn:
+            query = sa.select(locks).where(locks.c.stack == stack, locks.c.expires_at > self._lease_clock(conn))
             row = conn.execute(query).mappings().first()
         return None if row is None else _lease(row)
 
     def locks(self, *, include_expired: bool = False) -> list[Lease]:
         locks = schema.locks
         query = sa.select(locks).order_by(locks.c.stack)
-        if not include_expired:
-            query = query.where(locks.c.expires_at > utcnow())
         with self.transaction(write=False) as conn:
+            if not include_expired:
+                query = query.where(locks.c.expires_at > self._lease_clock(conn))
             return [_lease(row) for row in conn.execute(query).mappings()]
 
     def release_pr_locks(self, pr: int) -> list[str]:
@@ -464,6 +472,19 @@ class SqlStore:
         statement = sa.delete(locks).where(locks.c.purpose == "pr", locks.c.pr == pr).returning(locks.c.stack)
         with self.transaction(write=True) as conn:
             return sorted(conn.execute(statement).scalars())
+
+    def lease_clock(self) -> datetime:
+        """The time leases are judged by (the database server's on PostgreSQL)."""
+        with self.transaction(write=False) as conn:
+            return self._lease_clock(conn)
+
+    def _lease_clock(self, conn: Connection) -> datetime:
+        if self.backend != "postgresql":
+            return utcnow()
+        # Every host sharing the server then agrees when a lease lapses, whatever their clocks say.
+        server_now = conn.execute(sa.text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")).scalar_one()
+        assert isinstance(server_now, datetime)
+        return server_now.replace(tzinfo=UTC)
 
     def _insert(self, table: sa.Table) -> Any:
         # ON CONFLICT lives in the dialects' own insert constructs.

@@ -177,3 +177,17 @@ def test_sqlite_file_is_in_wal_mode(store: SqlStore) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_postgres_leases_follow_the_servers_clock(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    import orchestrator.store.sql as sql
+
+    assert abs((store.lease_clock() - datetime.now(UTC)).total_seconds()) < 5
+    assert _acquire(store, "app/prod", "r1", ttl_s=60) is not None
+    # A host whose clock runs an hour ahead must not think the lease lapsed.
+    monkeypatch.setattr(sql, "utcnow", lambda: datetime.now(UTC) + timedelta(hours=1))
+    assert _acquire(store, "app/prod", "r2") is None
+    assert store.get_lock("app/prod") is not None and len(store.locks()) == 1
