@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -45,6 +46,18 @@ class Checkouts:
             return self.base_config.stack_spec(stack.project, stack.environment, checkout=self.base)
         return self.head_config.stack_spec(stack.project, stack.environment, checkout=self.head)
 
+    def relative(self, result: StackResult) -> StackResult:
+        """The result with its error naming files as the repository does (`stacks/app/__main__.py`),
+        not by the temporary checkout, which means nothing to a reviewer."""
+        if not result.error:
+            return result
+        error = result.error
+        for root in (self.head, self.base):
+            if root is not None:
+                for spelling in {str(root), str(root.resolve())}:
+                    error = error.replace(spelling + os.sep, "")
+        return dataclasses.replace(result, error=error)
+
 
 @contextmanager
 def checkouts(git: GitRepo, plan: Plan, head_config: RepoConfig) -> Iterator[Checkouts]:
@@ -85,7 +98,7 @@ def run_plan(
         engine = engines.get(spec.engine)
         if engine is None:
             engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
-        return run_operation(engine, spec, stack, preview=preview)
+        return where.relative(run_operation(engine, spec, stack, preview=preview))
 
     return execute(plan, run_stack, concurrency=concurrency, on_event=on_event)
 

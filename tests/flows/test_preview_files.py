@@ -102,6 +102,8 @@ def test_failing_preview_fails_the_run_and_skips_dependents(deployed: SampleRepo
     comment = (out / "comment.md").read_text()
     assert "❌" in summary_row(comment, "network")
     assert "RuntimeError: events queue misconfigured: no DLQ" in comment
+    assert 'File "stacks/network/__main__.py", line' in comment, "files named as in the repository"
+    assert "orchestrator-" not in comment, "not by the temporary checkout"
     assert "**data** · dev: skipped — depends on network/dev, which failed" in comment
     assert "**app** · dev: skipped — depends on data/dev, which was skipped" in comment
 
