@@ -30,6 +30,9 @@ _LAZY_COMMANDS = {
     "rollback": ("orchestrator.cli_deploy", "rollback"),
     "history": ("orchestrator.cli_store", "history"),
     "locks": ("orchestrator.cli_store", "locks"),
+    "drift": ("orchestrator.cli_drift", "drift"),
+    "init": ("orchestrator.cli_init", "init"),
+    "serve": ("orchestrator.cli_serve", "serve"),
 }
 
 
