@@ -1,0 +1,215 @@
+"""`orchestrator drift` (the scheduled check) and `orchestrator drift ack` (accept a finding)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from orchestrator.config.resolved import RepoConfig
+    from orchestrator.execute import OnEvent
+    from orchestrator.flows.drift import DriftOutcome
+    from orchestrator.store.sql import SqlStore
+    from orchestrator.vcs.base import VcsClient
+
+repo_option = click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
+)
+
+
+@click.group(invoke_without_command=True)
+@repo_option
+@click.option("--env", "environments", multiple=True, help="Only this environment (repeatable; default all).")
+@click.option("--project", "projects", multiple=True, help="Only this project (repeatable; default all).")
+@click.option("--due", is_flag=True, help="Only environments whose drift.schedule fell due since their last check.")
+@click.option("--format", "formats", default="md,json,html", show_default=True, help="Report formats, comma-separated.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the reports (default .orchestrator/reports/drift).")
+@click.option("--remediate", is_flag=True, help="Update drifted stacks back to their code (never protected ones).")
+@click.option("--all", "everything", is_flag=True, help="Reports list every finding, not only what changed.")
+@click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where tracking issues go.")
+@click.option("--out-vcs", "out_vcs", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for --vcs files.")
+@click.option("--concurrency", type=int, help="Stacks checked at once.")
+@click.option("--actor", help="Who ran this (default: CI user or login name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON; no progress output.")
+@click.pass_context
+def drift(
+    ctx: click.Context,
+    repo: Path,
+    environments: tuple[str, ...],
+    projects: tuple[str, ...],
+    due: bool,
+    formats: str,
+    out_dir: Path | None,
+    remediate: bool,
+    everything: bool,
+    vcs: str | None,
+    out_vcs: Path | None,
+    concurrency: int | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Check stacks against the live cloud: exit 0 no drift, 2 drift found, 1 a check failed.
+
+    `orchestrator drift ack KEY --reason TEXT` acknowledges a finding.
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"repo": repo}
+        return
+    from orchestrator.flows.drift import DriftRequest, run_drift
+
+    config, store, client = _context(repo, vcs, out_vcs)
+    request = DriftRequest(
+        repo=repo,
+        environments=environments,
+        projects=projects,
+        due=due,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        out_dir=out_dir,
+        remediate=remediate,
+        everything=everything,
+        actor=_actor(actor),
+        concurrency=concurrency,
+    )
+    outcome = run_drift(request, store, client, config=config, on_event=None if as_json else _progress())
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
+    else:
+        _print(outcome)
+    sys.exit(outcome.exit_code)
+
+
+@drift.command("ack")
+@click.argument("finding")
+@click.option("--reason", required=True, help="Why this drift is accepted (kept with it and in the audit log).")
+@click.option("--until", "until", help="Date (YYYY-MM-DD, through that day, UTC) or ISO time the acknowledgement ends.")
+@click.option("--actor", help="Who acknowledges (default: CI user or login name).")
+@repo_option
+@click.pass_context
+def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor: str | None, repo: Path) -> None:
+    """Acknowledge FINDING (its key, or a unique URN, ARN or name): not reported as new while it lasts."""
+    from datetime import UTC
+
+    from orchestrator.errors import UserError
+    from orchestrator.store.drift import DriftStore
+
+    if repo == Path(".") and ctx.obj and ctx.obj.get("repo"):
+        repo = ctx.obj["repo"]
+    if not reason.strip():
+        raise UserError("--reason is empty", "say why this drift is accepted")
+    now = datetime.now(UTC)
+    ends = parse_until(until, now) if until else None
+    _config, store, _client = _context(repo, None, None)
+    drift_store = DriftStore(store)
+    matches = drift_store.find(finding)
+    if not matches:
+        raise UserError(
+            f"no drift finding {finding!r} is known",
+            "use a key from the last drift report (JSON `key`, or the issue's key column); run `orchestrator drift` "
+            "first",
+        )
+    if len(matches) > 1:
+        keys = "\n  ".join(f.key for f in matches[:10])
+        raise UserError(f"{finding!r} names {len(matches)} findings:\n  {keys}", "pass the full key")
+    target = matches[0]
+    who = _actor(actor)
+    drift_store.acknowledge(target.key, actor=who, reason=reason, at=now, until=ends)
+    store.audit(actor=who, action="drift.acknowledged", environment=target.environment, stack=target.stack,
+                details={"key": target.key, "reason": reason, "until": None if ends is None else ends.isoformat()})
+    click.echo(f"acknowledged {target.key}" + ("" if ends is None else f" until {ends.isoformat()}"))
+
+
+def parse_until(text: str, now: datetime) -> datetime:
+    """`YYYY-MM-DD` covers that whole day (UTC); an ISO time without zone is UTC. Must be in the future."""
+    from datetime import UTC, date, timedelta
+
+    from orchestrator.errors import UserError
+
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            ends = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        else:
+            ends = datetime.fromisoformat(text)
+            ends = ends if ends.tzinfo else ends.replace(tzinfo=UTC)
+    except ValueError:
+        raise UserError(
+            f"--until {text!r} is not a date", "use YYYY-MM-DD or an ISO time (2025-06-30T18:00Z)"
+        ) from None
+    if ends <= now:
+        raise UserError(f"--until {text!r} is in the past", "give a later date, or leave --until out")
+    return ends.astimezone(UTC)
+
+
+def _context(repo: Path, vcs: str | None, out_dir: Path | None) -> tuple[RepoConfig, SqlStore, VcsClient | None]:
+    from orchestrator.config import load_repository
+    from orchestrator.git import GitRepo
+    from orchestrator.store import open_store
+    from orchestrator.vcs import make_vcs
+
+    config = load_repository(GitRepo(repo).root)
+    store = open_store(config.settings.database, config.root)
+    client = None if vcs is None else make_vcs(config.settings, provider=vcs, out_dir=out_dir)
+    return config, store, client
+
+
+def _actor(actor: str | None) -> str:
+    import getpass
+
+    return actor or os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") or getpass.getuser()
+
+
+def _progress() -> OnEvent:
+    from orchestrator.cli_preview import progress_printer
+
+    return progress_printer()
+
+
+def _print(outcome: DriftOutcome) -> None:
+    report = outcome.report
+    summary = report.to_json()["summary"]
+    if outcome.run_id is None:
+        for env, when in sorted(outcome.not_due.items()):
+            click.echo(f"{env}: not due (next check {when})")
+        for note in outcome.notes:
+            click.echo(note)
+        return
+    for stack in report.stacks:
+        click.echo(f"{stack.stack}: {stack.status}, {stack.findings} active finding(s), "
+                   f"{stack.resources_checked} resource(s) checked" + (f", {stack.ignored} ignored" if stack.ignored
+                                                                      else ""))
+    for scan in report.scans:
+        state = (f"failed: {scan.error}" if scan.error
+                 else f"{scan.scanned} resource(s) listed, {scan.excluded} excluded")
+        click.echo(f"unmanaged scan of {scan.environment} ({scan.region}): {state}")
+    for f in report.findings:
+        if f.state in ("new", "resolved") or not report.only_changes:
+            click.echo(f"  {f.state:12} {f.kind:9} {f.stack or f.environment} {f.type} {f.name}")
+    click.echo(
+        f"drift: {summary['new']} new, {summary['ongoing']} ongoing, {summary['resolved']} resolved, "
+        f"{summary['acknowledged']} acknowledged; {report.ignored} ignored"
+    )
+    for env, when in sorted(outcome.not_due.items()):
+        click.echo(f"{env}: not due (next check {when})")
+    for issue in outcome.issues:
+        if issue.action != "none" or issue.error:
+            click.echo(f"tracking issue of {issue.environment}: {issue.action} #{issue.number}"
+                       + (f" ({issue.error})" if issue.error else ""))
+    for sent in outcome.notifications:
+        click.echo(f"webhook of {sent.environment}: {'sent' if sent.sent else 'not sent: ' + (sent.error or '')}")
+    for fix in outcome.remediations:
+        click.echo(f"remediation of {fix.environment} ({', '.join(fix.stacks)}): {fix.status}"
+                   + (f": {fix.reason}" if fix.reason else ""))
+    for note in outcome.notes:
+        click.echo(f"note: {note}")
+    if outcome.report_paths:
+        click.echo("reports: " + ", ".join(str(p) for p in outcome.report_paths))
+    for failure in outcome.failures:
+        click.echo(f"error: {failure}", err=True)
