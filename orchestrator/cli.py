@@ -153,7 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     from orchestrator.errors import UserError
 
     try:
-        cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
+        # Without standalone mode click returns the code of `ctx.exit(code)` instead of exiting.
+        code = cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except UserError as exc:
         click.secho(f"error: {exc.message}", fg="red", err=True)
         if exc.hint:
