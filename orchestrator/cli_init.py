@@ -1,0 +1,96 @@
+"""`orchestrator init`: propose the configuration and CI files for an existing repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from orchestrator.init import InitResult
+
+_MARKS = {
+    "written": ("green", "wrote"),
+    "overwritten": ("yellow", "overwrote"),
+    "skipped": ("cyan", "kept"),
+    "would write": ("green", "would write"),
+    "would overwrite": ("yellow", "would overwrite"),
+    "would skip": ("cyan", "would keep"),
+}
+
+
+@click.command("init")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The infrastructure repository.",
+)
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab", "none"]),
+    default="github",
+    show_default=True,
+    help="Which CI files to write (none: configuration only).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "pulumi"]),
+    default="local",
+    show_default=True,
+    help="local: the embedded engine and sandbox AWS (try it out); pulumi: the Pulumi CLI (real clouds).",
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@click.option(
+    "--matrix-threshold",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Above this many affected stacks, CI previews fan out over a job matrix.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be written, and the files, without writing.")
+def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, dry_run: bool) -> None:
+    """Detect the Pulumi projects and stacks of a repository and write orchestrator.yaml,
+    environments/*.yaml and the CI workflows for them."""
+    from orchestrator.init import InitOptions, run_init
+
+    options = InitOptions(
+        ci=ci,  # type: ignore[arg-type]
+        engine=engine,  # type: ignore[arg-type]
+        force=force,
+        matrix_threshold=matrix_threshold,
+        dry_run=dry_run,
+    )
+    print_result(run_init(repo, options))
+
+
+def print_result(result: InitResult) -> None:
+    detection = result.detection
+    click.echo(f"Repository {result.root}")
+    click.echo(f"  projects: {', '.join(f'{p.name} ({p.directory})' for p in detection.projects)}")
+    stacks = sorted({s for p in detection.projects for s in p.stacks})
+    click.echo(f"  stack files: {', '.join(stacks) if stacks else 'none'}")
+    click.echo(f"  branches: {', '.join(detection.branches) or 'none'} (default {detection.default_branch})")
+    click.echo("Environments")
+    for env in result.proposal.environments:
+        click.echo(f"  {env.name}: branch {env.branch}, order {env.order} ({env.why})")
+    if result.dry_run:
+        for generated in result.files:
+            click.secho(f"\n--- {generated.path} ---", bold=True)
+            click.echo(generated.content.rstrip("\n"))
+        click.echo("")
+    click.echo("Files" + (" (dry run: nothing written)" if result.dry_run else ""))
+    for action in result.actions:
+        colour, verb = _MARKS[action.action]
+        click.echo(f"  {click.style(verb, fg=colour)} {action.path}: {action.reason}")
+    if result.notes:
+        click.echo("Notes")
+        for note in result.notes:
+            click.echo(f"  - {note}")
+    if not result.dry_run and any(a.action in ("written", "overwritten") for a in result.actions):
+        click.echo(
+            "Next: review the files, `orchestrator environments` and `orchestrator projects`, "
+            "then commit them and open a pull request."
+        )
