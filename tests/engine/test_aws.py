@@ -137,3 +137,31 @@ def test_explicit_provider_sets_the_region(make_stack: Callable[..., Stack], end
     queue = resources["urn:pulumi:dev::multi::aws:sqs/queue:Queue::west-jobs"]
     assert queue["provider"] == f"{provider['urn']}::{provider['id']}"
     assert not any("default_" in u for u in resources), "no default provider for a stack that names its own"
+
+
+TABLE_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+key = pulumi.Config().get("key") or "pk"
+table = aws.dynamodb.Table("records", billing_mode="PAY_PER_REQUEST", hash_key=key,
+                           attributes=[{"name": key, "type": "S"}])
+pulumi.export("table", table.name)
+'''
+
+
+def test_replacing_an_autonamed_resource_gets_a_new_name(make_stack: Callable[..., Stack], endpoint: str) -> None:
+    st = make_stack("tables")
+    write_project(st.directory, "tables", TABLE_PROGRAM)
+    aws = AwsSettings(region="us-east-1", endpoint=endpoint)
+    engine = LocalEngine()
+    first = engine.update(st.spec({}, aws=aws))
+    assert first.ok, first.error
+    # The hash key forces a replace: create-before-delete needs a fresh autoname, as in Pulumi.
+    second = engine.update(st.spec({"tables:key": "id"}, aws=aws))
+    assert second.ok, second.error
+    assert {c.name: c.op for c in second.changes}["records"] == "replace"
+    old_name, new_name = first.outputs["table"], second.outputs["table"]
+    assert new_name != old_name and new_name.startswith("records-")
+    names = _client("dynamodb", endpoint).list_tables()["TableNames"]
+    assert new_name in names and old_name not in names

@@ -422,6 +422,10 @@ class Deployment:
             protect=reg.protect,
             diffs=result.diffs,
         )
+        if decision.op == "replace":
+            # As Pulumi's step generator does: a replacement is checked afresh, without the old
+            # inputs, so it gets a new autoname instead of colliding with the object it replaces.
+            news = provider.check(reg.urn, reg.name, None, reg.inputs)
         return decision, news
 
     # ------------------------------------------------------------------ preview / apply
