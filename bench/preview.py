@@ -9,7 +9,7 @@ From one run, prints:
 The 16 projects are new in the pull request, so every preview runs against empty state (all
 creates), exactly what a PR adding them would preview.
 
-    .venv/bin/python bench/preview.py [--stacks 16] [--rounds 1]
+    .venv/bin/python bench/preview.py [--stacks 16] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stacks", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=1, help="repeat both timings; the best of each counts")
+    parser.add_argument("--rounds", type=int, default=3, help="repeat both timings; the best of each counts")
     args = parser.parse_args()
 
     from orchestrator.sandbox import ENDPOINT_ENV, InProcessSandbox
@@ -145,9 +145,13 @@ def main() -> int:
         )
         time_previews(repo, 2, args.stacks)  # warm-up: file cache, bytecode of the SDK
         serial, parallel = [], []
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):  # interleaved, so a burst of other work hits both alike
             serial.append(time_previews(repo, 1, args.stacks))
             parallel.append(time_previews(repo, 2, args.stacks))
+            print(
+                f"  round {round_ + 1}: concurrency 1 {serial[-1][0]:.2f} s, concurrency 2 {parallel[-1][0]:.2f} s "
+                f"(ratio {parallel[-1][0] / serial[-1][0]:.2f})"
+            )
         (one, one_cpu), (two, two_cpu) = min(serial), min(parallel)
         ratio = two / one
         print(f"previews at concurrency 1: {one:.2f} s wall ({one / args.stacks:.2f} s per stack), {one_cpu:.2f} s CPU")
