@@ -49,6 +49,7 @@ MAX_VALUE_CHARS = 1000  # one property value in full detail
 CAPPED_VALUE_CHARS = 200  # ... when the Markdown is over budget
 CAPPED_DIFF_LINES = 20  # property diffs per finding when over budget
 CAPPED_MESSAGE_CHARS = 2000  # an error text when over budget
+MAX_TABLE_ROWS_WHEN_CUT = 100  # stacks table rows per environment at the last budget level
 # Findings listed per state group and environment at each budget level (None: all).
 _LIST_CAPS: tuple[int | None, ...] = (None, None, None, 200, 50, 10, 0)
 
@@ -254,6 +255,7 @@ class _Detail:
     message_chars: int | None
     list_cap: int | None  # findings per state group and environment
     clean_rows: bool  # rows of clean stacks in the stacks table
+    table_rows: int | None  # rows of the stacks table per environment
 
 
 def _detail(level: int) -> _Detail:
@@ -265,6 +267,7 @@ def _detail(level: int) -> _Detail:
         message_chars=None if level == 0 else CAPPED_MESSAGE_CHARS,
         list_cap=_LIST_CAPS[level],
         clean_rows=level < 4,
+        table_rows=None if level < _LEVELS - 1 else MAX_TABLE_ROWS_WHEN_CUT,
     )
 
 
@@ -273,8 +276,12 @@ _LEVELS = len(_LIST_CAPS)
 
 def _fit_markdown(report: DriftReport, *, changes_only: bool, max_chars: int) -> str:
     text = ""
+    listed = CHANGE_STATES if changes_only else STATE_ORDER
     for level in range(_LEVELS):
-        text = _render_markdown(report, changes_only=changes_only, detail=_detail(level), max_chars=max_chars)
+        detail = _detail(level)
+        if level < _LEVELS - 1 and _diffs_alone_exceed(report.findings, listed, detail, max_chars):
+            continue  # rendering thousands of diff blocks only to throw them away is the slow part
+        text = _render_markdown(report, changes_only=changes_only, detail=detail, max_chars=max_chars)
         if len(text) <= max_chars:
             return text
     # Only a report with an absurd number of environments or failing stacks gets here:
@@ -283,6 +290,27 @@ def _fit_markdown(report: DriftReport, *, changes_only: bool, max_chars: int) ->
     keep = max_chars - len(note) - 2
     head = text[:keep].rsplit("\n", 1)[0]
     return f"{_close_open_fences(head)}\n\n{note}"
+
+
+def _diffs_alone_exceed(
+    findings: Sequence[Finding], listed: Sequence[FindingState], detail: _Detail, max_chars: int
+) -> bool:
+    """A cheap lower bound of the diff blocks' size at this level (values measured unquoted)."""
+    if not detail.diffs:
+        return False
+    total = 0
+    cap = detail.value_chars
+    for finding in findings:
+        if finding.state not in listed or not finding.diffs:
+            continue
+        diffs = finding.diffs if detail.diff_lines is None else finding.diffs[: detail.diff_lines]
+        for diff in diffs:
+            old = 0 if diff.kind == "add" else min(len(str(diff.old)), cap)
+            new = 0 if diff.kind == "delete" else min(len(str(diff.new)), cap)
+            total += len(diff.path) + old + new
+        if total > max_chars:
+            return True
+    return False
 
 
 def _close_open_fences(text: str) -> str:
@@ -320,8 +348,9 @@ class _MdGroup:
 class _MdEnvironment:
     name: str
     stacks: list[StackDrift]
-    clean_not_listed: int
+    rows_not_listed: int
     failed: list[tuple[StackDrift, Markup]]
+    failed_not_listed: int
     groups: list[_MdGroup]
     counted_only: dict[str, int]  # states counted but not listed (changes-only mode)
     scan: UnmanagedScan | None
@@ -333,7 +362,8 @@ def _render_markdown(report: DriftReport, *, changes_only: bool, detail: _Detail
     listed_states = CHANGE_STATES if changes_only else STATE_ORDER
     envs = [_md_environment(report, env, listed_states, detail) for env in environments_of(report)]
     not_listed = sum(g.not_listed for e in envs for g in e.groups)
-    clean_cut = sum(e.clean_not_listed for e in envs)
+    failed_cut = sum(e.failed_not_listed for e in envs)
+    rows_cut = sum(e.rows_not_listed for e in envs)
     counts = _counts(report.findings)
     text = _templates()["md"].render(
         report=report,
@@ -347,10 +377,11 @@ def _render_markdown(report: DriftReport, *, changes_only: bool, detail: _Detail
         cut={
             "any": detail.level > 0,
             "max_chars": max_chars,
-            "values": detail.level >= 1 and detail.diffs,
-            "diffs": not detail.diffs,
+            "long_values": detail.level >= 1 and detail.diffs,
+            "diff_blocks": not detail.diffs,
             "findings": not_listed,
-            "clean": clean_cut,
+            "stack_rows": rows_cut,
+            "errors": failed_cut,
         },
         files=REPORT_FILES,
     )
@@ -362,6 +393,8 @@ def _md_environment(
 ) -> _MdEnvironment:
     stacks = sorted((s for s in report.stacks if s.environment == env), key=lambda s: s.stack)
     shown_stacks = stacks if detail.clean_rows else [s for s in stacks if s.status != "clean"]
+    if detail.table_rows is not None:
+        shown_stacks = shown_stacks[: detail.table_rows]
     findings = sorted_findings([f for f in report.findings if f.environment == env])
     groups: list[_MdGroup] = []
     for state in listed_states:
@@ -377,15 +410,16 @@ def _md_environment(
                 not_listed=len(in_state) - len(shown),
             )
         )
-    counted_only = {
-        state: n for state, n in _counts(findings).items() if state not in listed_states and n
-    }
+    counted_only = {state: n for state, n in _counts(findings).items() if state not in listed_states and n}
     scan = next((s for s in report.scans if s.environment == env), None)
+    failed = [s for s in stacks if s.status == "error"]
+    failed_shown = failed if detail.list_cap is None else failed[: detail.list_cap]
     return _MdEnvironment(
         name=env,
         stacks=shown_stacks,
-        clean_not_listed=len(stacks) - len(shown_stacks),
-        failed=[(s, _block(s.error or "", detail.message_chars)) for s in stacks if s.status == "error"],
+        rows_not_listed=len(stacks) - len(shown_stacks),
+        failed=[(s, _block(s.error or "", detail.message_chars)) for s in failed_shown],
+        failed_not_listed=len(failed) - len(failed_shown),
         groups=groups,
         counted_only=counted_only,
         scan=scan,
@@ -551,4 +585,3 @@ def _filter_code(value: Any) -> Markup:
 
 def _filter_number(value: int) -> str:
     return f"{value:,}"
-
