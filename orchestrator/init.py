@@ -299,9 +299,10 @@ def _default_branch(git: GitRepo, branches: Sequence[str]) -> str:
 
 
 def _shared_dirs(paths: Sequence[str], projects: Sequence[DetectedProject]) -> tuple[str, ...]:
-    """Directories of shared code (lib/, common/...) at the root or beside the projects."""
+    """Directories of shared code (lib/, common/...) at the root or beside the projects' directories."""
     project_dirs = {p.directory for p in projects}
-    parents = {"."} | {str(PurePosixPath(p.directory).parent) for p in projects if p.directory != "."}
+    # Beside a project or beside any of its ancestors: lib/ next to infra/, services/common/...
+    parents = {"."} | {str(a) for p in projects if p.directory != "." for a in PurePosixPath(p.directory).parents}
     found: set[str] = set()
     for path in paths:
         parts = PurePosixPath(path).parts

@@ -1,0 +1,406 @@
+"""The CI files `orchestrator init` writes: structure, published schemas, the commands they run,
+and their shell steps executed for real (the plan step against a real repository)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+import yaml
+
+from orchestrator.cli import cli
+from orchestrator.init import InitOptions, run_init
+from tests.init.conftest import MakeRepo, commit_all, git, project, write
+
+WORKFLOWS = ".github/workflows"
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def _load(root: Path, rel: str) -> dict[str, Any]:
+    data = yaml.safe_load((root / rel).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _vendored_schema(name: str) -> dict[str, Any]:
+    # schemastore.org's schemas as vendored by check-jsonschema (a PyPI package).
+    text = (resources.files("check_jsonschema.builtin_schemas.vendor") / name).read_text(encoding="utf-8")
+    schema = json.loads(text)
+    assert isinstance(schema, dict)
+    return schema
+
+
+@pytest.fixture
+def repo(make_repo: MakeRepo) -> Path:
+    files = {
+        **project("infra/network", "network", "dev", "qa", "prod"),
+        **project("infra/data", "data", "dev", "qa", "prod"),
+        "infra/data/requirements.txt": "pulumi>=3\n",
+        "lib/naming.py": "PREFIX = 'acme'\n",
+    }
+    return make_repo(files, branches=("develop",))
+
+
+@pytest.fixture
+def github(repo: Path) -> Path:
+    run_init(repo, InitOptions(ci="github", matrix_threshold=3))
+    return repo
+
+
+def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    steps = job["steps"]
+    assert isinstance(steps, list)
+    return steps
+
+
+def _assert_setup(job: dict[str, Any], *, engine_step: str | None) -> None:
+    steps = _steps(job)
+    checkout = steps[0]
+    assert checkout["uses"] == "actions/checkout@v4"
+    assert checkout["with"]["fetch-depth"] == 0
+    assert steps[1]["uses"] == "actions/setup-python@v5"
+    assert steps[1]["with"]["python-version"] == "3.11"
+    assert re.fullmatch(r'pip install "gitops-orchestrator==[\w.]+"', steps[2]["run"])
+    runs = [s.get("run", "") for s in steps]
+    uses = [s.get("uses", "") for s in steps]
+    if engine_step is not None:
+        assert engine_step in runs or engine_step in uses
+
+
+def _orchestrator_step(job: dict[str, Any]) -> dict[str, Any]:
+    found = [s for s in _steps(job) if "orchestrator " in s.get("run", "") and "sandbox" not in s["run"]]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _assert_secrets(step: dict[str, Any]) -> None:
+    env = step["env"]
+    assert env["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
+    assert env["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+
+
+# -- structure ----------------------------------------------------------------------------------
+
+
+def test_preview_workflow_structure(github: Path) -> None:
+    flow = _load(github, f"{WORKFLOWS}/orchestrator-preview.yml")
+    assert flow["on"] == {
+        "pull_request": {"branches": ["develop", "main"], "types": ["opened", "synchronize", "reopened"]}
+    }
+    assert flow["permissions"] == {"contents": "read", "pull-requests": "write", "statuses": "write"}
+    assert flow["concurrency"]["cancel-in-progress"] is True
+    assert "github.event.pull_request.number" in flow["concurrency"]["group"]
+    assert flow["env"]["MATRIX_THRESHOLD"] == "3"
+
+    plan, preview, fan_out = (flow["jobs"][name] for name in ("plan", "preview", "preview-stack"))
+    _assert_setup(plan, engine_step=None)
+    assert not any("sandbox" in s.get("run", "") for s in _steps(plan))  # planning runs no program
+    plan_step = _orchestrator_step(plan)
+    assert plan_step["id"] == "plan"
+    assert "orchestrator plan --event pr" in plan_step["run"] and "--format matrix" in plan_step["run"]
+    assert plan["outputs"]["matrix"] == "${{ steps.plan.outputs.matrix }}"
+    assert plan["outputs"]["fan_out"] == "${{ steps.plan.outputs.fan_out }}"
+
+    assert preview["needs"] == "plan" and preview["if"] == "needs.plan.outputs.fan_out != 'true'"
+    _assert_setup(preview, engine_step="orchestrator sandbox start")
+    step = _orchestrator_step(preview)
+    assert step["run"] == "orchestrator preview --ci github"
+    _assert_secrets(step)
+    assert any(s.get("run") == "pip install -r infra/data/requirements.txt" for s in _steps(preview))
+
+    assert fan_out["needs"] == "plan" and fan_out["if"] == "needs.plan.outputs.fan_out == 'true'"
+    assert fan_out["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert fan_out["strategy"]["fail-fast"] is False
+    step = _orchestrator_step(fan_out)
+    assert step["run"] == 'orchestrator preview --ci github --stack "$STACK"'
+    assert step["env"]["STACK"] == "${{ matrix.stack }}"
+    _assert_secrets(step)
+
+
+def test_deploy_workflow_structure(github: Path) -> None:
+    flow = _load(github, f"{WORKFLOWS}/orchestrator-deploy.yml")
+    assert flow["on"] == {"push": {"branches": ["develop", "main"]}}
+    assert flow["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "statuses": "write",
+        "deployments": "write",
+        "issues": "write",
+    }
+    # One deploy per branch at a time, and a running one is never cancelled.
+    assert flow["concurrency"] == {"group": "orchestrator-deploy-${{ github.ref }}", "cancel-in-progress": False}
+    (job,) = flow["jobs"].values()
+    _assert_setup(job, engine_step="orchestrator sandbox start")
+    step = _orchestrator_step(job)
+    assert step["run"] == "orchestrator deploy --ci github"
+    _assert_secrets(step)
+
+
+def test_drift_workflow_structure(github: Path) -> None:
+    flow = _load(github, f"{WORKFLOWS}/orchestrator-drift.yml")
+    # dev/qa every 6 hours, prod hourly: a 15-minute cron and `--due` let each keep its own.
+    assert flow["on"]["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert "workflow_dispatch" in flow["on"]
+    assert flow["permissions"] == {"contents": "read", "issues": "write"}
+    (job,) = flow["jobs"].values()
+    step = _orchestrator_step(job)
+    assert "orchestrator drift $DUE --format md,json,html --out drift-report --vcs github" in step["run"]
+    assert "--due" in step["env"]["DUE"]
+    upload = _steps(job)[-1]
+    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"] == "always()"
+
+
+def test_drift_cron_is_the_environments_own_when_they_share_one(make_repo: MakeRepo) -> None:
+    root = make_repo(project("infra/a", "a", "dev", "qa"))
+    run_init(root, InitOptions())
+    assert _load(root, f"{WORKFLOWS}/orchestrator-drift.yml")["on"]["schedule"] == [{"cron": "0 */6 * * *"}]
+
+
+def test_pulumi_engine_installs_the_cli_and_passes_its_credentials(repo: Path) -> None:
+    run_init(repo, InitOptions(engine="pulumi"))
+    flow = _load(repo, f"{WORKFLOWS}/orchestrator-deploy.yml")
+    (job,) = flow["jobs"].values()
+    _assert_setup(job, engine_step="pulumi/actions@v6")
+    assert not any("sandbox" in s.get("run", "") for s in _steps(job))
+    assert _orchestrator_step(job)["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+
+
+def test_gitlab_ci_structure(repo: Path) -> None:
+    run_init(repo, InitOptions(ci="gitlab"))
+    assert not (repo / ".github").exists()
+    ci = _load(repo, ".gitlab-ci.yml")
+    assert ci["stages"] == ["preview", "deploy", "drift"]
+    assert ci["variables"]["GIT_DEPTH"] == "0"
+    assert 'pip install "gitops-orchestrator==' in ci["default"]["before_script"][0]
+    assert "orchestrator sandbox start" in ci["default"]["before_script"]
+    rules = [r["if"] for r in ci["workflow"]["rules"]]
+    assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in rules
+    assert '$CI_PIPELINE_SOURCE == "schedule"' in rules
+
+    assert ci["preview"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert ci["preview"]["script"] == ["orchestrator preview --ci gitlab"]
+    assert ci["deploy"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ /^(develop|main)$/'}]
+    assert ci["deploy"]["resource_group"] == "orchestrator-deploy-$CI_COMMIT_REF_SLUG"
+    assert ci["deploy"]["script"] == ["orchestrator deploy --ci gitlab"]
+    assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in ci["drift"]["rules"]
+    assert any(
+        "orchestrator drift --due --format md,json,html --out drift-report --vcs gitlab" in line
+        for line in ci["drift"]["script"]
+    )
+    assert ci["drift"]["artifacts"]["paths"] == ["drift-report/"]
+    settings = _load(repo, "orchestrator.yaml")
+    assert settings["vcs"] == {"provider": "gitlab", "token_env": "GITLAB_TOKEN"}
+
+
+# -- published schemas ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["local", "pulumi"])
+def test_workflows_validate_against_schemastore_github_workflow_schema(repo: Path, engine: str) -> None:
+    run_init(repo, InitOptions(engine=engine, force=True))  # type: ignore[arg-type]
+    validator = jsonschema.Draft7Validator(_vendored_schema("github-workflows.json"))
+    for name in ("preview", "deploy", "drift"):
+        errors = [e.message for e in validator.iter_errors(_load(repo, f"{WORKFLOWS}/orchestrator-{name}.yml"))]
+        assert errors == [], (name, errors)
+
+
+def test_schema_check_catches_a_broken_workflow(github: Path) -> None:
+    # The validation above can fail: a misspelt key is rejected.
+    flow = _load(github, f"{WORKFLOWS}/orchestrator-deploy.yml")
+    flow["jobs"]["deploy"]["runs_on"] = flow["jobs"]["deploy"].pop("runs-on")
+    validator = jsonschema.Draft7Validator(_vendored_schema("github-workflows.json"))
+    assert list(validator.iter_errors(flow))
+
+
+@pytest.mark.parametrize("engine", ["local", "pulumi"])
+def test_gitlab_ci_validates_against_schemastore_gitlab_ci_schema(repo: Path, engine: str) -> None:
+    run_init(repo, InitOptions(ci="gitlab", engine=engine, force=True))  # type: ignore[arg-type]
+    validator = jsonschema.Draft7Validator(_vendored_schema("gitlab-ci.json"))
+    errors = [e.message for e in validator.iter_errors(_load(repo, ".gitlab-ci.yml"))]
+    assert errors == []
+
+
+# -- the orchestrator commands they run exist, with those options --------------------------------
+
+
+def _command_lines(root: Path) -> Iterator[tuple[str, list[str]]]:
+    files = [*(root / WORKFLOWS).glob("*.yml")] if (root / WORKFLOWS).exists() else []
+    if (root / ".gitlab-ci.yml").exists():
+        files.append(root / ".gitlab-ci.yml")
+    for path in files:
+        text = path.read_text()
+        scripts = re.findall(r"(?:run: \|?|- )(.*)", text)
+        block_lines = re.findall(r"^\s{10}(.+)$", text, flags=re.MULTILINE)
+        for line in [*scripts, *block_lines]:
+            for part in re.split(r";|\|\||&&", line):
+                part = part.strip()
+                if part.startswith("orchestrator "):
+                    words = shlex.split(part.split(" > ")[0], comments=True)
+                    yield path.name, [_expand(w) for w in words[1:]]
+
+
+def _expand(word: str) -> str:
+    # `$DUE` is unquoted on purpose: it expands to `--due` or to nothing.
+    if word == "$DUE":
+        return "--due"
+    return "X" if word.startswith("$") else word
+
+
+def _parse(args: list[str]) -> None:
+    """Parse like the console script would, without running anything."""
+    command: click.Command = cli
+    ctx = None
+    while isinstance(command, click.Group):
+        ctx = command.make_context(command.name or "orchestrator", list(args), parent=ctx)
+        with warnings.catch_warnings():  # click 8.2 deprecates protected_args; 8.1 needs it
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rest = [*ctx.protected_args, *ctx.args]
+        if not rest and command.invoke_without_command:
+            return  # a group that is also a command (`orchestrator drift`): parsed already
+        name, sub, args = command.resolve_command(ctx, rest)
+        assert sub is not None, name
+        command = sub
+    command.make_context(command.name or "", list(args), parent=ctx)
+
+
+PENDING = {("preview", "--stack")}  # options the generated matrix job needs that the CLI lacks yet
+
+
+def _pending(args: list[str]) -> bool:
+    return any(args and args[0] == cmd and option in args for cmd, option in PENDING)
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_every_orchestrator_command_in_the_ci_files_parses(repo: Path, ci: str) -> None:
+    run_init(repo, InitOptions(ci=ci))  # type: ignore[arg-type]
+    seen = set()
+    for source, args in _command_lines(repo):
+        seen.add(args[0])
+        if _pending(args):
+            continue
+        try:
+            _parse(args)
+        except click.UsageError as exc:
+            pytest.fail(f"{source}: orchestrator {' '.join(args)}: {exc.format_message()}")
+    expected = {"preview", "deploy", "drift", "sandbox"} | ({"plan"} if ci == "github" else set())
+    assert seen == expected
+
+
+@pytest.mark.xfail(strict=True, reason="`orchestrator preview --stack ID` (one stack of the plan) is not built yet")
+def test_the_matrix_job_preview_option_exists(github: Path) -> None:
+    pending = [args for _source, args in _command_lines(github) if _pending(args)]
+    assert pending
+    for args in pending:
+        _parse(args)
+
+
+# -- the shell steps, executed -------------------------------------------------------------------
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    """GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIM` blocks."""
+    values: dict[str, str] = {}
+    lines = path.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        name, sep, rest = lines[i].partition("<<")
+        if sep and "=" not in name:
+            end = lines.index(rest, i + 1)
+            values[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+            continue
+        name, _, value = lines[i].partition("=")
+        values[name] = value
+        i += 1
+    return values
+
+
+def _run_step(script: str, cwd: Path, env: dict[str, str], tmp: Path) -> tuple[int, dict[str, str], str]:
+    output, summary = tmp / "output", tmp / "summary"
+    output.write_text("")
+    summary.write_text("")
+    full_env = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **env,
+    }
+    full_env.pop("GITHUB_ACTIONS", None)
+    # As GitHub runs `run:` scripts: bash --noprofile --norc -eo pipefail {0}
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode, _outputs(output), proc.stdout + proc.stderr + summary.read_text()
+
+
+@pytest.mark.parametrize(("threshold", "fan_out"), [(3, "true"), (10, "false")])
+def test_plan_step_emits_the_matrix_and_decides_the_fan_out(
+    repo: Path, tmp_path: Path, threshold: int, fan_out: str
+) -> None:
+    run_init(repo, InitOptions(matrix_threshold=threshold))
+    commit_all(repo, "adopt the orchestrator")
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "-b", "rename-things")
+    write(repo, {"lib/naming.py": "PREFIX = 'acme-corp'\n"})  # watched: every project
+    head = commit_all(repo, "naming")
+
+    flow = _load(repo, f"{WORKFLOWS}/orchestrator-preview.yml")
+    step = _orchestrator_step(flow["jobs"]["plan"])
+    code, outputs, log = _run_step(
+        step["run"],
+        repo,
+        {"BASE_SHA": base, "HEAD_SHA": head, "BASE_REF": "main", "MATRIX_THRESHOLD": flow["env"]["MATRIX_THRESHOLD"]},
+        tmp_path,
+    )
+    assert code == 0, log
+    matrix = json.loads(outputs["matrix"])  # what fromJSON() reads in the matrix job
+    assert sorted(m["stack"] for m in matrix["include"]) == ["data/prod", "data/qa", "network/prod", "network/qa"]
+    assert outputs["count"] == "4"
+    assert outputs["fan_out"] == fan_out
+    assert f"4 stack(s) affected; fan-out over a job matrix: {fan_out}" in log
+
+
+@pytest.mark.parametrize(("exit_code", "job_passes"), [(0, True), (2, True), (1, False), (3, False)])
+def test_drift_step_treats_found_drift_as_a_result_not_a_failure(
+    github: Path, tmp_path: Path, exit_code: int, job_passes: bool
+) -> None:
+    # Only the step's shell logic is under test here: `orchestrator` is a stand-in that records
+    # its arguments and exits as told (drift's documented codes: 0 none, 2 found, 1 failed).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_in = bin_dir / "orchestrator"
+    stand_in.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nexit {exit_code}\n')
+    stand_in.chmod(0o755)
+    step = _orchestrator_step(_load(github, f"{WORKFLOWS}/orchestrator-drift.yml")["jobs"]["drift"])
+    code, _, log = _run_step(
+        step["run"], github, {"DUE": "--due", "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, tmp_path
+    )
+    assert (code == 0) is job_passes, log
+    assert (tmp_path / "args").read_text().split() == [
+        "drift",
+        "--due",
+        "--format",
+        "md,json,html",
+        "--out",
+        "drift-report",
+        "--vcs",
+        "github",
+    ]
