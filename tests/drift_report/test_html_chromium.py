@@ -49,6 +49,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _recorder(dialogs: list[str]) -> Any:
+    """Records a dialog's message (an `alert` would mean a value ran as script) and dismisses it."""
+
+    def record(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    return record
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
@@ -74,7 +84,7 @@ def opened(browser: Any, tmp_path: Path) -> Iterator[tuple[Any, list[str], list[
     requests: list[str] = []
     dialogs: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", _recorder(dialogs))
     page.goto(written["html"].as_uri())
     page.wait_for_load_state("load")
     try:
@@ -147,7 +157,7 @@ def test_hostile_values_do_not_run_in_the_browser(browser: Any, tmp_path: Path) 
     written = write_reports(hostile_report(), tmp_path, ["html"])
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", _recorder(dialogs))
     try:
         page.goto(written["html"].as_uri())
         page.wait_for_load_state("load")
