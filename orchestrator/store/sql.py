@@ -42,7 +42,7 @@ from orchestrator.store.urls import mask_password, with_driver
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 # Flows whose success in an environment satisfies a `requires` gate.
-_DEPLOYING_FLOWS = ("deploy", "rollback")
+_DEPLOYING_FLOWS = ("deploy", "rollback", "promote")
 # Operations that decide what a stack runs now: an update sets it, a destroy clears it.
 _STATE_SETTING_OPERATIONS = ("update", "destroy")
 # Serializes create_all across processes on PostgreSQL (an arbitrary, fixed key).
