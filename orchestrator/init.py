@@ -403,7 +403,27 @@ def _environments(detection: Detection, options: InitOptions, notes: list[str]) 
                 why=why,
             )
         )
+    _narrow_requirement_notes(environments, [p.name for p in detection.projects], notes)
     return environments
+
+
+def _narrow_requirement_notes(
+    environments: Sequence[ProposedEnvironment], all_projects: Sequence[str], notes: list[str]
+) -> None:
+    """A gate on an environment that does not deploy every project the gated one does: a commit
+    changing only the others never succeeds there. Say so; the user knows which way to resolve it."""
+    by_name = {e.name: e for e in environments}
+    for env in environments:
+        mine = set(env.projects or all_projects)
+        for required in env.requires:
+            theirs = set(by_name[required].projects or all_projects)
+            if not mine <= theirs:
+                stack = by_name[required].stack_name.replace("{env}", required)
+                notes.append(
+                    f"environment {env.name} requires {required}, which does not deploy "
+                    f"{', '.join(sorted(mine - theirs))}: add the missing Pulumi.{stack}.yaml "
+                    f"files, or edit `requires` in environments/{env.name}.yaml"
+                )
 
 
 def _env_names(stack_names: Sequence[str], notes: list[str]) -> dict[str, str]:

@@ -302,3 +302,15 @@ def test_gitlab_branch_regex() -> None:
     assert gitlab_branch_regex(["develop", "main"]) == "/^(develop|main)$/"
     assert gitlab_branch_regex(["release/*", "hotfix/**"]) == "/^(release\\/[^/]*|hotfix\\/.*)$/"
     assert gitlab_branch_regex(["v1.2"]) == "/^(v1\\.2)$/"
+
+
+def test_a_gate_on_an_environment_missing_projects_is_pointed_out(make_repo: MakeRepo) -> None:
+    root = make_repo({**project("infra/app", "app", "staging", "prod"), **project("infra/net", "net", "prod")})
+    result = run_init(root, InitOptions(ci="none"))
+    envs = {e.name: e for e in result.proposal.environments}
+    assert envs["staging"].projects == ("app",)
+    assert envs["prod"].requires == ("staging",)
+    assert (
+        "environment prod requires staging, which does not deploy net: add the missing Pulumi.staging.yaml "
+        "files, or edit `requires` in environments/prod.yaml"
+    ) in result.notes
