@@ -1,0 +1,190 @@
+"""Which jobs a webhook delivery asks for: GitHub and GitLab events → `JobSpec`s, or a reason to do nothing.
+
+Decided from the payload alone (no Git, no API calls), so the receiver answers quickly; who
+is trusted, whether a branch is tracked and what a PR's head is are the workers' questions.
+
+Job keys: jobs of one key never run at once. A PR's previews, comment commands and unlock
+share `pr:<n>`; a branch's deploys share `branch:<name>` (drift jobs of an environment use its
+branch's key too, see scheduler.py), so a deploy and a remediation never touch one branch's
+stacks together. Stack leases inside the flows still guard each stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.ci.events import ZERO_SHA
+from orchestrator.errors import UserError
+from orchestrator.store.jobs import JobSpec
+
+PREVIEW_ACTIONS = ("opened", "synchronize", "reopened")
+COMMANDS = ("preview", "deploy", "unlock")
+_COMMAND = re.compile(r"^\s*/orchestrator\s+(\S+)")
+
+
+class BadPayload(Exception):
+    """A supported event whose payload lacks what such an event always carries (→ 400)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    jobs: tuple[JobSpec, ...]
+    reason: str  # what we make of the delivery, for the 202 body and the log
+
+    @property
+    def acted(self) -> bool:
+        return bool(self.jobs)
+
+
+def pr_key(number: int) -> str:
+    return f"pr:{number}"
+
+
+def branch_key(branch: str) -> str:
+    return f"branch:{branch}"
+
+
+def ignored(reason: str) -> Decision:
+    return Decision((), reason)
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def github_decision(event: str, payload: Mapping[str, Any], *, expected_repo: str | None = None) -> Decision:
+    """The jobs a GitHub delivery of `event` (the X-GitHub-Event header) asks for."""
+    if event == "ping":
+        return ignored("ping: the webhook reaches the orchestrator")
+    if event not in ("pull_request", "push", "issue_comment"):
+        return ignored(f"GitHub event {event!r} is not acted on (pull_request, push and issue_comment are)")
+    from orchestrator.ci.events import IssueCommentEvent, PullRequestEvent, PushEvent
+    from orchestrator.ci.github_actions import parse_event
+
+    try:
+        parsed = parse_event(event, payload)
+    except UserError as exc:
+        raise BadPayload(exc.message) from None
+    repo = parsed.repo_full_name
+    if expected_repo and repo.lower() != expected_repo.lower():
+        return ignored(f"the delivery is for {repo}, this server serves {expected_repo}")
+    if isinstance(parsed, PullRequestEvent):
+        return _pull_request(parsed.action, parsed.number, {
+            "pr": parsed.number,
+            "base_ref": parsed.base_ref,
+            "base_sha": parsed.base_sha,
+            "head_ref": parsed.head_ref,
+            "head_sha": parsed.head_sha,
+            "author": parsed.author,
+            "from_fork": parsed.from_fork,
+            "repo": repo,
+        }, merged=bool((payload.get("pull_request") or {}).get("merged")))
+    if isinstance(parsed, PushEvent):
+        return _push(parsed.branch, parsed.before, parsed.after, parsed.pusher, repo, deleted=parsed.deleted)
+    assert isinstance(parsed, IssueCommentEvent)
+    if parsed.action != "created":
+        return ignored(f"issue_comment {parsed.action}: only new comments carry commands")
+    if not parsed.is_pull_request:
+        return ignored(f"#{parsed.number} is an issue, not a pull request")
+    return _comment(parsed.number, parsed.body, parsed.commenter, repo)
+
+
+# --------------------------------------------------------------------------- GitLab
+
+
+def gitlab_decision(event: str, payload: Mapping[str, Any], *, expected_repo: str | None = None) -> Decision:
+    """The jobs a GitLab delivery asks for (`event` is the X-Gitlab-Event header; the payload's
+    object_kind decides)."""
+    kind = payload.get("object_kind") or payload.get("event_name")
+    if kind not in ("merge_request", "push", "note"):
+        return ignored(f"GitLab {event or kind!r} is not acted on (merge request, push and note hooks are)")
+    try:
+        repo = str(payload["project"]["path_with_namespace"])
+        if expected_repo and repo.lower() != expected_repo.lower():
+            return ignored(f"the delivery is for {repo}, this server serves {expected_repo}")
+        if kind == "merge_request":
+            return _gitlab_merge_request(payload, repo)
+        if kind == "push":
+            ref = str(payload["ref"])
+            branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+            after = str(payload["after"])
+            return _push(branch, str(payload["before"]), after, str(payload.get("user_username") or ""), repo,
+                         deleted=after == ZERO_SHA)
+        return _gitlab_note(payload, repo)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadPayload(f"GitLab {kind} hook payload lacks {exc}") from None
+
+
+def _gitlab_merge_request(payload: Mapping[str, Any], repo: str) -> Decision:
+    attrs = payload["object_attributes"]
+    action = str(attrs.get("action") or "")
+    number = int(attrs["iid"])
+    if action == "update" and not attrs.get("oldrev"):
+        return ignored(f"merge request !{number} update without new commits")
+    mapped = {"open": "opened", "reopen": "reopened", "update": "synchronize", "close": "closed",
+              "merge": "closed"}.get(action, action)
+    source = attrs.get("source_project_id")
+    target = attrs.get("target_project_id")
+    return _pull_request(mapped, number, {
+        "pr": number,
+        "base_ref": str(attrs["target_branch"]),
+        "base_sha": "",  # GitLab's hook has no base commit: the worker uses the target branch
+        "head_ref": str(attrs["source_branch"]),
+        "head_sha": str(attrs["last_commit"]["id"]),
+        "author": str((payload.get("user") or {}).get("username") or ""),
+        "from_fork": source is not None and target is not None and source != target,
+        "repo": repo,
+    }, merged=action == "merge")
+
+
+def _gitlab_note(payload: Mapping[str, Any], repo: str) -> Decision:
+    attrs = payload["object_attributes"]
+    if attrs.get("noteable_type") != "MergeRequest":
+        return ignored(f"a note on a {attrs.get('noteable_type')}, not a merge request")
+    number = int(payload["merge_request"]["iid"])
+    return _comment(number, str(attrs.get("note") or ""), str(payload["user"]["username"]), repo)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _pull_request(action: str, number: int, details: dict[str, Any], *, merged: bool) -> Decision:
+    key = pr_key(number)
+    if action in PREVIEW_ACTIONS:
+        job = JobSpec(kind="preview", key=key, payload=details, commit=details["head_sha"], supersede=True)
+        return Decision((job,), f"preview of #{number} at {details['head_sha'][:12]} queued")
+    if action == "closed":
+        why = "merged" if merged else "closed"
+        job = JobSpec(kind="unlock", key=key, payload={"pr": number, "reason": why}, supersede=True)
+        return Decision((job,), f"#{number} {why}: its PR locks will be released")
+    return ignored(f"pull request action {action!r} needs nothing (opened, synchronize, reopened, closed do)")
+
+
+def _push(branch: str | None, before: str, after: str, pusher: str, repo: str, *, deleted: bool) -> Decision:
+    if branch is None:
+        return ignored("a tag push: deploys follow branches")
+    if deleted or after == ZERO_SHA:
+        return ignored(f"branch {branch} was deleted")
+    payload = {"branch": branch, "before": before, "after": after, "pusher": pusher, "repo": repo}
+    job = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=after)
+    return Decision((job,), f"deploy of {branch} at {after[:12]} queued")
+
+
+def parse_command(body: str) -> str | None:
+    """`preview` for a comment starting `/orchestrator preview`; the word after /orchestrator, or None."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    found = _COMMAND.match(first)
+    return None if found is None else found.group(1).lower()
+
+
+def _comment(number: int, body: str, commenter: str, repo: str) -> Decision:
+    command = parse_command(body)
+    if command is None:
+        return ignored("a comment without an /orchestrator command")
+    if command not in COMMANDS:
+        return ignored(f"unknown command /orchestrator {command} (known: {', '.join(COMMANDS)})")
+    payload = {"pr": number, "command": command, "commenter": commenter, "repo": repo}
+    job = JobSpec(kind="comment", key=pr_key(number), payload=payload)
+    return Decision((job,), f"/orchestrator {command} on #{number} by {commenter} queued (trust is checked)")

@@ -1,0 +1,233 @@
+"""Pull mode (`serve --poll SECONDS`): for networks webhooks cannot reach.
+
+Every interval: `git fetch` the clone's remote (never --prune: a fetch that half-works must
+not delete what we know), then queue a deploy for each new commit on a branch some
+environment tracks. When the remote cannot be reached nothing else happens: the last
+fetched state stays, the outage shows in `status()` and /metrics, and the next fetch that
+works catches up on every commit pushed meanwhile.
+
+What we last saw of each branch lives in the database (`server_poll_heads`); deliveries are
+named `poll:<branch>:<commit>`, so servers sharing the database queue each commit once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import UserError
+from orchestrator.server.events import branch_key
+from orchestrator.server.metrics import ServerMetrics
+from orchestrator.store.jobs import JobQueue, JobSpec
+
+log = logging.getLogger("orchestrator.server")
+MAX_COMMITS_PER_BRANCH = 20  # beyond this, one deploy from the last known commit to the tip
+FETCH_TIMEOUT_S = 120.0
+_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
+
+
+def git_env() -> dict[str, str]:
+    """Git that never waits for a password prompt (there is nobody to answer it)."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
+
+
+def mask_urls(text: str) -> str:
+    """`https://user:token@host/...` → `https://***@host/...`: git errors quote the remote URL."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+@dataclass
+class PollStatus:
+    remote: str
+    interval_s: float
+    up: bool | None = None  # None: not fetched yet
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    queued: int = 0  # deploys queued by this process
+    heads: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "remote": self.remote,
+            "interval_s": self.interval_s,
+            "up": self.up,
+            "last_attempt": None if self.last_attempt is None else self.last_attempt.isoformat(),
+            "last_success": None if self.last_success is None else self.last_success.isoformat(),
+            "last_error": self.last_error,
+            "consecutive_failures": self.consecutive_failures,
+            "queued": self.queued,
+            "heads": dict(self.heads),
+        }
+
+
+class Poller:
+    def __init__(
+        self,
+        repo: Path,
+        queue: JobQueue,
+        *,
+        interval_s: float,
+        remote: str = "origin",
+        metrics: ServerMetrics | None = None,
+        on_queued: Callable[[int], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        from orchestrator.git import GitRepo
+
+        self.git = GitRepo(repo)
+        self.queue = queue
+        self.remote = remote
+        self.metrics = metrics or ServerMetrics()
+        self.on_queued = on_queued
+        self.clock = clock
+        self._status = PollStatus(remote=remote, interval_s=interval_s)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if not any(r.name == remote for r in self.git.repo.remotes):
+            raise UserError(f"--poll: the clone {self.git.root} has no remote {remote!r}",
+                            hint="clone the repository (git clone URL) and pass the clone as --repo")
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="poller", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # keep polling whatever one round did
+                log.exception("pull mode: a poll round failed")
+            self._stop.wait(self._status.interval_s)
+
+    def status(self) -> PollStatus:
+        with self._lock:
+            return PollStatus(**{**self._status.__dict__, "heads": dict(self._status.heads)})
+
+    # ------------------------------------------------------------------ one round
+    def poll_once(self) -> list[int]:
+        """Fetch and queue deploys for new commits; the ids of the jobs queued."""
+        now = self.clock()
+        error = self._fetch()
+        with self._lock:
+            self._status.last_attempt = now
+            if error is not None:
+                self._status.up = False
+                self._status.last_error = error
+                self._status.consecutive_failures += 1
+        if error is not None:
+            self.metrics.poll_up.set(0)
+            self.metrics.poll_failures.inc()
+            log.warning("pull mode: fetching %s failed (%s); keeping the last fetched state", self.remote, error)
+            return []
+        self.metrics.poll_up.set(1)
+        self.metrics.poll_last_success.set(now.timestamp())
+        queued = self._queue_new_commits()
+        with self._lock:
+            self._status.up = True
+            self._status.last_success = now
+            self._status.last_error = None
+            self._status.consecutive_failures = 0
+            self._status.queued += len(queued)
+        if queued and self.on_queued is not None:
+            self.on_queued(len(queued))
+        return queued
+
+    def _fetch(self) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "fetch", "--no-tags", "--quiet", self.remote], cwd=self.git.root, capture_output=True,
+                text=True, timeout=FETCH_TIMEOUT_S, env=git_env(), check=False)
+        except subprocess.TimeoutExpired:
+            return f"git fetch timed out after {FETCH_TIMEOUT_S:.0f}s"
+        if done.returncode == 0:
+            return None
+        lines = done.stderr.strip().splitlines()
+        return mask_urls(" / ".join(lines[-2:]) if lines else f"git fetch exited {done.returncode}")
+
+    def _remote_branches(self) -> dict[str, str]:
+        prefix = f"refs/remotes/{self.remote}/"
+        out = self.git.run("for-each-ref", "--format=%(refname) %(objectname)", prefix).decode()
+        found = {}
+        for line in out.splitlines():
+            ref, _, sha = line.partition(" ")
+            name = ref.removeprefix(prefix)
+            if name != "HEAD":
+                found[name] = sha
+        return found
+
+    def _queue_new_commits(self) -> list[int]:
+        known = self.queue.poll_heads()
+        first_round = not known
+        queued: list[int] = []
+        for branch, tip in sorted(self._remote_branches().items()):
+            last = known.get(branch)
+            if last == tip:
+                continue
+            if not first_round and self._tracked(branch, tip):
+                # A branch that appeared after the first round is new: deploy its tip.
+                queued.extend(self._queue_branch(branch, last, tip))
+            self.queue.set_poll_head(branch, tip)
+        with self._lock:
+            self._status.heads = self.queue.poll_heads()
+        if first_round:
+            log.info("pull mode: first fetch; deploying commits pushed from now on")
+        return queued
+
+    def _tracked(self, branch: str, tip: str) -> bool:
+        from orchestrator.config.load import load_repository
+
+        try:
+            config = load_repository(self.git.root, self.git.tree(tip))
+        except UserError as exc:
+            log.warning("pull mode: %s at %s has no valid configuration (%s); not deployed", branch, tip[:12],
+                        exc.message)
+            return False
+        return bool(config.environments_for_branch(branch))
+
+    def _queue_branch(self, branch: str, last: str | None, tip: str) -> list[int]:
+        steps = self._steps(last, tip)
+        ids: list[int] = []
+        for before, after in steps:
+            payload = {"branch": branch, "before": before or "", "after": after, "pusher": "", "repo": ""}
+            spec = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=after)
+            done = self.queue.enqueue([spec], source="poll", delivery=f"poll:{branch}:{after}", event="poll")
+            if not done.duplicate:
+                ids.extend(done.job_ids)
+                log.info("pull mode: deploy of %s at %s queued", branch, after[:12])
+        return ids
+
+    def _steps(self, last: str | None, tip: str) -> list[tuple[str | None, str]]:
+        """(before, after) of each deploy: one per new first-parent commit, in order."""
+        if last is None or not self._is_ancestor(last, tip):
+            return [(last, tip)]  # a new branch or rewritten history: one deploy of the tip
+        out = self.git.run("rev-list", "--first-parent", "--reverse", f"{last}..{tip}").decode().split()
+        if len(out) > MAX_COMMITS_PER_BRANCH:
+            return [(last, tip)]
+        steps: list[tuple[str | None, str]] = []
+        previous = last
+        for sha in out:
+            steps.append((previous, sha))
+            previous = sha
+        return steps
+
+    def _is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=self.git.root,
+                              capture_output=True, check=False)
+        return done.returncode == 0

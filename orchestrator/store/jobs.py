@@ -1,0 +1,499 @@
+"""The server's persistent job queue, delivery de-duplication, scheduler and poll state.
+
+Tables of their own in the run store's database (added to `schema.metadata`, created by
+`ensure_schema`). Every query goes through `SqlStore.transaction`, which brings SQLite's
+write lock (BEGIN IMMEDIATE) and the store's clear connection errors.
+
+How the queue keeps its promises:
+- A job row (and its delivery row) is committed before the receiver answers 202.
+- A delivery id is a primary key: a replayed delivery inserts nothing (ON CONFLICT DO NOTHING).
+- Claiming: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, so several servers sharing
+  the database never claim the same row; on SQLite the claim runs inside BEGIN IMMEDIATE
+  (one writer at a time) and the UPDATE only matches a row still `queued`.
+- Jobs with the same `key` (a PR, a branch) never run at once: only the oldest queued job of
+  a key is eligible, none while another of its key runs, and a partial unique index on
+  (key) WHERE status = 'running' makes the database refuse a second one whatever happens.
+- A claimed job carries a lease the worker renews; a job whose worker died (its process is
+  gone, or its lease lapsed) goes back to the queue, at most `max_attempts` times.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from orchestrator.store import schema
+from orchestrator.store.schema import UtcDateTime, metadata
+
+JobKind = Literal["preview", "deploy", "drift", "unlock", "comment"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "superseded"]
+FinalStatus = Literal["succeeded", "failed", "skipped"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "skipped", "superseded")
+DEFAULT_MAX_ATTEMPTS = 3
+
+server_jobs = sa.Table(
+    "server_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # also the queue order
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),  # jobs of one key never run at once
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # github, gitlab, poll, schedule, manual
+    sa.Column("delivery", sa.String(300)),
+    sa.Column("commit", sa.String(64)),
+    sa.Column("payload", schema._json(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("finished_at", UtcDateTime()),
+    sa.Column("lease_expires_at", UtcDateTime()),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("worker", sa.String(255)),
+    sa.Column("worker_host", sa.String(255)),
+    sa.Column("worker_pid", sa.Integer),
+    sa.Column("superseded_by", sa.Integer),
+    sa.Column("result", schema._json()),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_server_jobs_status_id", "status", "id"),
+    sa.Index("ix_server_jobs_key_status", "key", "status"),
+)
+# The database's own guarantee that one key never has two running jobs.
+sa.Index(
+    "ux_server_jobs_running_key",
+    server_jobs.c.key,
+    unique=True,
+    sqlite_where=server_jobs.c.status == "running",
+    postgresql_where=server_jobs.c.status == "running",
+)
+
+server_deliveries = sa.Table(
+    "server_deliveries",
+    metadata,
+    sa.Column("id", sa.String(300), primary_key=True),  # "<source>:<delivery id>"
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("job_ids", schema._json(), nullable=False),
+)
+
+server_schedule = sa.Table(
+    "server_schedule",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),  # e.g. drift:prod
+    sa.Column("last_slot", UtcDateTime(), nullable=False),  # the cron slot last acted on
+)
+
+server_poll_heads = sa.Table(
+    "server_poll_heads",
+    metadata,
+    sa.Column("branch", sa.String(255), primary_key=True),
+    sa.Column("commit", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+)
+
+
+class _Transactional(Protocol):
+    @property
+    def backend(self) -> str: ...
+
+    def transaction(self, *, write: bool) -> AbstractContextManager[Connection]: ...
+
+    def ensure_schema(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job to queue."""
+
+    kind: JobKind
+    key: str
+    payload: dict[str, Any]
+    commit: str | None = None
+    supersede: bool = False  # queued previews of the same key give way to this job
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    duplicate: bool  # the delivery was seen before: nothing was queued
+    job_ids: tuple[int, ...]
+    superseded: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: JobKind
+    key: str
+    status: JobStatus
+    source: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int = 0
+    delivery: str | None = None
+    commit: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    lease_expires_at: datetime | None = None
+    worker: str | None = None
+    superseded_by: int | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "key": self.key,
+            "status": self.status,
+            "source": self.source,
+            "delivery": self.delivery,
+            "commit": self.commit,
+            "payload": self.payload,
+            "created_at": self.created_at.isoformat(),
+            "started_at": None if self.started_at is None else self.started_at.isoformat(),
+            "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
+            "attempts": self.attempts,
+            "worker": self.worker,
+            "superseded_by": self.superseded_by,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class WorkerId:
+    """Who claims a job: a name unique across servers, and where its process runs."""
+
+    name: str
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+
+    @classmethod
+    def for_thread(cls, index: int) -> WorkerId:
+        host, pid = socket.gethostname(), os.getpid()
+        return cls(name=f"{host}:{pid}:w{index}", host=host, pid=pid)
+
+
+class JobQueue:
+    """The queue and the server's other small state, in the run store's database."""
+
+    def __init__(self, store: _Transactional, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+        self._store = store
+        self.max_attempts = max_attempts
+        store.ensure_schema()  # our tables are in `metadata` now that this module is imported
+
+    @property
+    def backend(self) -> str:
+        return self._store.backend
+
+    # ------------------------------------------------------------------ queueing
+    def enqueue(
+        self, specs: Sequence[JobSpec], *, source: str, delivery: str | None = None, event: str = ""
+    ) -> Enqueued:
+        """Queue `specs` in one transaction; a delivery id seen before queues nothing."""
+        with self._store.transaction(write=True) as conn:
+            now = self._now(conn)
+            if delivery is not None and not self._record_delivery(conn, delivery, event, now):
+                known = conn.execute(
+                    sa.select(server_deliveries.c.job_ids).where(server_deliveries.c.id == delivery)
+                ).scalar()
+                return Enqueued(duplicate=True, job_ids=tuple(int(i) for i in (known or ())))
+            ids: list[int] = []
+            superseded: list[int] = []
+            for spec in specs:
+                job_id = self._insert_job(conn, spec, source, delivery, now)
+                ids.append(job_id)
+                if spec.supersede:
+                    superseded.extend(self._supersede(conn, spec.key, job_id, now))
+            if delivery is not None and ids:
+                conn.execute(
+                    sa.update(server_deliveries).where(server_deliveries.c.id == delivery).values(job_ids=ids)
+                )
+        return Enqueued(duplicate=False, job_ids=tuple(ids), superseded=tuple(superseded))
+
+    def _record_delivery(self, conn: Connection, delivery: str, event: str, now: datetime) -> bool:
+        insert = self._insert(server_deliveries).values(id=delivery, event=event[:64], received_at=now, job_ids=[])
+        inserted = conn.execute(
+            insert.on_conflict_do_nothing(index_elements=[server_deliveries.c.id]).returning(server_deliveries.c.id)
+        ).first()
+        return inserted is not None
+
+    def _insert_job(self, conn: Connection, spec: JobSpec, source: str, delivery: str | None, now: datetime) -> int:
+        row = conn.execute(
+            sa.insert(server_jobs)
+            .values(
+                kind=spec.kind,
+                key=spec.key,
+                status="queued",
+                source=source,
+                delivery=delivery,
+                commit=spec.commit,
+                payload=dict(spec.payload),
+                created_at=now,
+                attempts=0,
+            )
+            .returning(server_jobs.c.id)
+        ).scalar_one()
+        return int(row)
+
+    def _supersede(self, conn: Connection, key: str, newer: int, now: datetime) -> list[int]:
+        """Queued previews of `key` older than `newer` will never run: a newer commit replaced them."""
+        statement = (
+            sa.update(server_jobs)
+            .where(
+                server_jobs.c.key == key,
+                server_jobs.c.kind == "preview",
+                server_jobs.c.status == "queued",
+                server_jobs.c.id < newer,
+            )
+            .values(status="superseded", superseded_by=newer, finished_at=now)
+            .returning(server_jobs.c.id)
+        )
+        return sorted(int(i) for i in conn.execute(statement).scalars())
+
+    def delivery_seen(self, delivery: str) -> bool:
+        with self._store.transaction(write=False) as conn:
+            found = conn.execute(sa.select(server_deliveries.c.id).where(server_deliveries.c.id == delivery)).first()
+        return found is not None
+
+    # ------------------------------------------------------------------ claiming and finishing
+    def claim(self, worker: WorkerId, *, lease_s: float) -> Job | None:
+        """The oldest eligible queued job, now running under `worker`'s lease; None when there is none."""
+        try:
+            with self._store.transaction(write=True) as conn:
+                job_id = conn.execute(self._candidate()).scalar()
+                if job_id is None:
+                    return None
+                now = self._now(conn)
+                row = (
+                    conn.execute(
+                        sa.update(server_jobs)
+                        .where(server_jobs.c.id == job_id, server_jobs.c.status == "queued")
+                        .values(
+                            status="running",
+                            started_at=now,
+                            finished_at=None,
+                            lease_expires_at=now + timedelta(seconds=lease_s),
+                            attempts=server_jobs.c.attempts + 1,
+                            worker=worker.name,
+                            worker_host=worker.host,
+                            worker_pid=worker.pid,
+                        )
+                        .returning(*server_jobs.c)
+                    )
+                    .mappings()
+                    .first()
+                )
+        except sa.exc.IntegrityError:
+            # Another server started a job of the same key between our look and our claim:
+            # the unique index refused ours. Nothing was claimed; the caller tries again later.
+            return None
+        return None if row is None else _job(row)
+
+    def _candidate(self) -> Any:
+        j = server_jobs.alias("j")
+        other = server_jobs.alias("other")
+        running_same_key = sa.exists().where(other.c.key == j.c.key, other.c.status == "running")
+        older_same_key = sa.exists().where(other.c.key == j.c.key, other.c.status == "queued", other.c.id < j.c.id)
+        query = (
+            sa.select(j.c.id)
+            .where(j.c.status == "queued", ~running_same_key, ~older_same_key)
+            .order_by(j.c.id)
+            .limit(1)
+        )
+        if self.backend == "postgresql":
+            # Rows another server is claiming right now are skipped, not waited for.
+            query = query.with_for_update(skip_locked=True, of=j)
+        return query
+
+    def heartbeat(self, worker_names: Iterable[str], job_ids: Iterable[int], *, lease_s: float) -> int:
+        """Renew the leases of running jobs still held by these workers; how many were renewed."""
+        ids, names = list(job_ids), list(worker_names)
+        if not ids:
+            return 0
+        with self._store.transaction(write=True) as conn:
+            now = self._now(conn)
+            return int(
+                conn.execute(
+                    sa.update(server_jobs)
+                    .where(
+                        server_jobs.c.id.in_(ids),
+                        server_jobs.c.worker.in_(names),
+                        server_jobs.c.status == "running",
+                    )
+                    .values(lease_expires_at=now + timedelta(seconds=lease_s))
+                ).rowcount
+            )
+
+    def finish(
+        self,
+        job_id: int,
+        worker: WorkerId,
+        status: FinalStatus,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Record the outcome; False when the job is no longer ours (its lease lapsed and it was requeued)."""
+        with self._store.transaction(write=True) as conn:
+            now = self._now(conn)
+            updated = conn.execute(
+                sa.update(server_jobs)
+                .where(server_jobs.c.id == job_id, server_jobs.c.worker == worker.name,
+                       server_jobs.c.status == "running")
+                .values(status=status, finished_at=now, lease_expires_at=None,
+                        result=None if result is None else dict(result), error=error)
+            ).rowcount
+        return bool(updated)
+
+    def requeue_abandoned(self, *, pid_alive: Callable[[int], bool] | None = None) -> list[int]:
+        """Put back running jobs whose worker died: its process on this host is gone, or its lease
+        lapsed (another host). A job that has already been tried `max_attempts` times fails instead."""
+        alive = pid_alive or _pid_alive
+        host = socket.gethostname()
+        with self._store.transaction(write=True) as conn:
+            now = self._now(conn)
+            rows = list(conn.execute(
+                sa.select(server_jobs.c.id, server_jobs.c.worker_host, server_jobs.c.worker_pid,
+                          server_jobs.c.lease_expires_at, server_jobs.c.attempts)
+                .where(server_jobs.c.status == "running")
+            ).mappings())
+            dead = [
+                r for r in rows
+                if (r["worker_host"] == host and r["worker_pid"] is not None and not alive(r["worker_pid"]))
+                or (r["lease_expires_at"] is not None and r["lease_expires_at"] < now)
+            ]
+            requeued = [int(r["id"]) for r in dead if r["attempts"] < self.max_attempts]
+            exhausted = [int(r["id"]) for r in dead if r["attempts"] >= self.max_attempts]
+            if requeued:
+                conn.execute(
+                    sa.update(server_jobs)
+                    .where(server_jobs.c.id.in_(requeued), server_jobs.c.status == "running")
+                    .values(status="queued", worker=None, worker_host=None, worker_pid=None,
+                            lease_expires_at=None, started_at=None)
+                )
+            if exhausted:
+                conn.execute(
+                    sa.update(server_jobs)
+                    .where(server_jobs.c.id.in_(exhausted), server_jobs.c.status == "running")
+                    .values(status="failed", finished_at=now, lease_expires_at=None,
+                            error=f"its worker died {self.max_attempts} times while running it; not retried again")
+                )
+        return requeued
+
+    # ------------------------------------------------------------------ reading
+    def get(self, job_id: int) -> Job | None:
+        with self._store.transaction(write=False) as conn:
+            row = conn.execute(sa.select(server_jobs).where(server_jobs.c.id == job_id)).mappings().first()
+        return None if row is None else _job(row)
+
+    def jobs(self, *, status: JobStatus | None = None, kind: JobKind | None = None, limit: int = 100) -> list[Job]:
+        """Newest first."""
+        query = sa.select(server_jobs).order_by(server_jobs.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(server_jobs.c.status == status)
+        if kind is not None:
+            query = query.where(server_jobs.c.kind == kind)
+        with self._store.transaction(write=False) as conn:
+            return [_job(row) for row in conn.execute(query).mappings()]
+
+    def counts(self) -> dict[str, int]:
+        """Jobs by status (every status present, zero included)."""
+        query = sa.select(server_jobs.c.status, sa.func.count()).group_by(server_jobs.c.status)
+        with self._store.transaction(write=False) as conn:
+            found = {str(status): int(n) for status, n in conn.execute(query)}
+        return {status: found.get(status, 0) for status in JOB_STATUSES}
+
+    # ------------------------------------------------------------------ scheduler state
+    def last_slot(self, name: str) -> datetime | None:
+        with self._store.transaction(write=False) as conn:
+            value = conn.execute(
+                sa.select(server_schedule.c.last_slot).where(server_schedule.c.name == name)
+            ).scalar()
+        return cast("datetime | None", value)
+
+    def schedule_slot(self, name: str, slot: datetime, job: JobSpec) -> int | None:
+        """Queue `job` for the cron slot `slot` of `name` unless that slot (or a later one) was
+        acted on already, by this server or another; the job id, or None."""
+        with self._store.transaction(write=True) as conn:
+            if self.backend == "postgresql":
+                # Serialize servers deciding the same schedule; released at commit.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"schedule:{name}"})
+            last = conn.execute(
+                sa.select(server_schedule.c.last_slot).where(server_schedule.c.name == name)
+            ).scalar()
+            if last is not None and last >= slot:
+                return None
+            upsert = self._insert(server_schedule).values(name=name, last_slot=slot)
+            conn.execute(upsert.on_conflict_do_update(index_elements=[server_schedule.c.name],
+                                                      set_={"last_slot": slot}))
+            return self._insert_job(conn, job, "schedule", None, self._now(conn))
+
+    # ------------------------------------------------------------------ poll state
+    def poll_heads(self) -> dict[str, str]:
+        with self._store.transaction(write=False) as conn:
+            return {row.branch: row.commit for row in conn.execute(sa.select(server_poll_heads))}
+
+    def set_poll_head(self, branch: str, commit: str) -> None:
+        with self._store.transaction(write=True) as conn:
+            upsert = self._insert(server_poll_heads).values(branch=branch, commit=commit, at=self._now(conn))
+            conn.execute(upsert.on_conflict_do_update(index_elements=[server_poll_heads.c.branch],
+                                                      set_={"commit": commit, "at": self._now(conn)}))
+
+    # ------------------------------------------------------------------ plumbing
+    def _now(self, conn: Connection) -> datetime:
+        if self.backend != "postgresql":
+            return datetime.now(UTC)
+        # Leases are judged by the database server's clock: servers sharing it agree on expiry.
+        server_now = conn.execute(sa.text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")).scalar_one()
+        assert isinstance(server_now, datetime)
+        return server_now.replace(tzinfo=UTC)
+
+    def _insert(self, table: sa.Table) -> Any:
+        if self.backend == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+
+
+def _job(row: RowMapping) -> Job:
+    return Job(
+        id=int(row["id"]),
+        kind=cast(JobKind, row["kind"]),
+        key=row["key"],
+        status=cast(JobStatus, row["status"]),
+        source=row["source"],
+        payload=dict(row["payload"] or {}),
+        created_at=row["created_at"],
+        attempts=int(row["attempts"] or 0),
+        delivery=row["delivery"],
+        commit=row["commit"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        lease_expires_at=row["lease_expires_at"],
+        worker=row["worker"],
+        superseded_by=row["superseded_by"],
+        result=None if row["result"] is None else dict(row["result"]),
+        error=row["error"],
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    from orchestrator.store.sql import _pid_alive as alive
+
+    return alive(pid)
