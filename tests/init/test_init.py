@@ -52,6 +52,8 @@ def infra_repo(make_repo: MakeRepo) -> Path:
         # Pulumi.yaml files that are not this repository's projects:
         "node_modules/some-tool/examples/Pulumi.yaml": "name: example\nruntime: nodejs\n",
         ".venv/lib/site/Pulumi.yaml": "name: vendored\nruntime: python\n",
+        "tools-env/pyvenv.cfg": "home = /usr/bin\n",  # a virtual environment by any other name
+        "tools-env/share/examples/Pulumi.yaml": "name: sdk-fixture\nruntime: python\n",
     }
     return make_repo(files, branches=("develop",))
 
