@@ -153,10 +153,24 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
     git = GitRepo(repo)
     detection = detect(git)
     proposal = propose(detection, options)
-    files = render_files(detection, proposal, options)
-    check_generated(detection, files)
+    config_files = render_config_files(detection, proposal, options)
+    check_generated(detection, config_files)
+    # CI files follow the configuration as it will be: existing files kept (no --force) win.
+    ci_proposal, final_notes = _final_state(detection, proposal, config_files, force=options.force)
+    files = [*config_files, *render_ci_files(detection, ci_proposal, options)]
     actions = write_files(detection.root, files, force=options.force, dry_run=options.dry_run)
-    notes = [*proposal.notes, *_check_final_state(detection, files, actions)]
+    kept_envs = {
+        f.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for f in config_files
+        if f.path.startswith(f"{ENVIRONMENTS_DIR}/") and _kept(detection.root / f.path, f.content, force=options.force)
+    }
+    # Notes on a proposed environment whose existing file is kept would be about a file not written.
+    notes = [
+        n
+        for n in proposal.notes
+        if not any(n.startswith((f"environment {e}:", f"environment {e} ")) for e in kept_envs)
+    ]
+    notes += final_notes
     return InitResult(
         root=detection.root,
         detection=detection,
@@ -512,11 +526,10 @@ def _runtime_notes(projects: Sequence[DetectedProject], options: InitOptions, no
 # -- rendering ----------------------------------------------------------------------------
 
 
-def render_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
+def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> dict[str, Any]:
     from orchestrator import __version__
 
-    env = _jinja()
-    context: dict[str, Any] = {
+    return {
         "detection": detection,
         "proposal": proposal,
         "options": options,
@@ -524,6 +537,12 @@ def render_files(detection: Detection, proposal: Proposal, options: InitOptions)
         "projects": sorted(detection.projects, key=lambda p: p.name),
         "requirements": detection.requirements,
     }
+
+
+def render_config_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
+    """orchestrator.yaml and one environments/<name>.yaml per proposed environment."""
+    env = _jinja()
+    context = _context(detection, proposal, options)
     files = [
         GeneratedFile(CONFIG_FILE, env.get_template("init_orchestrator.yaml.j2").render(context), "repository settings")
     ]
@@ -534,6 +553,14 @@ def render_files(detection: Detection, proposal: Proposal, options: InitOptions)
                 f"{proposal.environments_dir}/{environment.name}.yaml", text, f"environment {environment.name}"
             )
         )
+    return files
+
+
+def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
+    """The GitHub Actions workflows or .gitlab-ci.yml for the proposal's branches and drift cron."""
+    env = _jinja()
+    context = _context(detection, proposal, options)
+    files: list[GeneratedFile] = []
     if options.ci == "github":
         for name, purpose in (
             ("preview", "GitHub Actions: preview pull requests"),
@@ -689,30 +716,47 @@ def _is_ci(path: str) -> bool:
     return path.startswith(GITHUB_WORKFLOWS) or path == GITLAB_CI_FILE
 
 
-def _check_final_state(
-    detection: Detection, files: Sequence[GeneratedFile], actions: Sequence[FileAction]
-) -> list[str]:
-    """Files kept (no --force) may not fit with the ones written: say so rather than leave a
-    configuration that does not load."""
+def _final_state(
+    detection: Detection, proposal: Proposal, config_files: Sequence[GeneratedFile], *, force: bool
+) -> tuple[Proposal, list[str]]:
+    """The branches and drift cron the CI files need, from the configuration as it will be on disk.
+
+    Files kept (they exist, differ, and no --force) may not fit with the ones written: say so
+    rather than leave a configuration that does not load.
+    """
+    from dataclasses import replace
+
     from orchestrator.errors import ConfigError
 
-    kept = {a.path for a in actions if a.action in ("skipped", "would skip")}
+    kept = {f.path for f in config_files if _kept(detection.root / f.path, f.content, force=force)}
     if not kept:
-        return []
-    written = {f.path: f.content.encode() for f in files if f.path not in kept and not _is_ci(f.path)}
+        return proposal, []
+    written = {f.path: f.content.encode() for f in config_files if f.path not in kept}
     try:
         config = load_with(detection.root, written)
     except ConfigError as exc:
-        return [f"with the existing files kept, the configuration does not load: {exc.message} (use --force)"]
-    found = set(config.projects)
-    expected = {p.name for p in detection.projects}
+        return proposal, [f"with the existing files kept, the configuration does not load: {exc.message} (use --force)"]
+    notes: list[str] = []
+    found, expected = set(config.projects), {p.name for p in detection.projects}
     if found != expected:
-        return [
+        notes.append(
             f"with the existing {CONFIG_FILE} kept, the configuration finds "
             f"{', '.join(sorted(found)) or 'no projects'} instead of {', '.join(sorted(expected))} "
             "(use --force to replace it)"
-        ]
-    return []
+        )
+    if not config.environments:
+        return proposal, notes
+    branches = tuple(sorted({rule for env in config.environments.values() for rule in env.branch_rules}))
+    schedules = {env.drift.schedule for env in config.environments.values()}
+    cron = next(iter(schedules)) if len(schedules) == 1 else FALLBACK_DRIFT_CRON
+    if branches != proposal.tracked_branches:
+        notes.append(f"the CI files follow the existing environments: branches {', '.join(branches)}")
+    return replace(proposal, tracked_branches=branches, drift_cron=cron), notes
+
+
+def _kept(target: Path, content: str, *, force: bool) -> bool:
+    """Whether an existing file stays as it is: it differs and --force was not given."""
+    return target.exists() and not force and target.read_text(encoding="utf-8", errors="replace") != content
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -143,6 +143,10 @@ def test_existing_files_are_kept_without_force_and_replaced_with_it(infra_repo: 
     assert (infra_repo / "orchestrator.yaml").read_text() == mine
     # The kept settings point elsewhere: init says the result does not hold together.
     assert "with the existing orchestrator.yaml kept, the configuration finds no projects" in out
+    # The CI files follow the environments as they will be: prod (kept) deploys from release.
+    deploy = _yaml(infra_repo, ".github/workflows/orchestrator-deploy.yml")
+    assert deploy["on"]["push"]["branches"] == ["develop", "main", "release"]
+    assert "the CI files follow the existing environments: branches develop, main, release" in out
 
     code, out, _ = _run(infra_repo, "--force")
     assert code == 0, out
