@@ -456,9 +456,17 @@ def describe_failure(exc: BaseException, *, endpoint: str | None, region: str) -
         code = error.get("Code", "")
         message = error.get("Message", "")
         what = f" {operation}" if operation else ""
-        return f"listing resources at {where} failed:{what} {code}: {message}".rstrip(": ")
+        return _one_line(f"listing resources at {where} failed:{what} {code}: {message}".rstrip(": "))
     kind = type(exc).__name__
-    return f"listing resources at {where} failed: {kind}: {exc}{_HINTS.get(kind, '')}"
+    return _one_line(f"listing resources at {where} failed: {kind}: {exc}") + _HINTS.get(kind, "")
+
+
+MAX_ERROR_CHARS = 500  # a proxy or a wrong endpoint may answer with a whole HTML page
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR_CHARS else f"{text[:MAX_ERROR_CHARS]}..."
 
 
 _UNREACHABLE_HINT = " (is the endpoint up? for the sandbox: `orchestrator sandbox status`)"
