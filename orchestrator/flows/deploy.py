@@ -133,7 +133,7 @@ def run_deploy(
         redactor = Redactor(secret_values(where, plan))
         results, gate_results, pending = deployment.run_environments(plan, where, redactor)
     status: RunStatus = "failed" if any(r.status in ("failed", "locked") for r in results.values()) else "succeeded"
-    if status == "succeeded" and any(not g.passed for g in gate_results):
+    if status == "succeeded" and (pending or any(not g.passed for g in gate_results)):
         status = "blocked"
     store.finish_run(run.id, status, details={"gates": [g.to_json() for g in gate_results]})
     store.audit(
@@ -214,6 +214,11 @@ class _Deployment:
             results.update(execution.results)
             ran = [r for sid, r in execution.results.items() if sid not in blocked]
             status: RunStatus = "succeeded" if all(r.status == "succeeded" for r in ran) else "failed"
+            if status == "succeeded" and blocked:
+                # Not done at this commit while a destroy waits: a later `--allow-destroy` run
+                # must not take this environment for already deployed, nor may a later
+                # environment count on it.
+                status = "blocked"
             earlier[env_name] = status
             self.store.record_environment_result(env_name, plan.head, self.run_id, status)
         return results, gate_results, pending

@@ -1,0 +1,175 @@
+"""Promotion gates across separate runs, a failure in the first wave, and deleted projects.
+
+One repository for the module (qa -> uat -> prod on `main`), every stack deployed at the
+root commit; each test pushes a commit on top and deploys it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from orchestrator.flows.deploy import DeployOutcome, DeployRequest, run_deploy
+from orchestrator.sandbox import InProcessSandbox
+from tests.deploy.conftest import (
+    TRUSTED,
+    InfraRepo,
+    make_infra_repo,
+    results_by_stack,
+    run_cli,
+    sqs,
+)
+
+ORDER = ("network", "data", "app")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, sandbox: InProcessSandbox) -> Iterator[InfraRepo]:
+    infra = make_infra_repo(tmp_path_factory.mktemp("gates") / "infra")
+    store = infra.open_store()
+    store.record_promotion("prod", infra.sha(), TRUSTED, "initial roll-out")
+    store.close()
+    first = run_cli(infra, "deploy", "--json")
+    assert first.code == 0, first.text
+    assert all(r["status"] == "succeeded" for r in first.json()["results"]), first.text
+    yield infra
+
+
+def deploy_only(repo: InfraRepo, environment: str, commit: str) -> DeployOutcome:
+    """One environment's deploy in a run of its own, as a separate CI job would do it: a fresh
+    connection to the store, nothing shared with other runs but the database."""
+    store = repo.open_store()
+    try:
+        request = DeployRequest(repo=repo.root, after=commit, actor="ci-job", environments=(environment,))
+        return run_deploy(request, store, None)
+    finally:
+        store.close()
+
+
+def test_requires_is_looked_up_in_the_store_across_separate_runs(repo: InfraRepo) -> None:
+    repo.replace("stacks/app/__main__.py", 'Component="jobs")', 'Component="jobs", Owner="team-web")')
+    sha = repo.commit("app: owner tag")
+
+    early = deploy_only(repo, "uat", sha)
+
+    [gate] = early.gates
+    assert not gate.passed
+    assert gate.reasons == (f"requires qa: {sha[:12]} has not succeeded there yet",)
+    assert early.results["app/uat"].status == "skipped"
+    assert early.results["app/uat"].error == f"waiting for the gate: {gate.reasons[0]}"
+    assert early.exit_code == 0, "a gate that is not met is reported, not failed"
+
+    qa = deploy_only(repo, "qa", sha)
+    assert qa.gates[0].passed and qa.results["app/qa"].status == "succeeded"
+    assert qa.results["app/qa"].counts.update == 1
+
+    later = deploy_only(repo, "uat", sha)
+
+    assert later.gates[0].passed and later.gates[0].reasons == (f"qa succeeded at {sha[:12]}",)
+    assert later.results["app/uat"].status == "succeeded" and later.results["app/uat"].counts.update == 1
+    store = repo.open_store()
+    try:
+        runs = {r.id: r for r in store.runs(limit=10)}
+        assert runs[early.run_id].status == "blocked"
+        assert runs[qa.run_id].status == "succeeded" and runs[later.run_id].status == "succeeded"
+        assert store.current_commits()["app/uat"] == sha
+    finally:
+        store.close()
+
+
+def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
+    repo: InfraRepo, sandbox: InProcessSandbox
+) -> None:
+    repo.replace(
+        "stacks/network/__main__.py",
+        "events = aws.sqs.Queue(",
+        'raise RuntimeError("network: the queue quota is exhausted")\nevents = aws.sqs.Queue(',
+    )
+    repo.add_project("audit")  # independent of network: no StackReference, nothing depends on it
+    sha = repo.commit("network: breaks; audit: new project")
+
+    run = run_cli(repo, "deploy", "--json")
+
+    assert run.code == 1, run.text
+    outcome = run.json()
+    results = results_by_stack(outcome)
+    assert results["network/qa"]["status"] == "failed"
+    assert "RuntimeError: network: the queue quota is exhausted" in results["network/qa"]["error"]
+    assert results["data/qa"]["status"] == "skipped"
+    assert results["data/qa"]["error"] == "skipped: depends on network/qa, which failed"
+    assert results["app/qa"]["status"] == "skipped"
+    assert results["app/qa"]["error"] == "skipped: depends on data/qa, which was skipped"
+    assert results["audit/qa"]["status"] == "succeeded" and results["audit/qa"]["counts"]["create"] >= 1
+    queues = sqs(sandbox).list_queues(QueueNamePrefix="qa-audit-trail").get("QueueUrls", [])
+    assert len(queues) == 1, "the independent stack was really deployed"
+    # qa failed, so uat (requires qa) must not run this commit, and says why.
+    gates = {g["environment"]: g for g in outcome["gates"]}
+    assert gates["uat"]["reasons"] == [f"requires qa: {sha[:12]} has not succeeded there yet"]
+    assert {results[f"{p}/uat"]["status"] for p in (*ORDER, "audit")} == {"skipped"}
+    store = repo.open_store()
+    try:
+        run_record = store.get_run(outcome["run_id"])
+        assert run_record is not None and run_record.status == "failed"
+        history = {r.stack: r for r in store.history(environment="qa", limit=20) if r.run_id == outcome["run_id"]}
+        assert history["network/qa"].status == "failed" and history["audit/qa"].status == "succeeded"
+        assert "data/qa" not in history, "stacks that did not run leave no stack result"
+    finally:
+        store.close()
+
+
+def test_deleted_project_is_destroyed_where_allowed_and_pending_in_protected_prod(
+    repo: InfraRepo, sandbox: InProcessSandbox
+) -> None:
+    client = sqs(sandbox)
+
+    def app_queues(env: str) -> list[str]:
+        urls: list[str] = client.list_queues(QueueNamePrefix=f"{env}-app-jobs").get("QueueUrls", [])
+        return urls
+
+    assert all(app_queues(env) for env in ("qa", "uat", "prod")), "app runs everywhere before"
+    repo.git("rm", "-q", "-r", "stacks/app")
+    before, sha = repo.sha(), repo.commit("app: retired")
+
+    pushed = run_cli(repo, "deploy", "--json")
+
+    assert pushed.code == 0, pushed.text
+    results = results_by_stack(pushed.json())
+    assert results["app/qa"]["status"] == "succeeded" and results["app/qa"]["operation"] == "destroy"
+    assert results["app/uat"]["status"] == "succeeded" and results["app/uat"]["operation"] == "destroy"
+    assert app_queues("qa") == [] and app_queues("uat") == []
+    assert results["app/prod"]["status"] == "skipped"  # waiting for prod's approval first
+
+    # A trusted user promotes the commit: prod's gate passes, but protected prod does not
+    # destroy without the explicit flag: the destroy is pending, with the command to run.
+    promoted = run_cli(repo, "promote", "--env", "prod", "--commit", sha, "--actor", TRUSTED, "--json")
+
+    assert promoted.code == 0, promoted.text
+    outcome = promoted.json()
+    command = f"orchestrator deploy --allow-destroy --before {before[:12]} --after {sha[:12]}"
+    assert outcome["pending_destroys"] == ["app/prod"]
+    prod = results_by_stack(outcome)["app/prod"]
+    assert prod["status"] == "skipped"
+    assert prod["error"] == f"destroy pending: prod is protected; run `{command}` to destroy it"
+    assert app_queues("prod"), "nothing destroyed in prod"
+    store = repo.open_store()
+    try:
+        promote_run = store.get_run(outcome["run_id"])
+        assert promote_run is not None and promote_run.status == "blocked"
+        assert not store.environment_succeeded("prod", sha), "prod is not done while a destroy waits"
+    finally:
+        store.close()
+
+    allowed = run_cli(repo, "deploy", "--allow-destroy", "--json")
+
+    assert allowed.code == 0, allowed.text
+    results = results_by_stack(allowed.json())
+    assert results["app/prod"]["status"] == "succeeded" and results["app/prod"]["operation"] == "destroy"
+    assert results["app/prod"]["counts"]["delete"] >= 1
+    assert app_queues("prod") == []
+    store = repo.open_store()
+    try:
+        current = store.current_commits()
+        assert not any(stack.startswith("app/") for stack in current), "a destroyed stack runs nothing"
+    finally:
+        store.close()
