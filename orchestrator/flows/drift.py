@@ -14,6 +14,7 @@ import getpass
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,8 +218,11 @@ def run_drift(
                           environments=tuple(chosen), details={"projects": list(projects or ())})
     store.audit(actor=request.actor, action="drift.started", run_id=run.id, commit=commit,
                 details={"environments": chosen, "projects": list(projects or ()), "due": request.due})
-    checked = _check_stacks(config, chosen, projects, commit, store, run.id, request, engine_factory, on_event)
-    scanned, scan_notes = _scan_unmanaged(config, chosen, scanner or _default_scanner)
+    # The account listing and the stack checks are independent network-bound work: overlap them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="unmanaged-scan") as pool:
+        scanning = pool.submit(_scan_unmanaged, config, chosen, scanner or _default_scanner)
+        checked = _check_stacks(config, chosen, projects, commit, store, run.id, request, engine_factory, on_event)
+        scanned, scan_notes = scanning.result()
     current = [f for sf in checked.values() for f in sf.findings] + [f for fs, _ in scanned.values() for f in fs]
     scope = Scope(
         compared_stacks=frozenset(sid for sid, sf in checked.items() if sf.complete),
@@ -247,8 +251,7 @@ def run_drift(
     )
     out_dir = request.out_dir or config.root / ".orchestrator" / "reports" / "drift"
     paths, report_error = _write_reports(report_writer, report, out_dir, request.formats)
-    issues = track_issues(vcs, config, touched, drift_store.findings(environments=touched, active_only=True),
-                          states, paths)
+    issues = track_issues(vcs, report, touched, drift_store.findings(environments=touched, active_only=True))
     notifications = notify(config, touched, states, request.environ, post or _http_post)
     remediations = _remediate(request, config, store, vcs, states, scope, commit, run.id, engine_factory, on_event)
 
@@ -522,11 +525,9 @@ def _write_reports(
 
 def track_issues(
     vcs: VcsClient | None,
-    config: RepoConfig,
+    report: DriftReport,
     environments: Sequence[str],
     active: Mapping[str, Finding],
-    states: Sequence[Finding],
-    report_paths: Sequence[Path],
 ) -> tuple[IssueAction, ...]:
     """One issue per environment: opened on drift, updated while it lasts, closed once resolved.
 
@@ -537,24 +538,22 @@ def track_issues(
         return ()
     actions = []
     for env in environments:
-        mine = sorted((f for f in active.values() if f.environment == env), key=lambda f: f.key)
-        resolved = [f for f in states if f.environment == env and f.state == "resolved"]
+        mine = [f for f in active.values() if f.environment == env]
+        resolved = [f for f in report.findings if f.environment == env and f.state == "resolved"]
         try:
-            actions.append(_track_one(vcs, config, env, mine, resolved, report_paths))
+            actions.append(_track_one(vcs, env, issue_body(report, env, mine, resolved), mine, resolved))
         except VcsError as exc:
             actions.append(IssueAction(env, "none", error=exc.message))
     return tuple(actions)
 
 
 def _track_one(
-    vcs: VcsClient, config: RepoConfig, env: str, active: Sequence[Finding], resolved: Sequence[Finding],
-    report_paths: Sequence[Path],
+    vcs: VcsClient, env: str, body: str, active: Sequence[Finding], resolved: Sequence[Finding]
 ) -> IssueAction:
     marker = issue_marker(env)
     existing = vcs.find_issue(marker)
     drift = [f for f in active if f.kind != "error" and f.state in ("new", "ongoing")]
     if drift:
-        body = issue_body(env, active, resolved, report_paths)
         if existing is None:
             issue = vcs.open_issue(f"Drift in {env}", body, marker, ISSUE_LABELS)
             return IssueAction(env, "opened", issue.number, issue.url or None)
@@ -562,50 +561,40 @@ def _track_one(
         return IssueAction(env, "updated", issue.number, issue.url or None)
     if existing is None:
         return IssueAction(env, "none")
-    vcs.update_issue(existing.number, issue_body(env, active, resolved, report_paths), marker=marker)
+    vcs.update_issue(existing.number, body, marker=marker)
     issue = vcs.close_issue(existing.number, closing_comment(env, active, resolved))
     return IssueAction(env, "closed", issue.number, issue.url or None)
 
 
-def issue_body(env: str, active: Sequence[Finding], resolved: Sequence[Finding], report_paths: Sequence[Path]) -> str:
-    from orchestrator.report.mdtext import code_span, inline
+ISSUE_BODY_CHARS = 60_000  # GitHub's limit is 65,536; room for the keys appendix
+ISSUE_KEYS_LISTED = 200
 
-    counts = {s: sum(1 for f in active if f.state == s) for s in ("new", "ongoing", "acknowledged")}
-    lines = [
-        f"## Drift in `{env}`",
-        "",
-        f"{counts['new']} new, {counts['ongoing']} ongoing, {counts['acknowledged']} acknowledged; "
-        f"{len(resolved)} resolved since the last run.",
-        "",
-    ]
-    if active:
-        lines += ["| state | kind | stack | resource | details | key |", "|---|---|---|---|---|---|"]
-        for f in active:
-            lines.append(
-                f"| {f.state} | {f.kind} | {inline(f.stack or '(no stack)')} | "
-                f"{inline(f.type)} {inline(f.name)} | {inline(_details(f))} | {inline(f.key)} |"
-            )
-        lines.append("")
-    if resolved:
-        lines.append("Resolved since the last run: " + ", ".join(inline(f.name) for f in resolved))
-        lines.append("")
-    lines.append(
-        "Acknowledge a finding with `orchestrator drift ack <key> --reason ...`; keys are in the JSON report."
+
+def issue_body(report: DriftReport, env: str, active: Sequence[Finding], resolved: Sequence[Finding]) -> str:
+    """The environment's part of the report, with every active finding (not only this run's
+    changes), and the keys `orchestrator drift ack` takes."""
+    from orchestrator.report.drift import render_markdown
+    from orchestrator.report.mdtext import code_block
+
+    mine = replace(
+        report,
+        environments=(env,),
+        stacks=tuple(s for s in report.stacks if s.environment == env),
+        findings=_ordered([*active, *resolved]),
+        scans=tuple(s for s in report.scans if s.environment == env),
+        ignored=sum(s.ignored for s in report.stacks if s.environment == env),
+        only_changes=False,
     )
-    if report_paths:
-        lines.append("Full reports: " + ", ".join(code_span(str(p)) for p in report_paths))
-    return "\n".join(lines) + "\n"
-
-
-def _details(f: Finding) -> str:
-    if f.kind == "drifted":
-        shown = "; ".join(f"{d.path}: {d.old!r} → {d.new!r}" for d in f.diffs[:5])
-        return shown + (f" (+{len(f.diffs) - 5} more)" if len(f.diffs) > 5 else "")
-    if f.kind == "deleted":
-        return "deleted outside the code"
-    if f.kind == "unmanaged":
-        return f"owned by no stack: {f.resource_id}"
-    return f.message or "check failed"
+    body = render_markdown(mine, only_changes=False, max_chars=ISSUE_BODY_CHARS)
+    keys = sorted(f.key for f in active if f.state in ("new", "ongoing"))
+    if keys:
+        listed = "\n".join(keys[:ISSUE_KEYS_LISTED])
+        more = f"\n({len(keys) - ISSUE_KEYS_LISTED} more in the JSON report)" if len(keys) > ISSUE_KEYS_LISTED else ""
+        body += (
+            "\n<details><summary>Finding keys, for <code>orchestrator drift ack KEY --reason ...</code></summary>"
+            f"\n\n{code_block(listed + more)}\n\n</details>\n"
+        )
+    return body
 
 
 def closing_comment(env: str, active: Sequence[Finding], resolved: Sequence[Finding]) -> str:
