@@ -48,7 +48,8 @@ class Cycle:
 
     def run(self, **options: Any) -> DriftOutcome:
         request = DriftRequest(
-            repo=self.repo.root, environments=(ENV,), concurrency=3, now=options.pop("now", None) or self.clock.advance(hours=1),
+            repo=self.repo.root, environments=(ENV,), concurrency=3,
+            now=options.pop("now", None) or self.clock.advance(hours=1),
             environ={HOOK_VAR: self.webhook.url}, out_dir=self.reports, actor="drift-bot", **options,
         )
         return run_drift(request, self.store, self.vcs)
