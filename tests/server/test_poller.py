@@ -1,0 +1,107 @@
+"""Pull mode against a local bare repository as the remote, which a test makes unreachable and back."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from orchestrator.server.app import create_app
+from orchestrator.server.poller import Poller, mask_urls
+from orchestrator.store.jobs import JobQueue
+from tests.deploy.conftest import InfraRepo
+from tests.server.conftest import make_server
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def setup(infra: InfraRepo, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A bare remote seeded from `infra`, a developer's clone pushing to it, and the server's clone."""
+    remote = tmp_path / "remote.git"
+    git("clone", "-q", "--bare", str(infra.root), str(remote), cwd=tmp_path)
+    dev = tmp_path / "dev"
+    git("clone", "-q", str(remote), str(dev), cwd=tmp_path)
+    served = tmp_path / "served"
+    git("clone", "-q", str(remote), str(served), cwd=tmp_path)
+    return remote, dev, served
+
+
+def push_commit(dev: Path, name: str, branch: str = "main") -> str:
+    (dev / f"{name}.txt").write_text(name)
+    git("add", "-A", cwd=dev)
+    git("commit", "-q", "-m", name, cwd=dev)
+    git("push", "-q", "origin", f"HEAD:{branch}", cwd=dev)
+    return git("rev-parse", "HEAD", cwd=dev)
+
+
+def deploys(queue: JobQueue) -> list[tuple[str, str, str]]:
+    return [(j.payload["branch"], j.payload["before"], j.payload["after"])
+            for j in sorted(queue.jobs(kind="deploy"), key=lambda j: j.id)]
+
+
+def test_new_commits_on_tracked_branches_are_deployed_and_an_outage_is_caught_up(
+    infra: InfraRepo, tmp_path: Path
+) -> None:
+    remote, dev, served = setup(infra, tmp_path)
+    server = make_server(InfraRepo(served), poll_s=3600)
+    poller = server.poller
+    assert poller is not None
+    start = git("rev-parse", "HEAD", cwd=dev)
+    assert poller.poll_once() == []  # the first round only learns where branches are
+    assert server.queue.poll_heads() == {"main": start}
+
+    one = push_commit(dev, "one")
+    push_commit(dev, "feature", branch="feature")  # no environment tracks it
+    git("reset", "-q", "--hard", one, cwd=dev)
+    assert len(poller.poll_once()) == 1
+    assert deploys(server.queue) == [("main", start, one)]
+
+    # The remote goes away: nothing is queued, nothing forgotten, the outage is visible.
+    hidden = remote.with_name("remote-away.git")
+    remote.rename(hidden)
+    assert poller.poll_once() == []
+    status = poller.status()
+    assert status.up is False and status.consecutive_failures == 1 and status.last_error
+    assert server.queue.poll_heads()["main"] == one
+    assert git("rev-parse", "origin/main", cwd=served) == one
+    with TestClient(create_app(server, manage_services=False)) as client:
+        assert "orchestrator_poll_remote_up 0.0" in client.get("/metrics").text
+        assert "orchestrator_poll_failures_total 1.0" in client.get("/metrics").text
+        assert client.get("/status").json()["poll"]["up"] is False
+
+    # Commits pushed during the outage...
+    hidden.rename(remote)
+    two = push_commit(dev, "two")
+    three = push_commit(dev, "three")
+    remote.rename(hidden)
+    assert poller.poll_once() == []
+    hidden.rename(remote)
+    # ...are caught up, one deploy per commit, in order, when it is back.
+    assert len(poller.poll_once()) == 2
+    assert deploys(server.queue)[1:] == [("main", one, two), ("main", two, three)]
+    assert poller.status().up is True and poller.status().consecutive_failures == 0
+    with TestClient(create_app(server, manage_services=False)) as client:
+        assert "orchestrator_poll_remote_up 1.0" in client.get("/metrics").text
+    assert poller.poll_once() == []  # nothing new: nothing queued
+
+
+def test_two_pollers_sharing_a_database_queue_each_commit_once(infra: InfraRepo, tmp_path: Path) -> None:
+    remote, dev, served = setup(infra, tmp_path)
+    other = tmp_path / "served2"
+    git("clone", "-q", str(remote), str(other), cwd=tmp_path)
+    store = make_server(InfraRepo(served)).store
+    first = Poller(served, JobQueue(store), interval_s=60)
+    second = Poller(other, JobQueue(store), interval_s=60)
+    first.poll_once()
+    push_commit(dev, "one")
+    assert len(first.poll_once()) + len(second.poll_once()) == 1
+
+
+def test_credentials_in_remote_urls_are_masked() -> None:
+    assert mask_urls("fatal: unable to access 'https://bot:ghp_secret@github.com/a/b/'") == (
+        "fatal: unable to access 'https://***@github.com/a/b/'")
