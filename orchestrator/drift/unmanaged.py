@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -238,27 +238,56 @@ def is_excluded(resource: CloudResource, settings: UnmanagedSettings) -> bool:
 # --------------------------------------------------------------------------- listing
 
 
+_SCAN_THREADS = 4  # listings are I/O: on real AWS each call is ~100 ms, so services overlap
+
+
 def list_resources(aws: AwsSettings, *, need_role_tags: bool) -> list[CloudResource]:
-    """Every resource of the supported types in `aws.region` (plus the account's IAM roles)."""
+    """Every resource of the supported types in `aws.region` (plus the account's IAM roles).
+
+    The services are listed concurrently (boto3 clients are thread-safe; they are made
+    first, in this thread, because sessions are not).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     clients = _Clients(aws)
     region = aws.region
-    tagged = _tagged_arns(clients.get("resourcegroupstaggingapi"))
+    prefix = f"arn:{partition_of(region)}"
+    services = ("resourcegroupstaggingapi", "s3", "sqs", "sns", "dynamodb", "ssm", "iam")
+    made = {service: clients.get(service) for service in services}
+    with ThreadPoolExecutor(max_workers=_SCAN_THREADS, thread_name_prefix="unmanaged-scan") as pool:
+        tagged_f = pool.submit(_tagged_arns, made["resourcegroupstaggingapi"])
+        roles_f = pool.submit(lambda: list(_roles(made["iam"], need_tags=need_role_tags)))
+        listed_f = [
+            pool.submit(_buckets, made["s3"], region, prefix),
+            pool.submit(_queues, made["sqs"], region, prefix),
+            pool.submit(_topics, made["sns"]),
+        ]
+        tables_f = pool.submit(_table_names, made["dynamodb"])
+        parameters_f = pool.submit(_parameters, made["ssm"])
+        tagged, roles = tagged_f.result(), roles_f.result()
+        listed = [resource for future in listed_f for resource in future.result()]
+        table_names, parameters = tables_f.result(), parameters_f.result()
+
     found: dict[str, CloudResource] = {}
     for arn, tags in tagged.items():
         resource = resource_from_arn(arn, tags)
         if resource is not None:
             found[arn] = resource
-    known_account = _account_from(tagged)
-
-    def account() -> str:  # only tables need it (their listing gives names); STS only if no ARN told us
-        return known_account or clients.account_id()
-
-    for resource in _untagged(clients, region, account):
+    if table_names or any(arn is None for _, arn in parameters):
+        # Tables and parameters are listed by name: their ARNs need the account, which any
+        # other ARN tells; STS only when the account holds nothing else.
+        account = _account_from([*tagged, *(r.arn for r in (*listed, *roles))]) or clients.account_id()
+        listed += [CloudResource(TABLE, f"{prefix}:dynamodb:{region}:{account}:table/{n}", n) for n in table_names]
+        listed += [
+            CloudResource(PARAMETER, arn or f"{prefix}:ssm:{region}:{account}:parameter/{name.lstrip('/')}", name)
+            for name, arn in parameters
+        ]
+    for resource in listed:
         if resource.arn not in found:
             found[resource.arn] = resource
         elif resource.url is not None:
             found[resource.arn] = replace(found[resource.arn], url=resource.url)
-    for role in _roles(clients.get("iam"), need_tags=need_role_tags):
+    for role in roles:
         found[role.arn] = role
     return list(found.values())
 
@@ -282,31 +311,45 @@ def _account_from(arns: Iterable[str]) -> str | None:
     return None
 
 
-def _untagged(clients: _Clients, region: str, account: Callable[[], str]) -> Iterator[CloudResource]:
-    prefix = f"arn:{partition_of(region)}"
+def _buckets(s3: Any, region: str, prefix: str) -> list[CloudResource]:
     # S3's listing is global: ask for this region's buckets only.
-    for page in clients.get("s3").get_paginator("list_buckets").paginate(BucketRegion=region):
-        for bucket in page.get("Buckets", ()):
-            name = bucket["Name"]
-            yield CloudResource(type=BUCKET, arn=f"{prefix}:s3:::{name}", name=name)
-    for page in clients.get("sqs").get_paginator("list_queues").paginate(MaxResults=1000):
+    return [
+        CloudResource(type=BUCKET, arn=f"{prefix}:s3:::{bucket['Name']}", name=bucket["Name"])
+        for page in s3.get_paginator("list_buckets").paginate(BucketRegion=region)
+        for bucket in page.get("Buckets", ())
+    ]
+
+
+def _queues(sqs: Any, region: str, prefix: str) -> list[CloudResource]:
+    out: list[CloudResource] = []
+    for page in sqs.get_paginator("list_queues").paginate(MaxResults=1000):
         for url in page.get("QueueUrls", ()):
             queue = _queue_from_url(url)
             if queue is not None:
                 owner, name = queue
-                yield CloudResource(type=QUEUE, arn=f"{prefix}:sqs:{region}:{owner}:{name}", name=name, url=url)
-    for page in clients.get("sns").get_paginator("list_topics").paginate():
-        for topic in page.get("Topics", ()):
-            arn = topic["TopicArn"]
-            yield CloudResource(type=TOPIC, arn=arn, name=arn.rsplit(":", 1)[-1])
-    for page in clients.get("dynamodb").get_paginator("list_tables").paginate():
-        for name in page.get("TableNames", ()):
-            yield CloudResource(type=TABLE, arn=f"{prefix}:dynamodb:{region}:{account()}:table/{name}", name=name)
-    for page in clients.get("ssm").get_paginator("describe_parameters").paginate(PaginationConfig={"PageSize": 50}):
-        for parameter in page.get("Parameters", ()):
-            name = parameter["Name"]
-            arn = parameter.get("ARN") or f"{prefix}:ssm:{region}:{account()}:parameter/{name.lstrip('/')}"
-            yield CloudResource(type=PARAMETER, arn=arn, name=name)
+                out.append(CloudResource(type=QUEUE, arn=f"{prefix}:sqs:{region}:{owner}:{name}", name=name, url=url))
+    return out
+
+
+def _topics(sns: Any) -> list[CloudResource]:
+    return [
+        CloudResource(type=TOPIC, arn=topic["TopicArn"], name=topic["TopicArn"].rsplit(":", 1)[-1])
+        for page in sns.get_paginator("list_topics").paginate()
+        for topic in page.get("Topics", ())
+    ]
+
+
+def _table_names(dynamodb: Any) -> list[str]:
+    return [name for page in dynamodb.get_paginator("list_tables").paginate() for name in page.get("TableNames", ())]
+
+
+def _parameters(ssm: Any) -> list[tuple[str, str | None]]:
+    """(name, ARN when the API gives it): moto's describe_parameters omits the ARN."""
+    return [
+        (parameter["Name"], parameter.get("ARN"))
+        for page in ssm.get_paginator("describe_parameters").paginate(PaginationConfig={"PageSize": 50})
+        for parameter in page.get("Parameters", ())
+    ]
 
 
 def _roles(iam: Any, *, need_tags: bool) -> Iterator[CloudResource]:
