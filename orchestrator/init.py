@@ -685,14 +685,6 @@ def check_generated(detection: Detection, files: Sequence[GeneratedFile]) -> Non
     expected = {p.name: p.directory for p in detection.projects}
     if found == expected:
         return
-    at_root = [p for p in detection.projects if p.directory == "."]
-    if at_root:
-        raise UserError(
-            f"the Pulumi project {at_root[0].name!r} sits at the repository root; the orchestrator maps "
-            "each project to a directory of its own, so it cannot tell its files from the rest",
-            hint="move the project into a directory, e.g. `mkdir infra && git mv Pulumi.yaml Pulumi.*.yaml "
-            "__main__.py requirements.txt infra/`, commit, and run `orchestrator init` again",
-        )
     extra = sorted(set(found) - set(expected))
     missing = sorted(set(expected) - set(found))
     moved = sorted(n for n in set(found) & set(expected) if found[n] != expected[n])

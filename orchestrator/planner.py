@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Literal
 
 from orchestrator import graph
-from orchestrator.config.load import CONFIG_FILE, owning_directory
+from orchestrator.config.load import CONFIG_FILE, owning_directory, parent_directory
 from orchestrator.config.resolved import Environment, Project, RepoConfig
 from orchestrator.errors import ConfigError
 from orchestrator.globs import match
@@ -72,7 +72,7 @@ def deleted_projects(changes: Sequence[FileChange], head: RepoConfig) -> list[st
     for change in changes:
         removed = change.old_path if change.kind == "renamed" else (change.path if change.kind == "deleted" else None)
         if removed and removed.rsplit("/", 1)[-1] in ("Pulumi.yaml", "Pulumi.yml"):
-            directory = removed.rsplit("/", 1)[0]
+            directory = parent_directory(removed)
             if not any(p.directory == directory for p in head.projects.values()):
                 gone.append(directory)
     return gone
@@ -272,7 +272,7 @@ def _stack_file_stack(path: str, owner: str | None) -> str | None:
     """The stack a `Pulumi.<stack>.yaml` directly in a project directory configures, else None."""
     if owner is None:
         return None
-    directory, _, name = path.rpartition("/")
+    directory, name = parent_directory(path), path.rsplit("/", 1)[-1]
     if directory != owner or not name.startswith("Pulumi.") or not name.endswith((".yaml", ".yml")):
         return None
     stack = name.removeprefix("Pulumi.").rsplit(".", 1)[0]

@@ -25,6 +25,7 @@ from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
 
 CONFIG_FILE = "orchestrator.yaml"
+ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 _ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
@@ -205,7 +206,7 @@ def _load_projects(
     by_name: dict[str, str] = {}  # project name -> directory
     notes: list[str] = []
     for path in project_files:
-        directory = path.rsplit("/", 1)[0]
+        directory = parent_directory(path)
         if directory in directories:
             raise ConfigError(f"two project files in {directory}/", file=path, hint="keep one Pulumi.yaml")
         text = contents[path]
@@ -286,14 +287,22 @@ def _python_sources(tree: Tree, stacks_dir: str, directories: dict[str, str]) ->
     return references
 
 
+def parent_directory(path: str) -> str:
+    """The directory of a repository path; `.` for a file at the root."""
+    return path.rsplit("/", 1)[0] if "/" in path else ROOT_DIRECTORY
+
+
 def owning_directory(path: str, directories: Mapping[str, object]) -> str | None:
-    """The deepest directory in `directories` containing `path` (a walk up its parents)."""
+    """The deepest directory in `directories` containing `path` (a walk up its parents).
+
+    A project at the repository root (directory `.`) owns every path no deeper project owns.
+    """
     directory = path
     while "/" in directory:
         directory = directory.rsplit("/", 1)[0]
         if directory in directories:
             return directory
-    return None
+    return ROOT_DIRECTORY if ROOT_DIRECTORY in directories and path else None
 
 
 def stack_reference_projects(source: str) -> list[str]:

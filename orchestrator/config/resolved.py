@@ -70,7 +70,7 @@ class Project:
         return tuple(seen)
 
     def owns(self, path: str) -> bool:
-        return path.startswith(self.directory + "/")
+        return self.directory == "." or path.startswith(self.directory + "/")
 
 
 @dataclass(frozen=True)

@@ -244,3 +244,25 @@ def test_a_stack_config_file_change_affects_only_that_stack(repo: GitFixture, pl
     assert {s["environment"] for s in plan["stacks"]} == {"uat"}
     assert "changed stacks/network/Pulumi.uat.yaml" in by_id(plan)["network/uat"]["reasons"]
     assert "network/uat" in stack_ids(plan)
+
+
+def test_a_project_at_the_repository_root_owns_the_files_no_deeper_project_owns(
+    make_repo: MakeRepo, plan_json: PlanJson
+) -> None:
+    repo = make_repo(
+        {
+            "orchestrator.yaml": 'stacks_dir: "."\n',
+            "environments/dev.yaml": "branch: main\n",
+            "Pulumi.yaml": "name: site\nruntime: python\n",
+            "__main__.py": "import pulumi\n",
+            "tools/db/Pulumi.yaml": "name: db\nruntime: python\n",
+            "tools/db/__main__.py": "import pulumi\n",
+        },
+        base=False,
+    )
+    before = repo.sha("HEAD")
+    repo.commit({"__main__.py": "import pulumi\n# changed\n", "tools/db/__main__.py": "import pulumi\n# too\n"})
+    plan = plan_json(repo, "--event", "push", "--base", before, "--branch", "main")
+    assert by_id(plan)["site/dev"]["directory"] == "."
+    assert by_id(plan)["site/dev"]["reasons"] == ["changed __main__.py"]
+    assert by_id(plan)["db/dev"]["reasons"] == ["changed tools/db/__main__.py"]

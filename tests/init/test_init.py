@@ -236,13 +236,12 @@ def test_single_project_without_stack_files_gets_one_dev_environment(make_repo: 
     assert {n: p.directory for n, p in config.projects.items()} == {"website": "infra"}
 
 
-def test_project_at_the_repository_root_gets_a_clear_message(make_repo: MakeRepo) -> None:
+def test_project_at_the_repository_root_is_supported(make_repo: MakeRepo) -> None:
     root = make_repo({**project(".", "app", "dev", "prod"), "README.md": "# app\n"})
-    with pytest.raises(UserError) as caught:
-        run_init(root, InitOptions())
-    assert "sits at the repository root" in caught.value.message
-    assert caught.value.hint is not None and "git mv Pulumi.yaml" in caught.value.hint
-    assert not (root / "orchestrator.yaml").exists()
+    run_init(root, InitOptions())
+    config = load_repository(root)
+    assert {n: p.directory for n, p in config.projects.items()} == {"app": "."}
+    assert set(config.environments) == {"dev", "prod"}
 
 
 def test_repository_without_pulumi_projects_is_a_user_error(make_repo: MakeRepo) -> None:
