@@ -229,11 +229,12 @@ class CliRun:
 
 
 def cli_command(repo: InfraRepo, *args: str) -> list[str]:
-    return [sys.executable, "-m", "orchestrator", *args[:1], "--repo", str(repo.root), *args[1:]]
+    """`orchestrator ARGS --repo <repo>` (last, so it reaches subcommands of groups too)."""
+    return [sys.executable, "-m", "orchestrator", *args, "--repo", str(repo.root)]
 
 
 def run_cli(repo: InfraRepo, *args: str, env: Mapping[str, str] | None = None, timeout: float = 180) -> CliRun:
-    """`orchestrator <command> --repo <repo> ARGS` in a child process, everything it prints captured."""
+    """`orchestrator ARGS --repo <repo>` in a child process, everything it prints captured."""
     done = subprocess.run(
         cli_command(repo, *args),
         capture_output=True,
