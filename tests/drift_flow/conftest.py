@@ -64,14 +64,14 @@ def make_repo(root: Path, environments: tuple[str, ...]) -> InfraRepo:
     return repo
 
 
-def deploy(repo: InfraRepo, environment: str) -> None:
+def deploy(repo: InfraRepo, environment: str, projects: tuple[str, ...] = PROJECTS) -> None:
     """Update the sample stacks of `environment` in dependency order with the local engine."""
     from orchestrator.config.load import load_repository
     from orchestrator.engines.local.engine import LocalEngine
 
     config = load_repository(repo.root)
     engine = LocalEngine()
-    for project in PROJECTS:
+    for project in projects:
         result = engine.update(config.stack_spec(project, environment))
         assert result.ok, f"{project}/{environment}: {result.error}"
 
@@ -100,7 +100,7 @@ class Aws:
         self._endpoint = endpoint
 
     def __getattr__(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._endpoint)
+        return self._session.client(service, endpoint_url=self._endpoint)  # type: ignore[call-overload]
 
 
 class Clock:

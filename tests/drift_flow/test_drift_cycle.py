@@ -168,9 +168,9 @@ def test_drift_life_cycle(cycle: Cycle, monkeypatch: pytest.MonkeyPatch) -> None
         "network/qa": "error", "data/qa": "error", "app/qa": "clean"  # app renders Kubernetes files, no AWS
     }
     assert broken.report.scans[0].error and "127.0.0.1:9" in broken.report.scans[0].error
-    states = {f.state for f in broken.report.findings}
-    kinds = {f.kind for f in broken.report.findings}
-    assert kinds == {"error"} and states == {"new"}, "previous drift is neither resolved nor re-reported"
+    assert {(f.kind, f.state) for f in broken.report.findings} == {("error", "new")}, (
+        "previous drift is neither resolved nor re-reported"
+    )
     stored = DriftStore(cycle.store).findings(environments=[ENV], active_only=True)
     assert {f.key for f in found.report.findings} <= set(stored), "the drift stays remembered"
     assert any("cannot be reached" in (f.message or "") for f in broken.report.findings)
