@@ -4,6 +4,7 @@ two servers sharing one PostgreSQL queue."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -157,5 +158,5 @@ def test_two_servers_share_one_postgresql_queue(infra: InfraRepo, tmp_path: Path
     for key, runs in spans.items():
         runs.sort()
         assert [job for *_, job in runs] == sorted(job for *_, job in runs), key
-        for (_, end, _), (begin, _, _) in zip(runs, runs[1:], strict=False):
+        for (_, end, _), (begin, _, _) in itertools.pairwise(runs):
             assert begin >= end, f"{key}: two jobs ran at once"

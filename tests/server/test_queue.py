@@ -46,7 +46,7 @@ def test_one_key_never_runs_twice_at_once_and_keeps_its_order(queue: JobQueue) -
 def test_the_database_refuses_a_second_running_job_of_a_key(queue: JobQueue) -> None:
     queue.enqueue([spec("k"), spec("k")], source="manual")
     assert queue.claim(W1, lease_s=60) is not None
-    with pytest.raises(sa.exc.IntegrityError), queue._store.transaction(write=True) as conn:  # type: ignore[attr-defined]
+    with pytest.raises(sa.exc.IntegrityError), queue._store.transaction(write=True) as conn:
         conn.execute(sa.update(server_jobs).where(server_jobs.c.status == "queued").values(status="running"))
 
 
