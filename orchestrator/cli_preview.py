@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 @click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where the comment and statuses go.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory for --vcs files.")
 @click.option("--concurrency", type=int, help="Stacks previewed at once (default: setting, else cores).")
+@click.option("--stack", "stacks", multiple=True, help="Preview only this stack (a CI matrix job; no comment).")
+@click.option(
+    "--results-out", type=click.Path(dir_okay=False, path_type=Path), help="Write the stack results as JSON here."
+)
+@click.option(
+    "--from-results",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Post the comment from results the matrix jobs wrote (*.json), running nothing.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON; no progress output.")
 def preview(
     repo: Path,
@@ -38,15 +47,21 @@ def preview(
     vcs: str | None,
     out_dir: Path | None,
     concurrency: int | None,
+    stacks: tuple[str, ...],
+    results_out: Path | None,
+    from_results: Path | None,
     as_json: bool,
 ) -> None:
     """Preview every stack a pull request affects and keep one comment on it up to date."""
+    from dataclasses import replace
+
     from orchestrator.config import load_repository
     from orchestrator.flows.preview import run_preview
+    from orchestrator.flows.publish import write_results
     from orchestrator.git import GitRepo
     from orchestrator.vcs import make_vcs
 
-    request = _request(repo, ci, base, head, branch, pr, concurrency)
+    request = replace(_request(repo, ci, base, head, branch, pr, concurrency), stacks=stacks, results_from=from_results)
     # The VCS settings (API URL, token variable) come from the base commit, never from the
     # checkout: that is the PR's code, and a PR could send the token to a host of its choosing.
     git = GitRepo(repo)
@@ -54,6 +69,8 @@ def preview(
     provider = vcs or (None if ci is None else ("gitlab" if ci == "gitlab" else settings.vcs_provider))
     client = None if provider is None else make_vcs(settings, provider=provider, out_dir=out_dir)
     outcome = run_preview(request, client, on_event=None if as_json else progress_printer())
+    if results_out is not None:
+        write_results(results_out, outcome.results)
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
     else:

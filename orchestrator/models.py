@@ -95,6 +95,18 @@ class Plan:
             grouped.setdefault(stack.wave, []).append(stack.id)
         return tuple(tuple(grouped.get(w, ())) for w in range(max(grouped) + 1))
 
+    def select(self, stack_ids: tuple[str, ...] | list[str]) -> Plan:
+        """Only the given stacks (a CI matrix job); dependencies on the others are dropped."""
+        wanted = set(stack_ids)
+        kept = [s for s in self.stacks if s.id in wanted]
+        first = min((s.wave for s in kept), default=0)
+        return replace(
+            self,
+            stacks=tuple(
+                replace(s, wave=s.wave - first, depends_on=tuple(d for d in s.depends_on if d in wanted)) for s in kept
+            ),
+        )
+
     def only(self, environment: str) -> Plan:
         """The stacks of one environment, waves renumbered from 0."""
         mine = [s for s in self.stacks if s.environment == environment]

@@ -142,6 +142,34 @@ class StackResult:
         }
 
 
+def result_from_json(data: dict[str, Any]) -> StackResult:
+    """The inverse of StackResult.to_json (results of matrix jobs are merged from these files)."""
+    return StackResult(
+        stack=data["stack"],
+        operation=data["operation"],
+        status=data["status"],
+        counts=OpCounts(**{op: int(data.get("counts", {}).get(op, 0)) for op in COUNTED_OPS}),
+        changes=tuple(
+            ResourceChange(
+                urn=c["urn"],
+                type=c["type"],
+                name=c["name"],
+                op=c["op"],
+                diffs=tuple(PropertyDiff(d["path"], d["kind"], d.get("old"), d.get("new")) for d in c.get("diffs", ())),
+            )
+            for c in data.get("changes", ())
+        ),
+        diagnostics=tuple(Diagnostic(d["severity"], d["message"], d.get("urn")) for d in data.get("diagnostics", ())),
+        policy_violations=tuple(
+            PolicyViolation(p["policy_pack"], p["policy"], p["enforcement"], p["message"], p.get("urn"))
+            for p in data.get("policy_violations", ())
+        ),
+        outputs=dict(data.get("outputs") or {}),
+        duration_s=float(data.get("duration_s") or 0.0),
+        error=data.get("error"),
+    )
+
+
 class Engine(Protocol):
     def preview(self, stack: StackSpec) -> StackResult: ...
 

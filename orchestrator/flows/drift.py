@@ -96,10 +96,11 @@ class Notification:
     new: int = 0
     resolved: int = 0
     error: str | None = None  # never holds the webhook URL
+    skipped: str | None = None  # why nothing was sent although there was news (no URL set)
 
     def to_json(self) -> dict[str, Any]:
         return {"environment": self.environment, "sent": self.sent, "new": self.new,
-                "resolved": self.resolved, "error": self.error}
+                "resolved": self.resolved, "error": self.error, "skipped": self.skipped}
 
 
 RemediationStatus = Literal["succeeded", "failed", "blocked", "refused"]
@@ -627,9 +628,10 @@ def notify(
         new = sum(1 for f in news if f.state == "new")
         resolved = len(news) - new
         if not url:
+            # The webhook is optional: a run without its URL (a laptop, a fork) is not a failure.
             sent.append(Notification(name, False, new, resolved,
-                                     error=f"${env.notify_webhook_url_env} is not set (notify.webhook_url_env "
-                                           f"in {env.source})"))
+                                     skipped=f"${env.notify_webhook_url_env} is not set (notify.webhook_url_env "
+                                             f"in {env.source})"))
             continue
         sent.append(_send(name, url, webhook_payload(name, news), post, new, resolved))
     return tuple(sent)

@@ -14,10 +14,10 @@ from typing import Any
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import Settings
 from orchestrator.engines.base import StackResult
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, UserError
 from orchestrator.execute import OnEvent
 from orchestrator.flows.plan import PlanRequest, make_plan
-from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.publish import load_results, publish_report, publish_statuses, report_file
 from orchestrator.flows.runner import (
     EngineFactory,
     checkouts,
@@ -50,6 +50,8 @@ class PreviewRequest:
     approved_by: str | None = None  # a trusted user asked for this preview (`/orchestrator preview`)
     concurrency: int | None = None
     summary_path: Path | None = None  # GITHUB_STEP_SUMMARY, when running in GitHub Actions
+    stacks: tuple[str, ...] = ()  # a CI matrix job: preview only these; statuses only, no comment
+    results_from: Path | None = None  # the report job of a matrix: merge the jobs' results, run nothing
 
 
 @dataclass(frozen=True)
@@ -112,17 +114,27 @@ def run_preview(
         return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
                               published=published, publish_error=error)
 
-    with checkouts(git, plan, config) as where:
-        redactor = Redactor(secret_values(where, plan))
-        execution = run_plan(
-            plan,
-            where,
-            preview=True,
-            concurrency=default_concurrency(config, request.concurrency),
-            engine_factory=engine_factory,
-            on_event=_redacting(on_event, redactor),
-        )
-    results = {sid: redact_result(r, redactor) for sid, r in execution.results.items()}
+    if request.results_from is not None:
+        redactor = Redactor()
+        results = {sid: redact_result(r, redactor) for sid, r in load_results(request.results_from, plan).items()}
+    else:
+        selected = _select(plan, request.stacks)
+        with checkouts(git, selected, config) as where:
+            redactor = Redactor(secret_values(where, selected))
+            execution = run_plan(
+                selected,
+                where,
+                preview=True,
+                concurrency=default_concurrency(config, request.concurrency),
+                engine_factory=engine_factory,
+                on_event=_redacting(on_event, redactor),
+            )
+        results = {sid: redact_result(r, redactor) for sid, r in execution.results.items()}
+    if request.stacks:
+        # One job of a matrix: its statuses now; the report job posts the one comment.
+        published, error = publish_statuses(vcs, results, plan, STATUS_PREFIX)
+        return PreviewOutcome(plan=plan, results=results, trust=trust, comment=None, report_path=None,
+                              published=published, publish_error=error)
     comment = render_comment(
         comment_model(
             plan,
@@ -141,6 +153,18 @@ def run_preview(
                                       append_report=_appends(request))
     return PreviewOutcome(plan=plan, results=results, trust=trust, comment=comment, report_path=report,
                           published=published, publish_error=error)
+
+
+def _select(plan: Plan, stacks: tuple[str, ...]) -> Plan:
+    if not stacks:
+        return plan
+    unknown = sorted(set(stacks) - {s.id for s in plan.stacks})
+    if unknown:
+        raise UserError(
+            f"stack {unknown[0]!r} is not in the plan of this pull request",
+            hint=f"stacks in the plan: {', '.join(s.id for s in plan.stacks) or 'none'}",
+        )
+    return plan.select(stacks)
 
 
 def _trust_settings(git: GitRepo, plan: Plan) -> Settings:

@@ -3,10 +3,12 @@ and one commit status per stack plus an aggregate. A VCS failure never loses the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from orchestrator.engines.base import StackResult
+from orchestrator.engines.base import StackResult, result_from_json
+from orchestrator.errors import UserError
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
 from orchestrator.vcs.base import StatusState, VcsClient, VcsError, truncate
@@ -70,14 +72,63 @@ def publish_report(
     try:
         if pr is not None:
             vcs.upsert_comment(pr, comment.marker, comment.markdown)
-        for stack_id, result in results.items():
-            state, description = status_of(result)
-            vcs.set_status(plan.head, f"{status_prefix}: {stack_id}", state, truncate(description, _STATUS_LIMIT))
+        _set_statuses(vcs, results, plan, status_prefix)
         state, description = _aggregate(results, untrusted=untrusted)
         vcs.set_status(plan.head, status_prefix, state, truncate(description, _STATUS_LIMIT))
     except VcsError as exc:
         return False, f"{exc.message}; the full report is in {report}"
     return True, None
+
+
+def publish_statuses(
+    vcs: VcsClient | None, results: Mapping[str, StackResult], plan: Plan, status_prefix: str
+) -> tuple[bool, str | None]:
+    """Only the per-stack statuses (a matrix job; the report job posts the comment)."""
+    if vcs is None:
+        return False, None
+    try:
+        _set_statuses(vcs, results, plan, status_prefix)
+    except VcsError as exc:
+        return False, exc.message
+    return True, None
+
+
+def _set_statuses(vcs: VcsClient, results: Mapping[str, StackResult], plan: Plan, status_prefix: str) -> None:
+    for stack_id, result in results.items():
+        state, description = status_of(result)
+        vcs.set_status(plan.head, f"{status_prefix}: {stack_id}", state, truncate(description, _STATUS_LIMIT))
+
+
+def write_results(path: Path, results: Mapping[str, StackResult]) -> None:
+    """Results of a run as JSON, for the report job of a CI matrix to merge."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([r.to_json() for r in results.values()], indent=1), encoding="utf-8")
+
+
+def load_results(directory: Path, plan: Plan) -> dict[str, StackResult]:
+    """The results the matrix jobs wrote (`*.json` under `directory`), for the stacks of `plan`.
+
+    A planned stack without a result file is reported as failed: its job did not finish.
+    """
+    if not directory.is_dir():
+        raise UserError(
+            f"{directory}: no such directory of matrix results",
+            hint="download the matrix jobs' artifacts there first (actions/download-artifact)",
+        )
+    found: dict[str, StackResult] = {}
+    for file in sorted(directory.rglob("*.json")):
+        try:
+            entries = json.loads(file.read_text(encoding="utf-8"))
+            for entry in entries if isinstance(entries, list) else entries.get("results", []):
+                result = result_from_json(entry)
+                found[result.stack] = result
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UserError(f"{file}: not a results file of `orchestrator preview --results-out` ({exc})") from None
+    missing = "no result: the matrix job did not finish"
+    return {
+        s.id: found.get(s.id) or StackResult(stack=s.id, operation="preview", status="failed", error=missing)
+        for s in plan.stacks
+    }
 
 
 def _aggregate(results: Mapping[str, StackResult], *, untrusted: bool) -> tuple[StatusState, str]:

@@ -124,9 +124,19 @@ def test_preview_workflow_structure(github: Path) -> None:
     assert fan_out["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
     assert fan_out["strategy"]["fail-fast"] is False
     step = _orchestrator_step(fan_out)
-    assert step["run"] == 'orchestrator preview --ci github --stack "$STACK"'
+    assert 'orchestrator preview --ci github --stack "$STACK" --results-out' in step["run"]
     assert step["env"]["STACK"] == "${{ matrix.stack }}"
     _assert_secrets(step)
+    upload = next(s for s in _steps(fan_out) if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "orchestrator-results/"
+
+    # One report job merges the matrix results into the one consolidated comment.
+    report = flow["jobs"]["report"]
+    assert report["needs"] == ["plan", "preview-stack"]
+    assert "always()" in report["if"] and "fan_out == 'true'" in report["if"]
+    download = next(s for s in _steps(report) if "download-artifact" in s.get("uses", ""))
+    assert download["with"]["merge-multiple"] is True
+    assert _orchestrator_step(report)["run"] == "orchestrator preview --ci github --from-results orchestrator-results"
 
 
 def test_deploy_workflow_structure(github: Path) -> None:
@@ -275,7 +285,7 @@ def _parse(args: list[str]) -> None:
     command.make_context(command.name or "", list(args), parent=ctx)
 
 
-PENDING = {("preview", "--stack")}  # options the generated matrix job needs that the CLI lacks yet
+PENDING: set[tuple[str, str]] = set()  # options a generated file needs that the CLI lacks yet
 
 
 def _pending(args: list[str]) -> bool:
@@ -298,11 +308,10 @@ def test_every_orchestrator_command_in_the_ci_files_parses(repo: Path, ci: str) 
     assert seen == expected
 
 
-@pytest.mark.xfail(strict=True, reason="`orchestrator preview --stack ID` (one stack of the plan) is not built yet")
-def test_the_matrix_job_preview_option_exists(github: Path) -> None:
-    pending = [args for _source, args in _command_lines(github) if _pending(args)]
-    assert pending
-    for args in pending:
+def test_the_matrix_job_preview_options_exist(github: Path) -> None:
+    matrix = [args for _source, args in _command_lines(github) if "--stack" in args or "--from-results" in args]
+    assert len(matrix) == 2
+    for args in matrix:
         _parse(args)
 
 
