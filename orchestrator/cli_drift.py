@@ -112,8 +112,8 @@ def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor:
     if not matches:
         raise UserError(
             f"no drift finding {finding!r} is known",
-            "use a key from the last drift report (JSON `key`, or the issue's key column); run `orchestrator drift` "
-            "first",
+            "use a key from the last drift report (JSON `key`) or the tracking issue's list of keys; "
+            "run `orchestrator drift` first",
         )
     if len(matches) > 1:
         keys = "\n  ".join(f.key for f in matches[:10])
@@ -203,7 +203,8 @@ def _print(outcome: DriftOutcome) -> None:
             click.echo(f"tracking issue of {issue.environment}: {issue.action} #{issue.number}"
                        + (f" ({issue.error})" if issue.error else ""))
     for sent in outcome.notifications:
-        click.echo(f"webhook of {sent.environment}: {'sent' if sent.sent else 'not sent: ' + (sent.error or '')}")
+        why = sent.error or sent.skipped or ""
+        click.echo(f"webhook of {sent.environment}: {'sent' if sent.sent else 'not sent: ' + why}")
     for fix in outcome.remediations:
         click.echo(f"remediation of {fix.environment} ({', '.join(fix.stacks)}): {fix.status}"
                    + (f": {fix.reason}" if fix.reason else ""))
