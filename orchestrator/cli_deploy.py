@@ -260,6 +260,11 @@ def _actor(actor: str | None) -> str:
 
 
 def _finish(outcome: DeployOutcome, as_json: bool) -> None:
+    from orchestrator.ci.actions_report import report_to_actions
+
+    # Annotations and outputs in GitHub Actions (a no-op elsewhere); the flow wrote the summary.
+    markdown = None if outcome.summary_written or outcome.comment is None else outcome.comment.full_markdown
+    report_to_actions(outcome.flow, outcome.results, markdown=markdown)
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
         sys.exit(outcome.exit_code)

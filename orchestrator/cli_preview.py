@@ -71,6 +71,11 @@ def preview(
     outcome = run_preview(request, client, on_event=None if as_json else progress_printer())
     if results_out is not None:
         write_results(results_out, outcome.results)
+    if ci == "github":
+        from orchestrator.ci.actions_report import report_to_actions
+
+        # The flow appended the full report to the job summary already.
+        report_to_actions("preview", outcome.results, markdown=None)
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
     else:

@@ -69,6 +69,8 @@ class DeployOutcome:
     report_path: Path | None
     published: bool
     publish_error: str | None = None
+    flow: Flow = "deploy"
+    summary_written: bool = False  # the full report went to GITHUB_STEP_SUMMARY
 
     @property
     def failed(self) -> list[str]:
@@ -155,6 +157,8 @@ def run_deploy(
         report_path=report,
         published=published,
         publish_error=error,
+        flow=request.flow,
+        summary_written=request.summary_path is not None,
     )
 
 
