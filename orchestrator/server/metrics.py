@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -44,6 +51,7 @@ class _QueueCollector(Collector):
 
 class ServerMetrics:
     def __init__(self, queue_counts: Callable[[], Mapping[str, int]] | None = None) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series only clutter a scrape
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.deliveries = Counter("orchestrator_webhook_deliveries", "Webhook deliveries by source and outcome",
