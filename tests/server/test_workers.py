@@ -179,3 +179,21 @@ def test_drift_jobs_go_to_the_drift_runner(infra: InfraRepo) -> None:
     finally:
         server.stop()
     assert calls == ["qa"]
+
+
+def test_on_start_the_stack_leases_of_a_dead_servers_runs_are_freed(infra: InfraRepo) -> None:
+    import sqlalchemy as sa
+
+    from orchestrator.store import schema
+
+    store = infra.open_store()
+    dead_run = store.start_run(flow="deploy", commit="a" * 40, branch="main", actor="server")
+    live_run = store.start_run(flow="deploy", commit="a" * 40, branch="main", actor="server")
+    with store.transaction(write=True) as conn:  # as if a killed server process had started it
+        conn.execute(sa.update(schema.runs).where(schema.runs.c.id == dead_run.id).values(holder_pid=999_999_999))
+    store.acquire_lock("network/qa", holder="dead", run_id=dead_run.id, commit="a" * 40, ttl_s=600)
+    store.acquire_lock("network/uat", holder="alive", run_id=live_run.id, commit="a" * 40, ttl_s=600)
+    server = make_server(infra, runner=lambda job: JobOutcome("succeeded"), workers=1)
+    server.start()
+    server.stop()
+    assert [lease.stack for lease in store.locks()] == ["network/uat"]
