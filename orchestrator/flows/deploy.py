@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config.resolved import RepoConfig
-from orchestrator.engines.base import Engine, OpCounts, PropertyDiff, ResourceChange, StackResult
+from orchestrator.engines.base import Engine, StackResult, result_from_json
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
@@ -299,25 +299,15 @@ def _operation(stack: PlannedStack) -> Literal["update", "destroy"]:
 
 
 def _from_record(record: StackRunRecord) -> StackResult:
-    changes = tuple(
-        ResourceChange(
-            urn=c["urn"],
-            type=c["type"],
-            name=c["name"],
-            op=c["op"],
-            diffs=tuple(PropertyDiff(d["path"], d["kind"], d.get("old"), d.get("new")) for d in c.get("diffs", ())),
-        )
-        for c in record.changes
-    )
-    return StackResult(
-        stack=record.stack,
-        operation="destroy" if record.operation == "destroy" else "update",
-        status="succeeded",
-        counts=OpCounts(
-            **{k: int(v) for k, v in record.counts.items() if k in ("create", "update", "replace", "delete", "same")}
-        ),
-        changes=changes,
-        duration_s=(record.finished_at - record.started_at).total_seconds(),
+    return result_from_json(
+        {
+            "stack": record.stack,
+            "operation": "destroy" if record.operation == "destroy" else "update",
+            "status": "succeeded",
+            "counts": record.counts,
+            "changes": record.changes,
+            "duration_s": (record.finished_at - record.started_at).total_seconds(),
+        }
     )
 
 
