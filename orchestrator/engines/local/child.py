@@ -609,7 +609,9 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
     passphrase = _read_passphrase()
     config, secret_keys, config_salt = _load_config(job, passphrase)
     path = state_path(job.backend_dir, job.project, job.stack)
-    salt = config_salt or peek_salt(path)
+    # The checkpoint is decrypted with the salt it records (its secrets_providers state); the
+    # stack file's encryptionsalt only seeds a new stack's state, as Pulumi does.
+    salt = peek_salt(path) or config_salt
     secrets = SecretsManager(salt=salt, passphrase=passphrase, stack_label=job.label)
     secrets.prefetch()
     if job.operation in ("preview", "update"):

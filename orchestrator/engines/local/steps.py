@@ -136,7 +136,8 @@ def _walk(prefix: str, old: Any, new: Any, out: list[PropertyDiff]) -> None:
         out.append(PropertyDiff(prefix, "delete", old, None))
         return
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
+        # Sorted, as Pulumi's display does: the order keys arrive in is not stable between runs.
+        for key in sorted({*old, *new}, key=str):
             _walk(_join(prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out)
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
