@@ -9,8 +9,9 @@ a second on moto instead of the sample's six. Stacks run on the real local engin
 ORCHESTRATOR_SANDBOX_ENDPOINT), runs are recorded in the repository's SQLite store.
 
 The network program can be slowed down from outside: with SLOW_CREATE_S set in the deploy's
-environment, its `gate` dynamic resource (present when the program says so) sleeps in create,
-which is how the lock and kill tests catch a deploy in the middle of an update.
+environment, its `gate` dynamic resource (present when a test adds SLOW_GATE) waits in create
+for that long or until the file named by GATE_RELEASE_FILE exists, which is how the lock and
+kill tests hold a deploy in the middle of an update.
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
 class _SlowProvider(ResourceProvider):
     def create(self, props):
-        time.sleep(float(os.environ.get("SLOW_CREATE_S", "0")))
+        # Hold the update for SLOW_CREATE_S seconds, or until the file GATE_RELEASE_FILE exists.
+        deadline = time.monotonic() + float(os.environ.get("SLOW_CREATE_S", "0"))
+        release = os.environ.get("GATE_RELEASE_FILE")
+        while time.monotonic() < deadline and not (release and os.path.exists(release)):
+            time.sleep(0.05)
         return CreateResult(id_="gate-" + props["label"], outs=props)
 
 
@@ -199,6 +204,7 @@ def sandbox() -> Iterator[InProcessSandbox]:
         patch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
         patch.delenv("ORCHESTRATOR_DATABASE_URL", raising=False)
         patch.delenv("SLOW_CREATE_S", raising=False)
+        patch.delenv("GATE_RELEASE_FILE", raising=False)
         for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_STEP_SUMMARY",
                      "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"):
             patch.delenv(name, raising=False)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,15 +53,21 @@ def add_gate(repo: InfraRepo, label: str) -> str:
     return repo.commit(f"network: gate {label}")
 
 
-def start_deploy(repo: InfraRepo, *args: str, slow_s: float) -> subprocess.Popen[str]:
+def start_deploy(
+    repo: InfraRepo, *args: str, slow_s: float, release: Path | None = None
+) -> subprocess.Popen[str]:
     """`orchestrator deploy` in the background, in a process group of its own (so the test can
-    kill it together with its engine child, as a crashed CI runner would go)."""
+    kill it together with its engine child, as a crashed CI runner would go). Its update of
+    a new Gate waits `slow_s` seconds or until the file `release` exists."""
+    env = {**os.environ, "SLOW_CREATE_S": str(slow_s)}
+    if release is not None:
+        env["GATE_RELEASE_FILE"] = str(release)
     return subprocess.Popen(
         cli_command(repo, "deploy", "--json", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SLOW_CREATE_S": str(slow_s)},
+        env=env,
         cwd=repo.root,
         start_new_session=True,
     )
@@ -111,18 +118,32 @@ def assert_no_changes(repo: InfraRepo) -> None:
     assert result["counts"]["same"] >= 3
 
 
-def test_racing_deploys_one_waits_one_reports_the_holder_and_state_stays_intact(repo: InfraRepo) -> None:
+def running_runs(repo: InfraRepo) -> int:
+    store = repo.open_store()
+    try:
+        return sum(1 for run in store.runs(limit=20) if run.status == "running")
+    finally:
+        store.close()
+
+
+def test_racing_deploys_one_waits_one_reports_the_holder_and_state_stays_intact(
+    repo: InfraRepo, tmp_path: Path
+) -> None:
     sha = add_gate(repo, "race")
-    holder = start_deploy(repo, "--lock-ttl", "30", slow_s=6)
+    release = tmp_path / "release-the-gate"
+    holder = start_deploy(repo, "--lock-ttl", "30", slow_s=90, release=release)
+    patient = None
     try:
         lease = wait_for(lambda: lease_of(repo), "the first deploy to take the lease")
-        impatient = start_deploy(repo, "--lock-wait", "0.5", slow_s=0)
+        refused = finish(start_deploy(repo, "--lock-wait", "0.5", slow_s=0))
         patient = start_deploy(repo, "--lock-wait", "90", slow_s=0)
-        refused = finish(impatient)
+        wait_for(lambda: running_runs(repo) == 2, "the second deploy to start its run")
+        time.sleep(2.0)  # and to reach the lease it waits for
+        release.touch()
         first, second = finish(holder), finish(patient)
     finally:
-        for proc in (holder,):
-            if proc.poll() is None:
+        for proc in (holder, patient):
+            if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
 
     assert first.code == 0, first.text
