@@ -372,6 +372,7 @@ def _check_stacks(
                                      source=f"{config.environment(env).source}: drift.ignore")
              for env in environments}
     return {
+        # Results that never reached run_stack (an engine crash caught by execute) are redacted here.
         s.id: stack_findings(redact_result(execution.results[s.id], redactor), project=s.project,
                              environment=s.environment, rules=rules[s.environment])
         for s in plan.stacks
