@@ -6,7 +6,9 @@ root commit; each test pushes a commit on top and deploys it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -79,7 +81,7 @@ def test_requires_is_looked_up_in_the_store_across_separate_runs(repo: InfraRepo
 
 
 def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
-    repo: InfraRepo, sandbox: InProcessSandbox
+    repo: InfraRepo, sandbox: InProcessSandbox, tmp_path: Path
 ) -> None:
     repo.replace(
         "stacks/network/__main__.py",
@@ -89,7 +91,8 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
     repo.add_project("audit")  # independent of network: no StackReference, nothing depends on it
     sha = repo.commit("network: breaks; audit: new project")
 
-    run = run_cli(repo, "deploy", "--json")
+    out = tmp_path / "vcs"
+    run = run_cli(repo, "deploy", "--json", "--vcs", "files", "--out", str(out))
 
     assert run.code == 1, run.text
     outcome = run.json()
@@ -107,6 +110,15 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
     gates = {g["environment"]: g for g in outcome["gates"]}
     assert gates["uat"]["reasons"] == [f"requires qa: {sha[:12]} has not succeeded there yet"]
     assert {results[f"{p}/uat"]["status"] for p in (*ORDER, "audit")} == {"skipped"}
+    # The files provider gets what GitHub would: a status per stack, qa's deployment, failed.
+    statuses = {s["context"]: s for s in json.loads((out / "statuses.json").read_text()) if s["sha"] == sha}
+    assert statuses["orchestrator/deploy: network/qa"]["state"] == "failure"
+    assert statuses["orchestrator/deploy: audit/qa"]["state"] == "success"
+    assert "depends on network/qa" in statuses["orchestrator/deploy: data/qa"]["description"]
+    assert statuses["orchestrator/deploy"]["state"] == "failure"
+    deployments = json.loads((out / "deployments.json").read_text())
+    assert [(d["environment"], d["sha"]) for d in deployments] == [("qa", sha)]
+    assert [s["state"] for s in deployments[0]["statuses"]] == ["failure"]
     store = repo.open_store()
     try:
         run_record = store.get_run(outcome["run_id"])
