@@ -1,63 +1,352 @@
-"""The dashboard's routes: `/`, `/runs`, `/runs/{id}`, `/locks`.
+"""The dashboard: server-rendered pages over the store, no build step, nothing fetched from elsewhere.
 
-A placeholder until the dashboard is built (issue 8, item 5): plain server-rendered pages
-listing what the store already knows. Replace `dashboard_routes` to build the real pages;
-the rest of the app (`/healthz`, `/metrics`, `/status`, `/webhooks/*`) does not depend on it.
+Pages: `/` (projects × environments: last result, current commit, drift state, lock),
+`/runs` (history, filtered by flow, environment, project and status; newest first, paged),
+`/runs/{id}` (a run's stacks with their per-resource, per-property diffs, gates, audit
+entries and errors), `/locks` (leases, expired ones marked). A header strip on every page
+shows the server's status: job counts, workers, the drift scheduler and pull mode (an
+unreachable remote is shown as an outage).
+
+Read-only unless ORCHESTRATOR_DASHBOARD_TOKEN is set: then `POST /locks/{stack}/release`
+(token in the `token` form field or `Authorization: Bearer`) releases a lock and writes an
+audit entry. Without a configured token no write action is shown or accepted (403).
+
+Every value passes through a `Redactor` and Jinja2's HTML autoescaping (templates/*.html.j2).
 """
 
 from __future__ import annotations
 
-import html
-from typing import TYPE_CHECKING
+import functools
+import hmac
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
 
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from orchestrator.errors import UserError
+from orchestrator.report.comment import OP_SYMBOL
+from orchestrator.report.redact import Redactor
+from orchestrator.server import dashboard_data as data
+
 if TYPE_CHECKING:
+    import jinja2
+
     from orchestrator.server.app import Server
 
+log = logging.getLogger("orchestrator.server.dashboard")
 
-def dashboard_routes(server: Server) -> list[BaseRoute]:
-    async def index(request: Request) -> HTMLResponse:
-        counts = await run_in_threadpool(server.queue.counts)
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in counts.items())
-        return _page("orchestrator", f"<h2>Job queue</h2><table>{rows}</table>"
-                     '<p><a href="/runs">runs</a> · <a href="/locks">locks</a> · <a href="/status">status</a></p>')
+TOKEN_ENV = "ORCHESTRATOR_DASHBOARD_TOKEN"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+MAX_FORM_BYTES = 16 * 1024  # the release form holds a token; anything bigger is not ours
+MAX_VALUE_CHARS = 1000  # one property value, as in the PR comment
+STATUS_ICON: Mapping[str, str] = {"succeeded": "✅", "failed": "❌", "locked": "🔒", "skipped": "⏭️",
+                                  "running": "⏳", "interrupted": "⚠️", "blocked": "⛔"}
 
-    async def runs(request: Request) -> HTMLResponse:
-        found = await run_in_threadpool(server.store.runs, limit=50)
-        rows = "".join(
-            f'<tr><td><a href="/runs/{html.escape(r.id)}">{html.escape(r.id)}</a></td><td>{html.escape(r.flow)}</td>'
-            f"<td>{html.escape(r.status)}</td><td>{html.escape(r.commit[:12])}</td></tr>" for r in found)
-        return _page("runs", f"<table>{rows}</table>")
+Handler = Callable[[Request], Awaitable[Response]]
 
-    async def run(request: Request) -> HTMLResponse:
-        run_id = request.path_params["run_id"]
-        found = await run_in_threadpool(server.store.get_run, run_id)
-        if found is None:
-            return _page("run not found", f"<p>no run {html.escape(run_id)}</p>", status=404)
-        results = await run_in_threadpool(server.store.history, limit=500)
-        mine = "".join(f"<tr><td>{html.escape(r.stack)}</td><td>{html.escape(r.status)}</td></tr>"
-                       for r in results if r.run_id == run_id)
-        return _page(f"run {found.id}", f"<p>{html.escape(found.flow)} {html.escape(found.status)}</p>"
-                     f"<table>{mine}</table>")
 
-    async def locks(request: Request) -> HTMLResponse:
-        found = await run_in_threadpool(server.store.locks)
-        rows = "".join(f"<tr><td>{html.escape(lease.stack)}</td><td>{html.escape(lease.holder)}</td></tr>"
-                       for lease in found)
-        return _page("locks", f"<table>{rows}</table>")
-
+def dashboard_routes(server: Server, *, environ: Mapping[str, str] | None = None) -> list[BaseRoute]:
+    """The dashboard's routes for `create_app`; the write token comes from `environ` (default os.environ)."""
+    token = ((environ if environ is not None else os.environ).get(TOKEN_ENV) or "").strip() or None
+    pages = _Pages(server, token)
     return [
-        Route("/", index),
-        Route("/runs", runs),
-        Route("/runs/{run_id}", run),
-        Route("/locks", locks),
+        Route("/", pages.matrix),
+        Route("/runs", pages.runs),
+        Route("/runs/{run_id}", pages.run),
+        Route("/locks", pages.locks),
+        Route("/locks/{stack:path}/release", pages.release, methods=["POST"]),
     ]
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                        f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>", status_code=status)
+class _Pages:
+    def __init__(self, server: Server, token: str | None) -> None:
+        self.server = server
+        self.token = token
+
+    # ------------------------------------------------------------------ pages
+    async def matrix(self, request: Request) -> Response:
+        def build() -> str:
+            matrix = data.load_matrix(self.server.store, self.server.root)
+            return self._render("matrix.html.j2", title="Stacks", active="matrix", matrix=matrix)
+
+        return await self._page(build)
+
+    async def runs(self, request: Request) -> Response:
+        try:
+            filters = _run_filters(request.query_params)
+        except ValueError as exc:
+            message = str(exc)
+            return await self._page(lambda: self._error_page(400, "Bad request", message), status=400)
+
+        def build() -> str:
+            page = data.load_runs(self.server.store, filters)
+            environments, projects = data.filter_choices(self.server.store, self.server.root)
+            return self._render("runs.html.j2", title="Runs", active="runs", page=page, filters=filters,
+                                flows=data.FLOWS, statuses=data.RUN_STATUSES, environments=environments,
+                                projects=projects, link=_runs_link)
+
+        return await self._page(build)
+
+    async def run(self, request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+
+        def build() -> tuple[str, int]:
+            detail = data.load_run(self.server.store, run_id)
+            if detail is None:
+                return self._error_page(404, "Run not found", f"There is no run {run_id!r} in the store."), 404
+            environments, _ = data.filter_choices(self.server.store, self.server.root)
+            stacks = data.stack_order(detail.stacks, environments)
+            return self._render("run.html.j2", title=f"Run {detail.run.id}", active="runs", detail=detail,
+                                stacks=stacks, gates=_gates(detail.run.details)), 200
+
+        return await self._page_with_status(build)
+
+    async def locks(self, request: Request) -> Response:
+        released = request.query_params.get("released")
+
+        def build() -> str:
+            views = sorted(data.lock_views(self.server.store).values(), key=lambda v: v.lease.stack)
+            return self._render("locks.html.j2", title="Locks", active="locks", locks=views,
+                                writable=self.token is not None, released=released)
+
+        return await self._page(build)
+
+    # ------------------------------------------------------------------ the one write action
+    async def release(self, request: Request) -> Response:
+        stack = request.path_params["stack"]
+        if self.token is None:
+            return _refuse(403, f"the dashboard is read-only: set {TOKEN_ENV} on the server to release locks here "
+                                "(or use `orchestrator locks release`)")
+        given = await _given_token(request)
+        if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
+            return _refuse(403, "a valid dashboard token is required (form field `token` or Authorization: Bearer)")
+        actor = f"dashboard ({request.client.host if request.client else 'unknown client'})"
+        try:
+            released = await run_in_threadpool(data.release_lock, self.server.store, stack, actor=actor)
+        except UserError as exc:
+            return _refuse(503, exc.message)
+        if released is None:
+            return _refuse(404, f"no lock on stack {stack!r}")
+        log.warning("dashboard: %s released the lock on %s held by %s", actor, stack, released.lease.holder)
+        if _bearer(request) is not None:
+            return JSONResponse({"released": stack, "holder": released.lease.holder, "expired": released.expired})
+        return RedirectResponse(f"/locks?{urlencode({'released': stack})}", status_code=303)
+
+    # ------------------------------------------------------------------ rendering
+    async def _page(self, build: Callable[[], str], *, status: int = 200) -> Response:
+        return await self._page_with_status(lambda: (build(), status))
+
+    async def _page_with_status(self, build: Callable[[], tuple[str, int]]) -> Response:
+        try:
+            body, status = await run_in_threadpool(build)
+        except UserError as exc:  # the database is down: say so, on a page, with the hint
+            body = await run_in_threadpool(self._error_page, 503, "Store unavailable", exc.message, exc.hint)
+            status = 503
+        return HTMLResponse(body, status_code=status, headers=_SECURITY_HEADERS)
+
+    def _error_page(self, status: int, title: str, message: str, hint: str | None = None) -> str:
+        return self._render("error.html.j2", title=title, active=None, status=status, message=message, hint=hint)
+
+    def _render(self, template: str, **context: Any) -> str:
+        return _environment().get_template(template).render(
+            strip=self._strip(), token_configured=self.token is not None, now=datetime.now(UTC), **context
+        )
+
+    def _strip(self) -> dict[str, Any]:
+        """The header strip: server.status(), or the error that kept it from being read."""
+        try:
+            return {"status": self.server.status(), "error": None}
+        except UserError as exc:
+            return {"status": None, "error": exc.message}
+
+
+_SECURITY_HEADERS = {
+    # Nothing is loaded from anywhere; inline styles only; forms post back here.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _refuse(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _given_token(request: Request) -> str | None:
+    bearer = _bearer(request)
+    if bearer is not None:
+        return bearer
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    values = parse_qs(body.decode("utf-8", errors="replace")).get("token")
+    return values[0] if values else None
+
+
+def _run_filters(params: Mapping[str, str]) -> data.RunFilters:
+    def choice(name: str, allowed: tuple[str, ...] | None = None) -> str | None:
+        value = (params.get(name) or "").strip() or None
+        if value is not None and allowed is not None and value not in allowed:
+            raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
+        return value
+
+    page_text = params.get("page") or "1"
+    if not page_text.isdigit() or int(page_text) < 1:
+        raise ValueError(f"page must be a whole number from 1, not {page_text!r}")
+    return data.RunFilters(flow=choice("flow", data.FLOWS), environment=choice("environment"),
+                           project=choice("project"), status=choice("status", data.RUN_STATUSES),
+                           page=int(page_text))
+
+
+def _runs_link(filters: data.RunFilters, **changes: Any) -> str:
+    query = urlencode(filters.query(**changes))
+    return f"/runs?{query}" if query else "/runs"
+
+
+def _gates(details: Mapping[str, Any]) -> list[dict[str, Any]]:
+    gates = details.get("gates")
+    return [g for g in gates if isinstance(g, dict)] if isinstance(gates, list) else []
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Compiled once per process; every `{{ }}` is redacted (finalize), then HTML-escaped."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    environment.filters.update(
+        when=format_time, ago=format_ago, short=short_commit, counts=format_counts, icon=status_icon,
+        diff_rows=diff_rows, duration=format_span, value=format_value, compact=compact_json,
+    )
+    environment.globals.update(OP_SYMBOL=OP_SYMBOL)
+    return environment
+
+
+_REDACTOR = Redactor()
+
+
+def _finalize(value: Any) -> Any:
+    # Secrets were redacted before storage; credential-looking text that slipped through is caught here.
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _REDACTOR.text(value)
+    return value
+
+
+def format_time(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago (or, for a future time, in how long), for people."""
+    if value is None:
+        return "never"
+    seconds = ((now or datetime.now(UTC)) - value).total_seconds()
+    future = seconds < 0
+    span = _span(abs(seconds))
+    return f"in {span}" if future else f"{span} ago"
+
+
+def format_span(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return "—"
+    return _span((end - start).total_seconds(), precise=True)
+
+
+def _span(seconds: float, *, precise: bool = False) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s" if precise else f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m {int(seconds % 60):02d}s" if precise else f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h {int(seconds % 3600 // 60):02d}m"
+    return f"{int(seconds // 86400)}d {int(seconds % 86400 // 3600)}h"
+
+
+def short_commit(commit: str | None) -> str:
+    return (commit or "")[:10]
+
+
+def format_counts(counts: Mapping[str, int] | None) -> str:
+    """`+create ~update -delete ±replace`, as in the PR comment's summary table."""
+    counts = counts or {}
+    return " ".join(f"{symbol}{counts.get(op, 0)}"
+                    for symbol, op in (("+", "create"), ("~", "update"), ("-", "delete"), ("±", "replace")))
+
+
+def status_icon(status: str | None) -> str:
+    return STATUS_ICON.get(status or "", "•")
+
+
+def format_value(value: Any) -> str:
+    """A property value on one line, as the PR comment prints it, redacted, then cut."""
+    from orchestrator.report.drift import show_value
+
+    text = _REDACTOR.text(show_value(value))
+    if len(text) > MAX_VALUE_CHARS:
+        return f"{text[:MAX_VALUE_CHARS]}...(+{len(text) - MAX_VALUE_CHARS} chars)"
+    return text
+
+
+def diff_rows(change: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The property diffs of one stored ResourceChange (its `to_json()`), ready for a table."""
+    rows = []
+    for diff in change.get("diffs") or ():
+        if not isinstance(diff, Mapping):
+            continue
+        kind = str(diff.get("kind", "update"))
+        rows.append({
+            "path": str(diff.get("path", "")),
+            "kind": kind,
+            "symbol": {"add": "+", "delete": "-"}.get(kind, "~"),
+            "old": "" if kind == "add" else format_value(diff.get("old")),
+            "new": "" if kind == "delete" else format_value(diff.get("new")),
+        })
+    return rows
+
+
+def compact_json(value: Any) -> str:
+    import json
+
+    if not value:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
