@@ -14,6 +14,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from orchestrator.ci.events import PushEvent
     from orchestrator.config.resolved import RepoConfig
     from orchestrator.execute import OnEvent
     from orchestrator.flows.deploy import DeployOutcome
@@ -83,8 +84,13 @@ def deploy(
 
     summary = None
     if ci is not None:
-        before, after, branch, pusher = _push_event(ci)
-        actor = actor or pusher
+        event = _push_event(ci)
+        if event.deleted:
+            # Deleting a branch deploys nothing; its stacks stay as they are.
+            message = f"the push deleted {event.ref}: nothing to deploy"
+            click.echo(json.dumps({"skipped": message}) if as_json else message)
+            return
+        before, after, branch, actor = event.before, event.after, event.branch, actor or event.pusher
         summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
     _config, store, client = _context(repo, vcs or _ci_vcs(ci), out_dir)
     request = DeployRequest(
@@ -236,7 +242,7 @@ def _ci_vcs(ci: str | None) -> str | None:
     return None if ci is None else ("gitlab" if ci == "gitlab" else "github")
 
 
-def _push_event(ci: str) -> tuple[str, str, str | None, str]:
+def _push_event(ci: str) -> PushEvent:
     from orchestrator.ci.events import PushEvent
     from orchestrator.errors import UserError
 
@@ -250,7 +256,7 @@ def _push_event(ci: str) -> tuple[str, str, str | None, str]:
             f"the CI event is a {type(event).__name__}, not a push",
             hint="run `orchestrator deploy` on push events and `orchestrator preview` on pull requests",
         )
-    return event.before, event.after, event.branch, event.pusher
+    return event
 
 
 def _actor(actor: str | None) -> str:

@@ -228,3 +228,18 @@ def test_promote_by_a_trusted_user_deploys_prod_an_untrusted_one_is_refused(
         ]
     finally:
         store.close()
+
+
+def test_a_push_that_deletes_a_branch_deploys_nothing(
+    repo: InfraRepo, github_standin: GitHubStandIn, tmp_path: Path
+) -> None:
+    gh = github_standin
+    event = push_event(gh, repo.sha(), "0" * 40)
+    event.update(deleted=True, head_commit=None, commits=[])
+    assert schema_errors("push", event) == []
+
+    run = deploy_in_actions(repo, gh, event, tmp_path)
+
+    assert run.code == 0, run.text
+    assert run.json() == {"skipped": f"the push deleted refs/heads/{BRANCH}: nothing to deploy"}
+    assert gh.requests == [], "nothing reported: nothing ran"
