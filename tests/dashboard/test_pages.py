@@ -354,3 +354,20 @@ def test_the_dashboard_needs_nothing_from_the_network(client: TestClient) -> Non
         assert not [e for e in doc.iter() if e.tag in ("link", "script", "img", "iframe")]
         assert all(href.startswith("/") for href in doc.links()), doc.links()
 
+
+
+def test_a_fresh_store_shows_every_stack_as_never_deployed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ORCHESTRATOR_DATABASE_URL", raising=False)
+    root = make_demo_repo(tmp_path / "infra")
+    server = build_server(ServerOptions(repo=root, workers=0, scheduler=False), secret=WEBHOOK_SECRET)
+    try:
+        with TestClient(create_app(server, manage_services=False)) as client:
+            cells = page(client, "/").find_all("td", cls="cell")
+            assert len(cells) == 12
+            assert {(c.attrs["data-status"], c.attrs["data-drift"], c.attrs["data-locked"]) for c in cells} == {
+                ("none", "unknown", "no")}
+            assert all("never deployed" in c.text() for c in cells)
+            assert page(client, "/runs").find(id="no-runs").text() == "No runs yet."
+            assert page(client, "/locks").find(id="no-locks").text() == "No stack is locked."
+    finally:
+        server.store.close()
