@@ -16,7 +16,7 @@ Status = Literal["succeeded", "failed", "locked", "skipped"]
 ResourceOp = Literal["create", "update", "replace", "delete", "same", "read", "refresh"]
 DiffKind = Literal["add", "delete", "update"]
 Severity = Literal["error", "warning", "info", "debug"]
-ResultOperation = Literal["preview", "update", "destroy", "destroy-preview", "drift"]
+ResultOperation = Literal["preview", "update", "destroy", "destroy-preview", "drift", "refresh"]
 
 SECRET = "[secret]"
 UNKNOWN = "(known after update)"

@@ -381,6 +381,15 @@ class PulumiEngine:
 
         return self._run(stack, "drift", call, create=False)
 
+    def refresh(self, stack: StackSpec) -> StackResult:
+        """`pulumi refresh`: the live cloud written into the state (before a remediating update)."""
+
+        def call(s: Any, events: EventCollector) -> dict[str, Any]:
+            s.refresh(on_event=events, parallel=self.parallel, show_secrets=False)
+            return {}
+
+        return self._run(stack, "refresh", call, create=False)
+
     def outputs(self, stack: StackSpec) -> dict[str, Any]:
         """The stack's outputs, secrets shown as `[secret]`; {} for a stack never deployed."""
         from pulumi.automation import CommandError, StackNotFoundError

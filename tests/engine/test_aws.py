@@ -165,3 +165,39 @@ def test_replacing_an_autonamed_resource_gets_a_new_name(make_stack: Callable[..
     assert new_name != old_name and new_name.startswith("records-")
     names = _client("dynamodb", endpoint).list_tables()["TableNames"]
     assert new_name in names and old_name not in names
+
+
+QUEUE_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+queue = aws.sqs.Queue("jobs", visibility_timeout_seconds=45, tags={"team": "core"})
+pulumi.export("queue_url", queue.url)
+'''
+
+
+def test_refresh_then_update_puts_the_cloud_back(make_stack: Callable[..., Stack], endpoint: str) -> None:
+    st = make_stack("refreshing")
+    write_project(st.directory, "refreshing", QUEUE_PROGRAM)
+    aws = AwsSettings(region="us-east-1", endpoint=endpoint)
+    engine = LocalEngine()
+    first = engine.update(st.spec({}, aws=aws))
+    assert first.ok, first.error
+    sqs = _client("sqs", endpoint)
+    url = first.outputs["queue_url"]
+    sqs.tag_queue(QueueUrl=url, Tags={"team": "someone-else"})
+
+    # Without a refresh the recorded state still matches the code: nothing to do.
+    assert engine.update(st.spec({}, aws=aws)).counts.changed == 0
+    refreshed = engine.refresh(st.spec({}, aws=aws))
+    assert refreshed.ok, refreshed.error
+    assert [(c.name, c.op) for c in refreshed.changes] == [("jobs", "update")]
+    fixed = engine.update(st.spec({}, aws=aws))
+    assert fixed.ok and fixed.counts.update == 1
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "core"}
+
+    sqs.delete_queue(QueueUrl=url)
+    assert [(c.name, c.op) for c in engine.refresh(st.spec({}, aws=aws)).changes] == [("jobs", "delete")]
+    recreated = engine.update(st.spec({}, aws=aws))
+    assert recreated.ok and recreated.counts.create == 1
+    assert engine.drift(st.spec({}, aws=aws)).counts.changed == 0

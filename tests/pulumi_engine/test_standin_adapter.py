@@ -182,6 +182,27 @@ def test_drift_is_a_refresh_preview_of_an_existing_stack(
     assert result.counts == OpCounts(update=1)
 
 
+def test_refresh_writes_the_live_cloud_into_the_state(
+    standin: Standin, project_dir: Path, tmp_path: Path
+) -> None:
+    standin.script(events={"preview": events("aws_webserver_replace"),
+                           "refresh": events("refresh_preview_drift")})
+    engine = PulumiEngine()
+    spec = _spec(project_dir, tmp_path)
+    engine.preview(spec)
+    standin.reset()
+
+    result = engine.refresh(spec)
+
+    assert result.status == "succeeded", result.error
+    # A real refresh (no --preview-only), with --yes as the SDK passes for non-interactive runs.
+    [refresh] = [c for c in standin.commands() if "refresh" in c[:2]]
+    assert "--preview-only" not in refresh
+    assert "--yes" in refresh and refresh[-2:] == ["--stack", "dev"]
+    assert result.operation == "refresh"
+    assert [(c.op, c.name) for c in result.changes] == [("update", "resB")]
+
+
 def test_drift_and_destroy_of_a_stack_never_deployed_create_nothing(
     standin: Standin, project_dir: Path, tmp_path: Path
 ) -> None:

@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -503,6 +503,43 @@ def drift_changes(snapshot: Snapshot, providers: Providers, redact: Redactor) ->
     return changes, diagnostics, same
 
 
+def refresh_snapshot(snapshot: Snapshot, providers: Providers, redact: Redactor) -> tuple[
+    Snapshot, list[ResourceChange], list[Diagnostic], int
+]:
+    """Pulumi's refresh: the live cloud taken into the recorded state.
+
+    Gone resources leave the state; drifted ones get the live outputs, and the live values of
+    the inputs they record (plus tags added by hand), because the next update diffs the code
+    against the recorded inputs: only then does it put the cloud back.
+    """
+    changes, diagnostics, same = drift_changes(snapshot, providers, redact)
+    if diagnostics:
+        return snapshot, changes, diagnostics, same
+    gone = {c.urn for c in changes if c.op == "delete"}
+    drifted = {c.urn for c in changes if c.op == "update"}
+    resources: list[ResourceState] = []
+    for res in snapshot.resources:
+        if res.urn in gone:
+            continue
+        if res.urn in drifted:
+            live = providers.get(res.type, res.provider).read(res.urn, res.id, res.inputs, res.outputs)
+            if live is not None:
+                res = _refreshed(res, live.outputs)
+        resources.append(res)
+    return replace(snapshot, resources=tuple(resources)), changes, diagnostics, same
+
+
+def _refreshed(res: ResourceState, live: dict[str, Any]) -> ResourceState:
+    inputs = {
+        key: live[key] if key in live and key not in res.secret_inputs else value
+        for key, value in res.inputs.items()
+    }
+    if "tags" not in inputs and live.get("tags"):
+        inputs["tags"] = live["tags"]
+    outputs = {**res.outputs, **{k: v for k, v in live.items() if k not in res.secret_outputs}}
+    return replace(res, inputs=inputs, outputs=outputs)
+
+
 # --------------------------------------------------------------------------- sandbox check
 
 
@@ -625,7 +662,7 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
 
     if snapshot.pending_operations:
         message = _pending_message(job, snapshot)
-        mutating = job.operation in ("update", "destroy")
+        mutating = job.operation in ("update", "destroy", "refresh")
         if mutating and not job.allow_pending:
             return _result(job, "failed", error=message, pending=describe_pending(snapshot.pending_operations))
         diagnostics.append(Diagnostic("warning", message if not job.allow_pending else
@@ -642,6 +679,20 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
         drift_error = "; ".join(d.message for d in drift_diags) or None
         return _result(job, status, counts=counts.to_json(), changes=_changes_json(changes),
                        diagnostics=[d.to_json() for d in diagnostics], outputs={}, error=drift_error)
+
+    if job.operation == "refresh":
+        refreshed, changes, refresh_diags, same = refresh_snapshot(snapshot, providers, redact)
+        diagnostics.extend(refresh_diags)
+        if refresh_diags:
+            return _result(job, "failed", changes=_changes_json(changes),
+                           diagnostics=[d.to_json() for d in diagnostics], outputs={},
+                           error="; ".join(d.message for d in refresh_diags))
+        if changes:
+            StateWriter(path, stack_name=f"organization/{job.project}/{job.stack}", secrets=secrets).write(refreshed)
+        counts = OpCounts(update=sum(c.op == "update" for c in changes),
+                          delete=sum(c.op == "delete" for c in changes), same=same)
+        return _result(job, "succeeded", counts=counts.to_json(), changes=_changes_json(changes),
+                       diagnostics=[d.to_json() for d in diagnostics], outputs={})
 
     dry_run = job.operation in ("preview", "destroy-preview")
     writer = None if dry_run else StateWriter(path, stack_name=f"organization/{job.project}/{job.stack}",

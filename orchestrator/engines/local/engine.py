@@ -116,6 +116,11 @@ class LocalEngine:
     def drift(self, stack: StackSpec) -> StackResult:
         return self._guarded(stack, "drift", lambda: self._simple(stack, "drift", "drift"))
 
+    def refresh(self, stack: StackSpec) -> StackResult:
+        """Take the live cloud into the recorded state (gone resources dropped, drifted ones
+        re-read), so that a following update puts the cloud back to the code."""
+        return self._guarded(stack, "refresh", lambda: self._locked(stack, "refresh", "refresh", "refresh"))
+
     def outputs(self, stack: StackSpec) -> dict[str, Any]:
         """The stack's outputs from state, secrets shown as `[secret]`."""
         project = read_project(stack.directory)
