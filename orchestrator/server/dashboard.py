@@ -47,6 +47,7 @@ log = logging.getLogger("orchestrator.server.dashboard")
 TOKEN_ENV = "ORCHESTRATOR_DASHBOARD_TOKEN"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 16 * 1024  # the release form holds a token; anything bigger is not ours
+MATRIX_REFRESH_S = 30  # the matrix reloads itself: it is the page left open on a wall screen
 MAX_VALUE_CHARS = 1000  # one property value, as in the PR comment
 STATUS_ICON: Mapping[str, str] = {"succeeded": "✅", "failed": "❌", "locked": "🔒", "skipped": "⏭️",
                                   "running": "⏳", "interrupted": "⚠️", "blocked": "⛔"}
@@ -76,7 +77,8 @@ class _Pages:
     async def matrix(self, request: Request) -> Response:
         def build() -> str:
             matrix = data.load_matrix(self.server.store, self.server.root)
-            return self._render("matrix.html.j2", title="Stacks", active="matrix", matrix=matrix)
+            return self._render("matrix.html.j2", title="Stacks", active="matrix", matrix=matrix,
+                                refresh_s=MATRIX_REFRESH_S)
 
         return await self._page(build)
 

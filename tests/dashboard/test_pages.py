@@ -371,3 +371,14 @@ def test_a_fresh_store_shows_every_stack_as_never_deployed(tmp_path: Path, monke
             assert page(client, "/locks").find(id="no-locks").text() == "No stack is locked."
     finally:
         server.store.close()
+
+
+def test_matrix_headers_and_cells_link_to_the_filtered_history(client: TestClient,
+                                                                demo: tuple[DemoHistory, Server]) -> None:
+    history, _ = demo
+    matrix = page(client, "/").find("table", id="matrix")
+    assert matrix.find("th", data_environment="uat").find("a").attrs["href"] == "/runs?environment=uat"
+    assert matrix.find("tr", data_project="data").find("th").find("a").attrs["href"] == "/runs?project=data"
+    link = matrix.find("td", data_stack="data/uat").find("div", cls="history").find("a").attrs["href"]
+    assert link == "/runs?project=data&environment=uat"
+    assert _runs(client, link.removeprefix("/runs")) == [history.drift, history.main_deploy]
