@@ -56,7 +56,7 @@ class DriftModel(Strict):
     ignore: list[str] = Field(
         default_factory=list,
         description='Findings to ignore, as "<type glob>:<property path glob>", e.g. '
-        "`aws:s3/bucket:Bucket:tagsAll.LastScanned`.",
+        "`aws:s3/bucket:Bucket:tags*.LastScanned` (a tag shows in both `tags` and `tagsAll`).",
     )
     unmanaged: UnmanagedModel = Field(
         default_factory=lambda: UnmanagedModel(), description="Unmanaged-resource scan settings."

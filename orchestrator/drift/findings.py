@@ -56,7 +56,7 @@ class IgnoreRule:
         if not sep or not type_glob or not path_glob:
             raise UserError(
                 f"{source}: ignore rule {text!r} is not '<type glob>:<property path glob>'",
-                "e.g. aws:s3/bucket:Bucket:tagsAll.LastScanned",
+                "e.g. aws:s3/bucket:Bucket:tags*.LastScanned",
             )
         try:
             validate_glob(type_glob)
