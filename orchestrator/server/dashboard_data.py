@@ -8,7 +8,7 @@ dashboard.py and templates/. The one write, releasing a lock, is `release_lock`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -166,7 +166,10 @@ def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
                   drift_note=drift_note)
 
 
-def _layout(repo_root: Path) -> tuple[tuple[EnvironmentColumn, ...], tuple[str, ...], Any, str | None]:
+Deploys = Callable[[str, str], bool]  # (project, environment) → whether the configuration deploys it there
+
+
+def _layout(repo_root: Path) -> tuple[tuple[EnvironmentColumn, ...], tuple[str, ...], Deploys, str | None]:
     from orchestrator.config import load_repository
 
     try:

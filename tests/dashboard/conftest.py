@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from orchestrator.drift.model import UnmanagedScan
+from orchestrator.drift.findings import finding_key
+from orchestrator.drift.model import Finding, UnmanagedScan
 from orchestrator.engines.base import OpCounts, PropertyDiff, ResourceChange, StackResult
 from orchestrator.models import StackSpec
+from orchestrator.sandbox import ENDPOINT_ENV
 from orchestrator.server.app import Server, ServerOptions, build_server
 from orchestrator.store.sql import SqlStore
 
@@ -78,8 +80,13 @@ class DemoEngine:
         return {}
 
 
-def _no_unmanaged(environment: str, *_: Any) -> tuple[list[Any], UnmanagedScan]:
-    return [], UnmanagedScan(environment=environment, region="us-east-1", scanned=0, excluded=0)
+def _one_unmanaged(environment: str, *_: Any) -> tuple[list[Finding], UnmanagedScan]:
+    """The account scan: one queue made by hand. The sample's environments share one account,
+    so the flow scans it once, for the group's owner (`environment`)."""
+    arn = "arn:aws:sqs:us-east-1:123456789012:made-by-hand"
+    found = Finding(key=finding_key(environment, "unmanaged", arn), environment=environment, kind="unmanaged",
+                    type="aws:sqs/queue:Queue", name="made-by-hand", resource_id=arn)
+    return [found], UnmanagedScan(environment=environment, region="us-east-1", scanned=3, excluded=0)
 
 
 @dataclass(frozen=True)
@@ -127,10 +134,13 @@ def fill_history(root: Path, store: SqlStore) -> DemoHistory:
                          engine_factory=lambda _name: engine)
     main = run_deploy(DeployRequest(repo=root, after="main", branch="main", actor="platform-lead"), store, None,
                       engine_factory=lambda _name: engine)
-    drift = run_drift(DriftRequest(repo=root, environments=("qa", "uat", "prod"), formats=("json",),
-                                   out_dir=root / ".orchestrator" / "reports", actor="scheduler", environ={}),
-                      store, None, engine_factory=lambda _name: engine,
-                      scanner=_no_unmanaged)
+    with pytest.MonkeyPatch.context() as patch:
+        # The environments' `endpoint: sandbox` must resolve for the account scan to be attempted;
+        # nothing is sent there (the scanner and the engine are stand-ins).
+        patch.setenv(ENDPOINT_ENV, "http://127.0.0.1:9")
+        drift = run_drift(DriftRequest(repo=root, environments=("qa", "uat", "prod"), formats=("json",),
+                                       out_dir=root / ".orchestrator" / "reports", actor="scheduler", environ={}),
+                          store, None, engine_factory=lambda _name: engine, scanner=_one_unmanaged)
     assert drift.run_id is not None
     hostile = _hostile_run(store, git(root, "rev-parse", "main"))
     now = store.lease_clock()

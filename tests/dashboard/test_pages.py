@@ -60,6 +60,12 @@ def test_the_matrix_has_a_row_per_project_and_a_column_per_environment_in_promot
     cells = matrix.find_all("td", cls="cell")
     assert [c.attrs["data-stack"] for c in cells] == [f"{p}/{e}" for p in PROJECTS for e in ENVIRONMENTS]
     assert "protected" in matrix.find("th", data_environment="prod").text()
+    # The account scan found one resource no stack owns; the environments share one account, whose
+    # unmanaged resources are reported under the first of them.
+    unmanaged = {th.attrs["data-environment"]: th.find_all(data_unmanaged="1") for th in
+                 matrix.find_all("th", cls="environment")}
+    assert [env for env, found in unmanaged.items() if found] == ["dev"]
+    assert unmanaged["dev"][0].text() == "1 unmanaged resource"
 
 
 def test_each_cell_shows_the_last_deploy_with_counts_commit_and_a_link_to_its_run(
