@@ -20,7 +20,7 @@ import functools
 import hmac
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,10 +49,7 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 16 * 1024  # the release form holds a token; anything bigger is not ours
 MATRIX_REFRESH_S = 30  # the matrix reloads itself: it is the page left open on a wall screen
 MAX_VALUE_CHARS = 1000  # one property value, as in the PR comment
-STATUS_ICON: Mapping[str, str] = {"succeeded": "✅", "failed": "❌", "locked": "🔒", "skipped": "⏭️",
-                                  "running": "⏳", "interrupted": "⚠️", "blocked": "⛔"}
 
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def dashboard_routes(server: Server, *, environ: Mapping[str, str] | None = None) -> list[BaseRoute]:
@@ -248,7 +245,7 @@ def _environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     environment.filters.update(
-        when=format_time, ago=format_ago, short=short_commit, counts=format_counts, icon=status_icon,
+        when=format_time, ago=format_ago, short=short_commit, counts=format_counts,
         diff_rows=diff_rows, duration=format_span, value=format_value, compact=compact_json,
     )
     environment.globals.update(OP_SYMBOL=OP_SYMBOL)
@@ -313,10 +310,6 @@ def format_counts(counts: Mapping[str, int] | None) -> str:
     counts = counts or {}
     return " ".join(f"{symbol}{counts.get(op, 0)}"
                     for symbol, op in (("+", "create"), ("~", "update"), ("-", "delete"), ("±", "replace")))
-
-
-def status_icon(status: str | None) -> str:
-    return STATUS_ICON.get(status or "", "•")
 
 
 def format_value(value: Any) -> str:
