@@ -30,7 +30,7 @@ LEAD = "platform-lead"  # listed under trust.users in the sample's orchestrator.
 AUTHOR = "dev-alice"
 FEATURE = "feature/cost-center"
 PR_NUMBER = 1  # the sample's stacks hold secrets (an SSM parameter value)
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 # The pull request of the story: a shared tag added in lib/ (every project watches lib/), and in
 # the data project a longer role session and a new topic for upload events.
@@ -164,6 +164,24 @@ def approve(vcs_dir: Path) -> None:
     (vcs_dir / "approvals.json").write_text(json.dumps({str(PR_NUMBER): [LEAD]}))
 
 
+def change_cloud_by_hand(endpoint: str) -> None:
+    """What drift detection is for: edits nobody made through Git."""
+    import boto3
+
+    session = boto3.session.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1")
+    s3 = session.client("s3", endpoint_url=endpoint)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    prod_uploads = next(b for b in buckets if b.startswith("prod-data-uploads"))
+    s3.put_bucket_versioning(Bucket=prod_uploads, VersioningConfiguration={"Status": "Suspended"})
+    console.print(f"  versioning suspended on {prod_uploads} (prod)")
+    dev_queue = next(u for u in sqs.list_queues()["QueueUrls"] if "dev-network" in u)
+    sqs.tag_queue(QueueUrl=dev_queue, Tags={"Owner": "someone-by-hand"})
+    console.print(f"  a tag added by hand to {dev_queue.rsplit('/', 1)[-1]} (dev: drift.remediate is on)")
+    s3.create_bucket(Bucket="hand-made-reports")
+    console.print("  a bucket created by hand: hand-made-reports (owned by no stack)")
+
+
 def show_comment(vcs_dir: Path, title: str) -> None:
     console.print(Rule(title + " (rendered)", style="dim"))
     console.print(Markdown((vcs_dir / "comment.md").read_text()))
@@ -220,12 +238,47 @@ def main() -> None:
         show_comment(vcs_dir, "the Deployed comment on PR #1")
         orchestrator("history", "--repo", str(repo), "--limit", "12")
 
+        heading("7. Out of band: someone changes the cloud by hand; the drift check finds it")
+        change_cloud_by_hand(sandbox.endpoint)
+        reports = workdir / "drift"
+        code = orchestrator(
+            "drift",
+            "--repo",
+            str(repo),
+            "--out",
+            str(reports),
+            "--vcs",
+            "files",
+            "--out-vcs",
+            str(vcs_dir),
+            "--actor",
+            LEAD,
+            check=False,
+        )
+        if code not in (0, 2):  # 2 means drift was found: that is this step's point
+            raise SystemExit(f"demo step failed: orchestrator drift (exit {code})")
+        console.print(Rule("the drift report (rendered)", style="dim"))
+        console.print(Markdown((reports / "drift-report.md").read_text()))
+
+        heading("8. Server mode: the same flows from webhooks, with a dashboard")
+        console.print(
+            "Instead of CI jobs, `orchestrator serve` receives GitHub/GitLab webhooks, queues the work and\n"
+            "runs drift checks on each environment's schedule. On this demo repository:\n\n"
+            f"  export ORCHESTRATOR_WEBHOOK_SECRET=change-me PULUMI_CONFIG_PASSPHRASE={DEMO_PASSPHRASE}\n"
+            f"  orchestrator sandbox start --repo {repo}\n"
+            f"  orchestrator serve --repo {repo} --port 8080\n\n"
+            "then open http://127.0.0.1:8080/ for the dashboard (stacks x environments, runs, locks);\n"
+            "point a webhook at http://<host>:8080/webhooks/github (docs/server.md)."
+        )
+
         heading("Where things are")
         console.print(f"demo repository:     {repo}")
         console.print(f"PR comments (raw):   {vcs_dir / 'pr-1'}")
         console.print(f"commit statuses:     {vcs_dir / 'statuses.json'}")
         console.print(f"deployments:         {vcs_dir / 'deployments.json'}")
         console.print(f"run store (SQLite):  {repo / '.orchestrator' / 'orchestrator.db'}")
+        console.print(f"drift reports:       {reports}/drift-report.md, .json, .html")
+        console.print(f"drift issues:        {vcs_dir / 'issues'}")
         console.print(f"stack state:         {repo / '.orchestrator' / 'state' / '.pulumi' / 'stacks'}")
         console.print(f"Kubernetes manifests: {repo / '.orchestrator' / 'state' / 'manifests'}")
 

@@ -1,0 +1,56 @@
+"""`make demo` end to end, as a new user runs it: every step a real command on the sample
+repository, on embedded defaults only (local engine, the embedded AWS, SQLite, files VCS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "GITHUB_", "ORCHESTRATOR_"))}
+    env["TMPDIR"] = str(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestrator.demo", str(ROOT)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    headings = [
+        "1. The sample infrastructure repository",
+        "2. The starting state",
+        "3. A pull request into main",
+        "4. The preview flow",
+        "5. Merged",
+        "6. A lead approves PR #1",
+        "7. Out of band",
+        "8. Server mode",
+        "Where things are",
+    ]
+    positions = [out.find(h) for h in headings]
+    assert all(p >= 0 for p in positions), [h for h, p in zip(headings, positions, strict=True) if p < 0]
+    assert positions == sorted(positions)
+
+    repo = Path(re.search(r"^demo repository: +(\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    vcs = repo.parent / "vcs"
+    comment = (vcs / "comment.md").read_text()
+    assert comment.startswith("<!-- orchestrator:deploy -->")  # the last comment: the deploy report
+    comments = [f.read_text() for f in sorted((vcs / "pr-1").glob("*.md"))]
+    preview = next(c for c in comments if c.startswith("<!-- orchestrator:preview -->"))
+    assert "maxSessionDuration" in preview and "CostCenter" in preview
+    statuses = json.loads((vcs / "statuses.json").read_text())
+    assert any(s["context"] == "orchestrator/deploy: data/prod" and s["state"] == "success" for s in statuses)
+    deployments = json.loads((vcs / "deployments.json").read_text())
+    assert "prod" in json.dumps(deployments)
+    report = json.loads((repo.parent / "drift" / "drift-report.json").read_text())
+    kinds = {(f["environment"], f["kind"], f["type"]) for f in report["findings"]}
+    assert ("prod", "drifted", "aws:s3/bucketVersioning:BucketVersioning") in kinds
+    assert any(kind == "unmanaged" for _env, kind, _type in kinds)
+    assert (repo.parent / "drift" / "drift-report.html").read_text().startswith("<!DOCTYPE html>")
+    assert "remediation of dev (network/dev): succeeded" in out
