@@ -260,9 +260,22 @@ def _push_event(ci: str) -> PushEvent:
 
 
 def _actor(actor: str | None) -> str:
+    """Who acts. In CI it is the CI's user, never a name given on the command line: gates
+    and promotions trust this name."""
     import getpass
 
-    return actor or os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") or getpass.getuser()
+    from orchestrator.errors import UserError
+
+    ci_user = os.environ.get("GITHUB_ACTOR") if os.environ.get("GITHUB_ACTIONS") == "true" else None
+    ci_user = ci_user or (os.environ.get("GITLAB_USER_LOGIN") if os.environ.get("GITLAB_CI") else None)
+    if ci_user:
+        if actor and actor != ci_user:
+            raise UserError(
+                f"--actor {actor} differs from the CI's user {ci_user}",
+                hint="in CI the actor is whoever triggered the job; drop --actor",
+            )
+        return ci_user
+    return actor or getpass.getuser()
 
 
 def _finish(outcome: DeployOutcome, as_json: bool) -> None:

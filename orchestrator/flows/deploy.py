@@ -201,7 +201,7 @@ class _Deployment:
             )
             sub = plan.only(env_name)
             if not gate.passed:
-                waiting = "waiting for the gate: " + "; ".join(gate.reasons)
+                waiting = gates.WAITING_FOR_GATE + "; ".join(gate.reasons)
                 results.update({s.id: _skipped(s, waiting) for s in sub.stacks})
                 earlier[env_name] = "blocked"
                 self.store.record_environment_result(env_name, plan.head, self.run_id, "blocked")
@@ -261,7 +261,7 @@ class _Deployment:
             f" --before {plan.base[:12]} --after {plan.head[:12]}" if plan.base != plan.head else ""
         )
         return {
-            s.id: f"destroy pending: {s.environment} is protected; run `{command}` to destroy it"
+            s.id: f"{gates.DESTROY_PENDING}{s.environment} is protected; run `{command}` to destroy it"
             for s in plan.stacks
             if s.operation == "destroy"
         }

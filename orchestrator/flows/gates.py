@@ -7,7 +7,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from orchestrator.config.resolved import Environment
+from orchestrator.engines.base import StackResult
 from orchestrator.store.api import Store
+
+# Reasons of stacks that did not run because they wait for someone (an approval, a flag), as
+# opposed to stacks skipped because something failed: the first are `pending`, not errors.
+WAITING_FOR_GATE = "waiting for the gate: "
+DESTROY_PENDING = "destroy pending: "
+
+
+def is_waiting(result: StackResult) -> bool:
+    return result.status == "skipped" and (result.error or "").startswith((WAITING_FOR_GATE, DESTROY_PENDING))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from orchestrator.engines.base import StackResult, result_from_json
 from orchestrator.errors import UserError
+from orchestrator.flows.gates import is_waiting
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
 from orchestrator.vcs.base import StatusState, VcsClient, VcsError, truncate
@@ -39,6 +40,8 @@ def status_of(result: StackResult) -> tuple[StatusState, str]:
     if result.status == "succeeded":
         c = result.counts
         return "success", f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
+    if is_waiting(result):
+        return "pending", result.error or "waiting"
     if result.status == "skipped":
         return "error", result.error or "skipped"
     return "failure", f"{result.status}: {error_headline(result.error)}"
@@ -134,8 +137,11 @@ def load_results(directory: Path, plan: Plan) -> dict[str, StackResult]:
 def _aggregate(results: Mapping[str, StackResult], *, untrusted: bool) -> tuple[StatusState, str]:
     if untrusted:
         return "pending", "not previewed: waiting for a maintainer's /orchestrator preview"
-    failed = [sid for sid, r in results.items() if r.status != "succeeded"]
+    failed = [sid for sid, r in results.items() if r.status != "succeeded" and not is_waiting(r)]
     if failed:
         return "failure", f"{len(failed)} of {len(results)} stacks did not succeed: {', '.join(failed)}"
+    waiting = [sid for sid, r in results.items() if is_waiting(r)]
+    if waiting:
+        return "pending", f"{len(waiting)} of {len(results)} stacks wait for a gate: {', '.join(waiting)}"
     changed = sum(1 for r in results.values() if r.counts.changed)
     return "success", f"{len(results)} stacks, {changed} with changes"

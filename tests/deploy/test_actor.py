@@ -1,0 +1,24 @@
+"""Who acts: in CI the CI's user, whatever the command line says (gates trust this name)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.cli_deploy import _actor
+from orchestrator.errors import UserError
+
+
+def test_in_github_actions_the_actor_is_the_workflow_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_ACTOR", "alice")
+    assert _actor(None) == "alice"
+    assert _actor("alice") == "alice"
+    with pytest.raises(UserError, match="differs from the CI's user alice"):
+        _actor("platform-lead")
+
+
+def test_outside_ci_the_given_actor_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITHUB_ACTIONS", "GITHUB_ACTOR", "GITLAB_CI", "GITLAB_USER_LOGIN"):
+        monkeypatch.delenv(name, raising=False)
+    assert _actor("platform-lead") == "platform-lead"
+    assert _actor(None)  # the login name
