@@ -24,8 +24,11 @@ lint: install
 demo: install
 	$(PY) -m orchestrator.demo
 
+# Each benchmark prints its figures and ratios measured in one run, and PASS/FAIL per target.
+BENCHES := plan_scale engine comment_render preview deploy drift webhooks
+
 bench: install
-	$(PY) bench/plan_scale.py
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .orchestrator .pytest_cache .mypy_cache .ruff_cache
