@@ -28,7 +28,7 @@ demo: install
 BENCHES := plan_scale engine comment_render preview deploy drift webhooks
 
 bench: install
-	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
+	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) .orchestrator .pytest_cache .mypy_cache .ruff_cache
