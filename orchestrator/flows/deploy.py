@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config.resolved import RepoConfig
-from orchestrator.engines.base import Engine, StackResult, result_from_json
+from orchestrator.engines.base import Diagnostic, Engine, StackResult, result_from_json
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
@@ -38,6 +38,10 @@ from orchestrator.store.api import Flow, RunStatus, StackRunRecord, Store
 from orchestrator.vcs.base import VcsClient, VcsError
 
 STATUS_PREFIX = "orchestrator/deploy"
+LEASE_LOST = (
+    "the stack's lease could not be renewed during this run (it expired or was released), so another "
+    "run may have started on it meanwhile; check `orchestrator history` and `orchestrator locks list`"
+)
 
 
 @dataclass(frozen=True)
@@ -273,11 +277,13 @@ class _Deployment:
         try:
             with stack_lease(
                 self.store, stack.id, holder=holder, run_id=self.run_id, commit=commit, policy=self.request.locks
-            ):
+            ) as held:
                 engine = self.engines.get(spec.engine) or self.engines.setdefault(
                     spec.engine, self.engine_factory(spec.engine)
                 )
                 result = run_operation(engine, spec, stack, preview=False)
+            if held.lost:
+                result = replace(result, diagnostics=(*result.diagnostics, Diagnostic("warning", LEASE_LOST)))
         except StackLocked as locked:
             result = StackResult(stack=stack.id, operation=_operation(stack), status="locked", error=str(locked))
         result = redact_result(result, redactor)
@@ -316,8 +322,6 @@ def _skipped(stack: PlannedStack, reason: str) -> StackResult:
 
 
 def _restrict(plan: Plan, environments: tuple[str, ...]) -> Plan:
-    from dataclasses import replace
-
     kept = tuple(e for e in plan.environments if e in environments)
     return replace(plan, environments=kept, stacks=tuple(s for s in plan.stacks if s.environment in kept))
 

@@ -44,6 +44,15 @@ def holder_name(flow: str, run_id: str, actor: str) -> str:
     return f"{flow} run {run_id} by {actor} on {socket.gethostname()} pid {os.getpid()}"
 
 
+@dataclass
+class HeldLease:
+    """A lease while its stack runs. `lost` turns true when a renewal fails (the lease expired
+    during a long pause, or a person released it): the run goes on, but is no longer exclusive."""
+
+    lease: Lease
+    lost: bool = False
+
+
 @contextmanager
 def stack_lease(
     store: Store,
@@ -56,15 +65,16 @@ def stack_lease(
     purpose: LockPurpose = "deploy",
     pr: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[Lease]:
+) -> Iterator[HeldLease]:
     lease = _acquire(
         store, stack, holder=holder, run_id=run_id, commit=commit, policy=policy, purpose=purpose, pr=pr, sleep=sleep
     )
+    held = HeldLease(lease)
     stop = threading.Event()
-    renewer = threading.Thread(target=_renew, args=(store, stack, run_id, policy, stop), daemon=True)
+    renewer = threading.Thread(target=_renew, args=(store, stack, run_id, policy, stop, held), daemon=True)
     renewer.start()
     try:
-        yield lease
+        yield held
     finally:
         stop.set()
         renewer.join(timeout=5)
@@ -95,8 +105,11 @@ def _acquire(
         sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
 
 
-def _renew(store: Store, stack: str, run_id: str, policy: LockPolicy, stop: threading.Event) -> None:
+def _renew(
+    store: Store, stack: str, run_id: str, policy: LockPolicy, stop: threading.Event, held: HeldLease
+) -> None:
     # Renew well before expiry so a slow stack keeps its lease; stop when the run ends.
     while not stop.wait(policy.ttl_s / 3):
         if not store.renew_lock(stack, run_id, policy.ttl_s):
+            held.lost = True
             return
