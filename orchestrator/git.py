@@ -185,8 +185,11 @@ class CommitTree:
 
     def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
         """`git grep` in the commit: far cheaper than reading every file of a large repository."""
+        # Only the files that can match are decompressed: most of a large repository is not Python.
+        base = "" if under in ("", ".") else under.rstrip("/") + "/"
+        pathspec = f":(glob){base}**/*{suffix}" if suffix else (under or ".")
         proc = subprocess.run(
-            ["git", "grep", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", under or "."],
+            ["git", "grep", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", pathspec],
             cwd=self._repo.root,
             capture_output=True,
             check=False,
