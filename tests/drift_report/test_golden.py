@@ -4,10 +4,13 @@ plus checks of what they must say (so a golden file accepted by mistake is still
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from orchestrator.report.drift import render_html, render_json, render_markdown
-from tests.drift_report.golden_files import assert_golden
 from tests.drift_report.scenarios import clean_report, full_report
+from tests.support.golden_files import golden
+
+assert_golden = golden(Path(__file__).parent / "golden")
 
 
 def test_markdown_of_changes_matches_golden() -> None:

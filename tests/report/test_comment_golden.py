@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from orchestrator.report.comment import CommentModel, render_comment
-from tests.report.golden_files import assert_golden
 from tests.report.scenarios import SCENARIOS
+from tests.support.golden_files import golden
+
+assert_golden = golden(Path(__file__).parent / "golden")
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -1,16 +1,24 @@
-"""Golden-file comparison. Regenerate with: UPDATE_GOLDEN=1 .venv/bin/pytest tests/drift_report"""
+"""Golden-file comparison. Regenerate the files a test compares with: UPDATE_GOLDEN=1 .venv/bin/pytest <tests>"""
 
 from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+
+def golden(directory: Path) -> Callable[[str, str], None]:
+    """`assert_golden(name, actual)` for the golden files under `directory`."""
+
+    def check(name: str, actual: str) -> None:
+        assert_golden(directory / name, actual)
+
+    return check
 
 
-def assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN_DIR / name
+def assert_golden(path: Path, actual: str) -> None:
+    name = path.name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
