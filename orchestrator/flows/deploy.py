@@ -8,7 +8,7 @@ back on the merged pull request.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from orchestrator.flows.runner import (
 )
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
-from orchestrator.report.comment import RenderedComment, comment_model, render_comment
+from orchestrator.report.comment import RenderedComment, comment_model, deploy_marker, render_comment
 from orchestrator.report.redact import Redactor, redact_result
 from orchestrator.store.api import Flow, RunStatus, StackRunRecord, Store
 from orchestrator.vcs.base import VcsClient, VcsError
@@ -206,21 +206,17 @@ class _Deployment:
             sub = plan.only(env_name)
             if not gate.passed:
                 waiting = gates.WAITING_FOR_GATE + "; ".join(gate.reasons)
-                results.update({s.id: _skipped(s, waiting) for s in sub.stacks})
+                waiting_results = {s.id: _skipped(s, waiting) for s in sub.stacks}
+                results.update(waiting_results)
+                self._record_not_run(sub.stacks, waiting_results, plan.head, redactor)
                 earlier[env_name] = "blocked"
                 self.store.record_environment_result(env_name, plan.head, self.run_id, "blocked")
                 continue
             blocked = self._blocked_destroys(sub, env.protected)
             pending.extend(blocked)
-            execution = execute(
-                sub,
-                lambda stack: self._run_stack(stack, where, plan.head, redactor),
-                concurrency=default_concurrency(self.config, self.request.concurrency),
-                on_event=self.on_event,
-                blocked=blocked,
-            )
-            results.update(execution.results)
-            ran = [r for sid, r in execution.results.items() if sid not in blocked]
+            executed = self._execute(sub, blocked, where, redactor)
+            results.update(executed)
+            ran = [r for sid, r in executed.items() if sid not in blocked]
             status: RunStatus = "succeeded" if all(r.status == "succeeded" for r in ran) else "failed"
             if status == "succeeded" and blocked:
                 # Not done at this commit while a destroy waits: a later `--allow-destroy` run
@@ -230,6 +226,56 @@ class _Deployment:
             earlier[env_name] = status
             self.store.record_environment_result(env_name, plan.head, self.run_id, status)
         return results, gate_results, pending
+
+    def _execute(
+        self, plan: Plan, blocked: Mapping[str, str], where: Checkouts, redactor: Redactor
+    ) -> Mapping[str, StackResult]:
+        """Run one environment's stacks; every result is in the store afterwards."""
+        started: set[str] = set()
+
+        def run_stack(stack: PlannedStack) -> StackResult:
+            started.add(stack.id)  # _run_stack records its own result
+            return self._run_stack(stack, where, plan.head, redactor)
+
+        execution = execute(
+            plan,
+            run_stack,
+            concurrency=default_concurrency(self.config, self.request.concurrency),
+            on_event=self.on_event,
+            blocked=blocked,
+        )
+        # The rest execute() skipped itself: a failed dependency, or a destroy pending (`blocked`).
+        not_run = [s for s in plan.stacks if s.id not in started]
+        self._record_not_run(not_run, execution.results, plan.head, redactor)
+        return execution.results
+
+    def _record_not_run(
+        self, stacks: Sequence[PlannedStack], results: Mapping[str, StackResult], commit: str, redactor: Redactor
+    ) -> None:
+        """Store the results of stacks that did not run (a failed dependency, a closed gate, a pending
+        destroy) with their reason, so `orchestrator history` and the dashboard can say why.
+
+        Safe for the store's other readers: they are `skipped`, and only succeeded updates say what
+        a stack runs now (`current_commits`) or what a re-run may report as done (`_stored_results`);
+        whether an environment succeeded at a commit is its environment result, never `succeeded`
+        while one of its stacks did not run.
+        """
+        for stack in stacks:
+            result = redact_result(results[stack.id], redactor)
+            self.store.record_stack_result(self.run_id, commit=commit, result=result, started_at=datetime.now(UTC))
+            self.store.audit(
+                actor=self.request.actor,
+                action="stack.skipped",
+                run_id=self.run_id,
+                environment=stack.environment,
+                stack=stack.id,
+                commit=commit,
+                details={
+                    "operation": stack.operation,
+                    "reason": result.error,
+                    "waiting": gates.is_waiting(result),  # for someone (approval, flag), not a failure
+                },
+            )
 
     def _already_deployed(self, environment: str, commit: str) -> bool:
         return (
@@ -373,6 +419,7 @@ def _report(
             full_report_path=None if request.summary_path else str(report),
             max_chars=config.settings.comment_max_chars,
             group_identical=config.settings.comment_group_identical,
+            marker=deploy_marker(plan.branch),
         )
     )
     published, error = publish_report(

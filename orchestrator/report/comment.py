@@ -50,6 +50,11 @@ MARKERS: dict[str, str] = {
     "Preview": "<!-- orchestrator:preview -->",
     "Deployed": "<!-- orchestrator:deploy -->",
 }
+
+
+def deploy_marker(branch: str) -> str:
+    """One Deployed comment per branch a PR reached (develop → dev, then main → qa, uat, prod)."""
+    return f"<!-- orchestrator:deploy:{branch} -->" if branch else MARKERS["Deployed"]
 DEFAULT_MAX_CHARS = 65536  # GitHub's limit on a comment body
 
 STATUS_EMOJI: dict[str, str] = {"succeeded": "✅", "failed": "❌", "locked": "🔒", "skipped": "⏭️"}
@@ -123,6 +128,7 @@ class CommentModel:
     full_report_path: str | None = None  # a file holding the full report; shown instead, as code
     max_chars: int = DEFAULT_MAX_CHARS
     group_identical: bool = True
+    marker: str | None = None  # overrides the kind's marker (one Deployed comment per branch)
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,7 @@ def comment_model(
     full_report_path: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     group_identical: bool = True,
+    marker: str | None = None,
 ) -> CommentModel:
     """The model for `plan` and its `results` (by stack id). A stack without a result shows as skipped."""
     stacks = tuple(StackOutcome(planned=s, result=results.get(s.id) or _not_run(s)) for s in plan.stacks)
@@ -171,6 +178,7 @@ def comment_model(
         full_report_path=full_report_path,
         max_chars=max_chars,
         group_identical=group_identical,
+        marker=marker,
     )
 
 
@@ -192,7 +200,7 @@ def render_comment(model: CommentModel) -> RenderedComment:
 
 def _render(model: CommentModel) -> RenderedComment:
     templates = _templates()
-    marker = MARKERS[model.kind]
+    marker = model.marker or MARKERS[model.kind]
     header = templates["header"].render(**_header_context(model, marker))
     footer = templates["footer"].render(**_footer_context(model))
     lines = _LinesCache()

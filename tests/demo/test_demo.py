@@ -40,9 +40,12 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
     repo = Path(re.search(r"^demo repository: +(\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     vcs = repo.parent / "vcs"
     comment = (vcs / "comment.md").read_text()
-    assert comment.startswith("<!-- orchestrator:deploy -->")  # the last comment: the deploy report
+    assert comment.startswith("<!-- orchestrator:deploy:main -->")  # the last comment: the deploy to main
     comments = [f.read_text() for f in sorted((vcs / "pr-1").glob("*.md"))]
     preview = next(c for c in comments if c.startswith("<!-- orchestrator:preview -->"))
+    # One Deployed comment per branch the PR reached: develop (dev), then main (qa, uat, prod).
+    assert sum(c.startswith("<!-- orchestrator:deploy:develop -->") for c in comments) == 1
+    assert sum(c.startswith("<!-- orchestrator:deploy:main -->") for c in comments) == 1
     assert "maxSessionDuration" in preview and "CostCenter" in preview
     statuses = json.loads((vcs / "statuses.json").read_text())
     assert any(s["context"] == "orchestrator/deploy: data/prod" and s["state"] == "success" for s in statuses)

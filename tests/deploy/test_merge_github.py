@@ -18,7 +18,7 @@ from tests.deploy.conftest import BRANCH, CliRun, InfraRepo, make_infra_repo, re
 from tests.support.github_standin import GitHubStandIn
 from tests.support.webhooks import schema_errors, webhook_examples
 
-MARKER = "<!-- orchestrator:deploy -->"
+MARKER = f"<!-- orchestrator:deploy:{BRANCH} -->"  # one Deployed comment per branch
 PREFIX = "orchestrator/deploy"
 PR = 12
 AUTHOR = "octo-dev"
