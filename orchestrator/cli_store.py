@@ -160,11 +160,27 @@ def _print_history(records: list[StackRunRecord]) -> None:
         click.echo("  none recorded")
         return
     rows = [
-        (_when(r.finished_at), r.flow, r.stack, r.operation, r.status, _counts(r.counts), _short(r.commit), r.run_id)
+        (_when(r.finished_at), r.flow, r.stack, r.operation, r.status, _counts(r.counts), _short(r.commit), r.run_id,
+         _first_line(_reason(r)))
         for r in records
     ]
-    _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", "+ ~ ± -", "COMMIT", "RUN"), rows,
-                 indent="  ")
+    _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", "+ ~ ± -", "COMMIT", "RUN", "REASON"),
+                 rows, indent="  ")
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").partition("\n")[0]  # keeps the table one row per result
+
+
+_SKIPPED_PREFIX = "skipped: "  # execute.skipped_result's wording; the STATUS column says it already
+
+
+def _reason(record: StackRunRecord) -> str | None:
+    """Why a stack did not run (a failed dependency, a closed gate, a pending destroy); None if it ran."""
+    if record.status != "skipped":
+        return None
+    reason = (record.error or "").strip()
+    return reason.removeprefix(_SKIPPED_PREFIX) or "no reason recorded"
 
 
 def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, indent: str = "") -> None:
@@ -204,6 +220,7 @@ def _record_json(record: StackRunRecord) -> dict[str, Any]:
         "started_at": record.started_at.isoformat(),
         "finished_at": record.finished_at.isoformat(),
         "error": record.error,
+        "reason": _reason(record),
         "changes": record.changes,
     }
 

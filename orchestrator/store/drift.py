@@ -7,8 +7,8 @@ SQLite's write locking and the store's clear connection errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -81,10 +81,22 @@ class DriftStore:
         found = (finding_from_json(row.data) for row in rows)
         return {f.key: f for f in found}
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; drift writers take turns on PostgreSQL as they do on SQLite.
+
+        The writes look a row up, then insert or update it: two runs (the server's schedule
+        and a CLI run) inserting the same new key at once would otherwise fail on the primary key.
+        """
+        with self._store.transaction(write=True) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('orchestrator:drift'))"))
+            yield conn
+
     def save_findings(self, findings: Iterable[Finding], *, run_id: str | None) -> None:
         """Insert or replace each finding's row (state, times, details)."""
         table = drift_findings
-        with self._store.transaction(write=True) as conn:
+        with self._writing() as conn:
             for finding in findings:
                 values = _finding_row(finding, run_id)
                 exists = conn.execute(sa.select(table.c.key).where(table.c.key == finding.key)).first()
@@ -111,7 +123,7 @@ class DriftStore:
         ack = Acknowledgement(key=key, actor=actor, reason=reason, at=at, until=until)
         table = drift_acknowledgements
         values = {"actor": actor, "reason": reason, "at": at, "until": until}
-        with self._store.transaction(write=True) as conn:
+        with self._writing() as conn:
             if conn.execute(sa.select(table.c.key).where(table.c.key == key)).first() is None:
                 conn.execute(sa.insert(table).values(key=key, **values))
             else:
@@ -151,7 +163,7 @@ class DriftStore:
 
     def record_run(self, environments: Iterable[str], *, at: datetime, run_id: str | None) -> None:
         table = drift_environment_runs
-        with self._store.transaction(write=True) as conn:
+        with self._writing() as conn:
             for env in environments:
                 if conn.execute(sa.select(table.c.environment).where(table.c.environment == env)).first() is None:
                     conn.execute(sa.insert(table).values(environment=env, last_run_at=at, run_id=run_id))
