@@ -135,7 +135,9 @@ def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
     """Projects × environments (from the configuration, environments in promotion order) with
     each stack's last deploying result, current commit, drift state and lock."""
     columns, projects, deploys, config_error = _layout(repo_root)
-    last = latest_results(store, DEPLOYING_FLOWS)
+    # A stack that did not run (skipped: a failed dependency, a closed gate) still runs what its
+    # last real result says; the gate that stopped it shows as `blocked`.
+    last = latest_results(store, DEPLOYING_FLOWS, ran_only=True)
     current = store.current_commits()
     drift, drift_note, unmanaged = drift_states(store)
     locks = lock_views(store)
@@ -184,13 +186,16 @@ def _layout(repo_root: Path) -> tuple[tuple[EnvironmentColumn, ...], tuple[str, 
     return columns, tuple(sorted(config.projects)), config.deploys, None
 
 
-def latest_results(store: SqlStore, flows: Sequence[str]) -> dict[str, StackRunRecord]:
+def latest_results(store: SqlStore, flows: Sequence[str], *, ran_only: bool = False) -> dict[str, StackRunRecord]:
     """stack id → its newest result among `flows` (one query, whatever the number of stacks)."""
     results = schema.stack_results
     newest_first = sa.func.row_number().over(
         partition_by=results.c.stack, order_by=(results.c.finished_at.desc(), results.c.id.desc())
     )
-    ranked = sa.select(results, newest_first.label("rank")).where(results.c.flow.in_(list(flows))).subquery()
+    chosen = sa.select(results, newest_first.label("rank")).where(results.c.flow.in_(list(flows)))
+    if ran_only:
+        chosen = chosen.where(results.c.status != "skipped")
+    ranked = chosen.subquery()
     query = sa.select(*(ranked.c[c.name] for c in results.c)).where(ranked.c.rank == 1)
     with store.transaction(write=False) as conn:
         return {row["stack"]: _stack_run_record(row) for row in conn.execute(query).mappings()}

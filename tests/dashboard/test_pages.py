@@ -245,7 +245,10 @@ def test_a_runs_detail_shows_each_stacks_property_diffs_gates_and_audit(
     doc = page(client, f"/runs/{history.main_deploy}")
     assert doc.find(id="title").text() == f"Run {history.main_deploy}"
     stacks = [s.attrs["data-stack"] for s in doc.find_all("section", cls="stack")]
-    assert stacks == ["network/qa", "data/qa", "app/qa", "network/uat", "data/uat", "app/uat"]
+    assert stacks == ["network/qa", "data/qa", "app/qa", "network/uat", "data/uat", "app/uat",
+                      "network/prod", "data/prod", "app/prod"]
+    prod = doc.find("section", data_stack="app/prod")
+    assert prod.attrs["data-status"] == "skipped" and "waiting for the gate" in prod.find("pre", cls="error").text()
     app = doc.find("section", data_stack="app/qa")
     resources = [(r.attrs["data-op"], r.find("b", cls="name").text()) for r in app.find_all("tr", cls="resource")]
     assert resources == [("update", "app-events"), ("replace", "app-assets")]
@@ -258,7 +261,7 @@ def test_a_runs_detail_shows_each_stacks_property_diffs_gates_and_audit(
     actions = [e.attrs["data-action"] for e in doc.find_all("tr", cls="audit-entry")]
     assert actions[0] == "deploy.started" and actions[-1] == "deploy.finished"
     assert actions.count("gate.passed") == 2 and actions.count("gate.blocked") == 1
-    assert actions.count("stack.update") == 6
+    assert actions.count("stack.update") == 6 and actions.count("stack.skipped") == 3
 
 
 def test_a_failed_checks_error_is_shown(client: TestClient, demo: tuple[DemoHistory, Server]) -> None:

@@ -222,6 +222,7 @@ def test_promote_by_a_trusted_user_deploys_prod_an_untrusted_one_is_refused(
         prod_actions = [(e.action, e.actor) for e in chronological if e.commit == sha and e.environment == "prod"]
         assert prod_actions == [
             ("gate.blocked", MERGER),
+            ("stack.skipped", MERGER),
             ("promote", "platform-lead"),
             ("gate.passed", "platform-lead"),
             ("stack.update", "platform-lead"),
