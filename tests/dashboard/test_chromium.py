@@ -14,7 +14,6 @@ Without Chromium or Playwright the tests skip, unless CI=true or ORCHESTRATOR_RE
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,37 +27,12 @@ import pytest
 
 from orchestrator.store import open_store
 from tests.dashboard.conftest import DemoHistory, fill_history, make_demo_repo
+from tests.support.chromium import launched_browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
 TOKEN = "browser-test-dashboard-token-42"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT_S = 30.0
-
-
-def _chromium_path() -> str | None:
-    configured = os.environ.get("ORCHESTRATOR_CHROMIUM")
-    if configured:
-        return configured
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true" or os.environ.get("ORCHESTRATOR_REQUIRE_CHROMIUM") == "1":
-        pytest.fail(f"{reason} (apt-get install chromium; pip install playwright)")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -100,9 +74,27 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
     log_path = work / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", "serve", "--repo", str(root), "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "0", "--no-scheduler", "--log-level", "warning"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
+            [
+                sys.executable,
+                "-m",
+                "orchestrator",
+                "serve",
+                "--repo",
+                str(root),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "0",
+                "--no-scheduler",
+                "--log-level",
+                "warning",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=work,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -119,19 +111,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    executable = _chromium_path()
-    if executable is None:
-        _unavailable("Chromium is not installed")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launched_browser()
 
 
 @pytest.fixture
@@ -191,8 +171,9 @@ def test_the_matrix_shows_the_stacks_and_a_click_opens_the_runs_detail(
     assert all(url.startswith(base) for url in requests), requests  # nothing from the network
 
 
-def test_the_history_filters_from_the_form(tab: tuple[Any, list[str], list[str]],
-                                           served: tuple[str, DemoHistory]) -> None:
+def test_the_history_filters_from_the_form(
+    tab: tuple[Any, list[str], list[str]], served: tuple[str, DemoHistory]
+) -> None:
     page, _, dialogs = tab
     base, history = served
     page.goto(f"{base}/runs")
@@ -211,8 +192,9 @@ def test_the_history_filters_from_the_form(tab: tuple[Any, list[str], list[str]]
     assert dialogs == []
 
 
-def test_a_lock_is_released_through_the_token_form(tab: tuple[Any, list[str], list[str]],
-                                                   served: tuple[str, DemoHistory]) -> None:
+def test_a_lock_is_released_through_the_token_form(
+    tab: tuple[Any, list[str], list[str]], served: tuple[str, DemoHistory]
+) -> None:
     page, _, _ = tab
     base, _ = served
     page.goto(f"{base}/locks")

@@ -8,8 +8,6 @@ Without Chromium or Playwright the tests skip, unless CI=true or ORCHESTRATOR_RE
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,35 +16,10 @@ import pytest
 
 from orchestrator.report.drift import write_reports
 from tests.drift_report.scenarios import full_report, hostile_report
+from tests.support.chromium import launched_browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium_path() -> str | None:
-    configured = os.environ.get("ORCHESTRATOR_CHROMIUM")
-    if configured:
-        return configured
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true" or os.environ.get("ORCHESTRATOR_REQUIRE_CHROMIUM") == "1":
-        pytest.fail(f"{reason} (apt-get install chromium; pip install playwright)")
-    pytest.skip(reason)
 
 
 def _recorder(dialogs: list[str]) -> Any:
@@ -61,19 +34,7 @@ def _recorder(dialogs: list[str]) -> Any:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    executable = _chromium_path()
-    if executable is None:
-        _unavailable("Chromium is not installed")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launched_browser()
 
 
 @pytest.fixture
