@@ -86,7 +86,7 @@ def plan(
     """The stacks to run for a change on a branch, with reasons, in waves.
 
     `base_config` loads the base commit's configuration; it is called only when a project
-    directory was deleted, since only then is the old configuration needed.
+    directory was deleted or orchestrator.yaml changed, since only then is it needed.
     """
     head = given.head_config
     deps = project_graph(head)
@@ -107,6 +107,8 @@ def plan(
         )
 
     direct = direct_reasons(head, given.changes)
+    if base_config is not None and CONFIG_FILE in changed_files:
+        direct = _with_settings_changes(direct, head, base_config)
     operation: Operation = "preview" if given.event == "pr" else "update"
     stacks: list[PlannedStack] = []
     offset = 0
@@ -178,9 +180,7 @@ def plan_all(
     offset = 0
     for name in environments:
         env = config.environment(name)
-        chosen = [
-            p for p in config.projects if config.deploys(p, env.name) and (projects is None or p in projects)
-        ]
+        chosen = [p for p in config.projects if config.deploys(p, env.name) and (projects is None or p in projects)]
         env_graph = graph.restrict(deps, chosen)
         levels = graph.waves(env_graph)
         for project in sorted(chosen, key=lambda n: (levels[n], n)):
@@ -277,6 +277,31 @@ def _stack_file_stack(path: str, owner: str | None) -> str | None:
         return None
     stack = name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     return stack or None
+
+
+def _with_settings_changes(
+    direct: DirectReasons, head: RepoConfig, base_config: Callable[[], RepoConfig]
+) -> DirectReasons:
+    """Projects whose own settings in orchestrator.yaml changed (watch, depends_on, environments).
+
+    Repo-wide settings (comment size, trust, VCS) change what the orchestrator does, not what a
+    stack deploys, so they plan nothing by themselves.
+    """
+    try:
+        base = base_config()
+    except ConfigError:
+        return direct  # the base could not be read: only the head's reasons count
+    projects = {name: list(reasons) for name, reasons in direct.projects.items()}
+    for name, project in head.projects.items():
+        before = base.projects.get(name)
+        if before is None or _settings_of(before) == _settings_of(project):
+            continue
+        _add(projects.setdefault(name, []), f"its settings in {CONFIG_FILE} changed")
+    return replace(direct, projects=projects)
+
+
+def _settings_of(project: Project) -> tuple[object, ...]:
+    return (project.watch, project.depends_on, project.environments)
 
 
 def _files_reason(files: list[str], directory: str) -> str:

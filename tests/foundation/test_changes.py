@@ -266,3 +266,23 @@ def test_a_project_at_the_repository_root_owns_the_files_no_deeper_project_owns(
     assert by_id(plan)["site/dev"]["directory"] == "."
     assert by_id(plan)["site/dev"]["reasons"] == ["changed __main__.py"]
     assert by_id(plan)["db/dev"]["reasons"] == ["changed tools/db/__main__.py"]
+
+
+def test_a_projects_own_settings_in_orchestrator_yaml_plan_it_and_repo_wide_settings_do_not(
+    make_repo: MakeRepo, plan_json: PlanJson
+) -> None:
+    repo = make_repo({"orchestrator.yaml": "comment:\n  max_chars: 60000\n"})
+    before = repo.sha("HEAD")
+    repo.commit({"orchestrator.yaml": "comment:\n  max_chars: 50000\n"}, message="comment budget")
+    plan = plan_json(repo, "--event", "push", "--base", before, "--branch", "develop")
+    assert plan["stacks"] == []  # how the orchestrator reports changed, not what a stack deploys
+
+    before = repo.sha("HEAD")
+    repo.commit(
+        {"orchestrator.yaml": "comment:\n  max_chars: 50000\nprojects:\n  network:\n    watch: ['shared/**']\n"},
+        message="network watches shared/",
+    )
+    plan = plan_json(repo, "--event", "push", "--base", before, "--branch", "develop")
+    assert by_id(plan)["network/dev"]["reasons"] == ["its settings in orchestrator.yaml changed"]
+    # Its dependents follow, as for any change to network.
+    assert stack_ids(plan) == ["network/dev", "data/dev", "app/dev"]
