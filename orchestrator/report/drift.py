@@ -559,13 +559,7 @@ def _templates() -> dict[str, jinja2.Template]:
 
 def _finalize_markdown(value: Any) -> Any:
     """Every `{{ }}` in the Markdown templates: redacted and escaped unless a filter made it safe."""
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return str(value)
-    return mdtext.inline(_REDACTOR.get().text(str(value)))
+    return mdtext.template_value(value, _REDACTOR.get().text)
 
 
 def _finalize_html(value: Any) -> Any:

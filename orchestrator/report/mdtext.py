@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup
 
 # Inline Markdown (paragraphs, list items, table cells): backslash-escape Markdown
 # punctuation, entity-escape HTML, and keep everything on one line.
@@ -37,6 +41,17 @@ _BACKTICKS = re.compile(r"`+")
 def inline(text: str) -> str:
     """Text safe inside a Markdown paragraph, list item or table cell."""
     return text.translate(_INLINE)
+
+
+def template_value(value: Any, redact: Callable[[str], str]) -> Any:
+    """A Markdown template's `{{ }}` value: redacted and escaped, unless a filter made it safe."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    return inline(redact(str(value)))
 
 
 def in_html(text: str) -> str:
