@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator.engines.local.providers.aws_common import AwsResource, error_code, tag_changes
+from orchestrator.engines.local.providers.aws_common import AwsResource, error_code, missing, tag_changes
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderError, ReadResult
 from orchestrator.engines.local.providers.props import (
     as_int,
@@ -183,38 +183,22 @@ class Bucket(AwsResource):
     # -- S3 calls ------------------------------------------------------------------------
     @staticmethod
     def _exists(s3: Any, bucket: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
+        with missing("404", "NoSuchBucket", "NotFound") as probe:
             s3.head_bucket(Bucket=bucket)
-        except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
-                return False
-            raise
-        return True
+        return not probe.gone
 
     @staticmethod
     def _tags(s3: Any, bucket: str) -> dict[str, str]:
-        from botocore.exceptions import ClientError
-
-        try:
+        with missing("NoSuchTagSet"):
             return _tag_dict(s3.get_bucket_tagging(Bucket=bucket).get("TagSet"))
-        except ClientError as exc:
-            if error_code(exc) == "NoSuchTagSet":
-                return {}
-            raise
+        return {}
 
     @staticmethod
     def _object_lock(s3: Any, bucket: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
+        with missing("ObjectLockConfigurationNotFoundError"):
             config = s3.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration", {})
-        except ClientError as exc:
-            if error_code(exc) == "ObjectLockConfigurationNotFoundError":
-                return False
-            raise
-        return bool(config.get("ObjectLockEnabled") == "Enabled")
+            return bool(config.get("ObjectLockEnabled") == "Enabled")
+        return False
 
     @staticmethod
     def _put_tags(s3: Any, bucket: str, tags: Mapping[str, str]) -> None:
@@ -395,17 +379,12 @@ class Queue(AwsResource):
         return url, self.described(url, inputs)
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
-        from botocore.exceptions import ClientError
-
         sqs = self.client("sqs", inputs)
-        with self.errors(id):
-            try:
-                live = sqs.get_queue_attributes(QueueUrl=id, AttributeNames=["All"])["Attributes"]
-                live_tags = sqs.list_queue_tags(QueueUrl=id).get("Tags", {})
-            except ClientError as exc:
-                if error_code(exc) in _SQS_MISSING:
-                    return None
-                raise
+        with self.errors(id), missing(*_SQS_MISSING) as probe:
+            live = sqs.get_queue_attributes(QueueUrl=id, AttributeNames=["All"])["Attributes"]
+            live_tags = sqs.list_queue_tags(QueueUrl=id).get("Tags", {})
+        if probe.gone:
+            return None
         arn = str(live["QueueArn"])
         result: dict[str, Any] = {
             "id": id,
@@ -450,14 +429,8 @@ class Queue(AwsResource):
         return self.described(id, news)
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        from botocore.exceptions import ClientError
-
-        with self.errors(id):
-            try:
-                self.client("sqs", inputs).delete_queue(QueueUrl=id)
-            except ClientError as exc:
-                if error_code(exc) not in _SQS_MISSING:
-                    raise
+        with self.errors(id), missing(*_SQS_MISSING):
+            self.client("sqs", inputs).delete_queue(QueueUrl=id)
 
     def _attribute_text(self, value: Any, kind: str) -> str:
         if kind == "bool":
@@ -532,17 +505,12 @@ class Topic(AwsResource):
         return arn, self.described(arn, inputs)
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
-        from botocore.exceptions import ClientError
-
         sns = self.client("sns", inputs)
-        with self.errors(id):
-            try:
-                live = sns.get_topic_attributes(TopicArn=id)["Attributes"]
-                live_tags = _tag_dict(sns.list_tags_for_resource(ResourceArn=id).get("Tags"))
-            except ClientError as exc:
-                if error_code(exc) in ("NotFound", "NotFoundException", "ResourceNotFound"):
-                    return None
-                raise
+        with self.errors(id), missing("NotFound", "NotFoundException", "ResourceNotFound") as probe:
+            live = sns.get_topic_attributes(TopicArn=id)["Attributes"]
+            live_tags = _tag_dict(sns.list_tags_for_resource(ResourceArn=id).get("Tags"))
+        if probe.gone:
+            return None
         result: dict[str, Any] = {
             "id": id,
             "arn": id,
@@ -684,16 +652,13 @@ class Table(AwsResource):
         return table, self.described(table, inputs)
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
-        from botocore.exceptions import ClientError
 
         ddb = self.client("dynamodb", inputs)
         with self.errors(id):
-            try:
+            with missing("ResourceNotFoundException") as probe:
                 live = ddb.describe_table(TableName=id)["Table"]
-            except ClientError as exc:
-                if error_code(exc) == "ResourceNotFoundException":
-                    return None
-                raise
+            if probe.gone:
+                return None
             arn = str(live["TableArn"])
             backups = ddb.describe_continuous_backups(TableName=id)["ContinuousBackupsDescription"]
             ttl = ddb.describe_time_to_live(TableName=id).get("TimeToLiveDescription", {})
@@ -801,14 +766,8 @@ class Table(AwsResource):
         return args
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        from botocore.exceptions import ClientError
-
-        with self.errors(id):
-            try:
-                self.client("dynamodb", inputs).delete_table(TableName=id)
-            except ClientError as exc:
-                if error_code(exc) != "ResourceNotFoundException":
-                    raise
+        with self.errors(id), missing("ResourceNotFoundException"):
+            self.client("dynamodb", inputs).delete_table(TableName=id)
 
     @staticmethod
     def _key_schema(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -911,16 +870,13 @@ class Role(AwsResource):
         return role, self.described(role, inputs)
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
-        from botocore.exceptions import ClientError
 
         iam = self.client("iam", inputs)
         with self.errors(id):
-            try:
+            with missing("NoSuchEntity") as probe:
                 live = iam.get_role(RoleName=id)["Role"]
-            except ClientError as exc:
-                if error_code(exc) == "NoSuchEntity":
-                    return None
-                raise
+            if probe.gone:
+                return None
             live_tags = _tag_dict(iam.list_role_tags(RoleName=id).get("Tags"))
             inline = self._inline_policies(iam, id, inputs.get("inlinePolicies") or [])
             managed = sorted(

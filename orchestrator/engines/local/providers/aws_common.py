@@ -79,11 +79,31 @@ def _assumed_role_credentials(session: Any, ctx: ProviderContext, region: str) -
     }
 
 
-def error_code(exc: Exception) -> str:
+def error_code(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, Mapping):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+class missing:
+    """Suppresses AWS's "no such object" answers (`codes`); `.gone` says one came.
+
+    Reads turn it into "the resource is gone", deletes into "already gone".
+    """
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = codes
+        self.gone = False
+
+    def __enter__(self) -> missing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is not None and error_code(exc) in self.codes:
+            self.gone = True
+            return True
+        return False
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
