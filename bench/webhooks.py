@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 RATE_TARGET = 200.0
 P99_TARGET_MS = 50.0
 SECRET = "bench-webhook-secret-0123456789abcdef"
-EXAMPLES = ROOT.parent / "shared" / "fixtures" / "github" / "webhook-examples.json"
+EXAMPLES = ROOT / "tests" / "fixtures" / "github" / "webhook-examples.json"
 
 
 def git(repo: Path, *args: str) -> None:

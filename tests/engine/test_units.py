@@ -32,8 +32,9 @@ from orchestrator.engines.local.urn import default_provider_urn, parse_urn, reso
 from orchestrator.errors import UserError
 from tests.engine.conftest import PASSPHRASE, Stack
 from tests.engine.programs import write_project
+from tests.support.fixtures import PULUMI
 
-FIXTURES = Path("/work/shared/fixtures/pulumi/checkpoint")
+FIXTURES = PULUMI / "checkpoint"
 
 
 def _deployment(path: Path) -> dict[str, Any]:

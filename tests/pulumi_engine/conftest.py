@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.fixtures import PULUMI
+
 STANDIN_DIR = Path(__file__).parent / "standin"
-EVENTS = Path("/work/shared/fixtures/pulumi/events")
+EVENTS = PULUMI / "events"
 
 STACK_FILE = """\
 # owned by the web team; the orchestrator must leave this file as it found it

@@ -1,10 +1,9 @@
-"""Contract tests: real Pulumi engine event logs (../shared/fixtures/pulumi/events/), parsed by the
+"""Contract tests: real Pulumi engine event logs (tests/fixtures/pulumi/events/), parsed by the
 SDK's own `EngineEvent.from_json` as the Automation API does, normalized into results."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,10 @@ from orchestrator.engines.pulumi_events import (
     parse_property_path,
     structural_diff,
 )
+from tests.support.fixtures import PULUMI
 
-EVENTS = Path("/work/shared/fixtures/pulumi/events")
-PREVIEW_JSON = Path("/work/shared/fixtures/pulumi/preview-json")
+EVENTS = PULUMI / "events"
+PREVIEW_JSON = PULUMI / "preview-json"
 
 
 def _events(name: str) -> list[EngineEvent]:

@@ -2,7 +2,7 @@
 
 GitHub cannot be reached from the build machines, so tests talk to this small server
 instead. What keeps it honest: every request and every 2xx response is validated against
-GitHub's own published API description (`../shared/fixtures/github/rest-api.subset.json`)
+GitHub's own published API description (`tests/fixtures/github/rest-api.subset.json`)
 with openapi-core. A request the real API would reject is answered like GitHub would
 (400/404/422) AND recorded in `validation_errors`; the `github_standin` fixture fails the
 test at teardown if anything was recorded. On top of the schema, it rejects what GitHub
@@ -29,7 +29,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -38,10 +37,12 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support.fixtures import GITHUB
+
 if TYPE_CHECKING:
     from openapi_core import OpenAPI
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
+FIXTURES = GITHUB
 SPEC_PATH = FIXTURES / "rest-api.subset.json"
 # openapi-core matches requests against the description's server; we present every call as
 # if it had been made to api.github.com, whatever port or GHE prefix the stand-in listens on.

@@ -2,7 +2,7 @@
 
 The Automation API drives the CLI as a subprocess; this script answers the commands the SDK
 sends well enough for the SDK, records every invocation, and replays a recorded engine event
-log (from ../shared/fixtures/pulumi/events/) to the `--event-log` path it is given.
+log (from tests/fixtures/pulumi/events/) to the `--event-log` path it is given.
 
 Controlled by environment variables:
   PULUMI_STANDIN_DIR       directory for `calls.jsonl` (one JSON record per invocation) and
