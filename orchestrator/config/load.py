@@ -27,7 +27,7 @@ from orchestrator.models import AwsSettings
 CONFIG_FILE = "orchestrator.yaml"
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
-_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
 _STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?([rRbBfF]{0,2})(["'])(.*?)\2""")
 
@@ -138,7 +138,7 @@ def _load_environments(tree: Tree, settings: Settings) -> dict[str, Environment]
     environments: dict[str, Environment] = {}
     for path in paths:
         name = PurePosixPath(path).stem
-        if not _ENV_NAME.match(name):
+        if not ENV_NAME.match(name):
             raise ConfigError(
                 f"environment name {name!r} (from the file name) is not valid",
                 file=path,

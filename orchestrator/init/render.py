@@ -1,0 +1,118 @@
+"""Rendering: orchestrator.yaml, environments/*.yaml and the CI files, from the templates beside."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from orchestrator import __version__
+from orchestrator.config.load import CONFIG_FILE
+from orchestrator.init.model import Detection, GeneratedFile, InitOptions, Proposal
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+GITHUB_WORKFLOWS = ".github/workflows"
+GITLAB_CI_FILE = ".gitlab-ci.yml"
+
+
+def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> dict[str, Any]:
+    return {
+        "detection": detection,
+        "proposal": proposal,
+        "options": options,
+        "version": __version__,
+        "projects": sorted(detection.projects, key=lambda p: p.name),
+        "requirements": detection.requirements,
+    }
+
+
+def render_config_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
+    """orchestrator.yaml and one environments/<name>.yaml per proposed environment."""
+    env = _jinja()
+    context = _context(detection, proposal, options)
+    files = [
+        GeneratedFile(CONFIG_FILE, env.get_template("orchestrator.yaml.j2").render(context), "repository settings")
+    ]
+    for environment in proposal.environments:
+        text = env.get_template("environment.yaml.j2").render({**context, "env": environment})
+        files.append(
+            GeneratedFile(
+                f"{proposal.environments_dir}/{environment.name}.yaml", text, f"environment {environment.name}"
+            )
+        )
+    return files
+
+
+def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
+    """The GitHub Actions workflows or .gitlab-ci.yml for the proposal's branches and drift cron."""
+    env = _jinja()
+    context = _context(detection, proposal, options)
+    files: list[GeneratedFile] = []
+    if options.ci == "github":
+        for name, purpose in (
+            ("preview", "GitHub Actions: preview pull requests"),
+            ("deploy", "GitHub Actions: deploy on push"),
+            ("drift", "GitHub Actions: drift on schedule"),
+        ):
+            text = env.get_template(f"github_{name}.yaml.j2").render(context)
+            files.append(GeneratedFile(f"{GITHUB_WORKFLOWS}/orchestrator-{name}.yml", text, purpose))
+    elif options.ci == "gitlab":
+        context["branch_regex"] = gitlab_branch_regex(proposal.tracked_branches)
+        text = env.get_template("gitlab_ci.yaml.j2").render(context)
+        files.append(GeneratedFile(GITLAB_CI_FILE, text, "GitLab CI: preview, deploy, drift"))
+    return files
+
+
+def _jinja() -> jinja2.Environment:
+    # GitHub and GitLab expressions are written `${{ ... }}`: Jinja's own `{{` would eat them,
+    # so these templates use [[ ]] for values and [% %] for blocks.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        variable_start_string="[[",
+        variable_end_string="]]",
+        block_start_string="[%",
+        block_end_string="%]",
+        comment_start_string="[#",
+        comment_end_string="#]",
+    )
+    # A JSON string is a valid YAML double-quoted scalar: safe for any branch or stack name.
+    environment.filters["q"] = lambda value: json.dumps(str(value))
+    environment.filters["rstrip"] = lambda value: str(value).rstrip()
+    environment.filters["qlist"] = lambda values: "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
+    return environment
+
+
+def gitlab_branch_regex(rules: Sequence[str]) -> str:
+    """GitLab `rules: if:` regex (RE2) matching the branch rules, which are names or globs."""
+    alternatives = []
+    for rule in rules:
+        out = []
+        i = 0
+        while i < len(rule):
+            if rule.startswith("**", i):
+                out.append(".*")
+                i += 2
+                continue
+            char = rule[i]
+            if char == "*":
+                out.append("[^/]*")
+            elif char == "?":
+                out.append("[^/]")
+            elif char == "/":
+                out.append("\\/")
+            elif char in "[]":
+                out.append(char)  # character classes mean the same in globs and RE2
+            else:
+                out.append(re.escape(char).replace("/", "\\/"))
+            i += 1
+        alternatives.append("".join(out))
+    return "/^(" + "|".join(alternatives) + ")$/"
