@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Literal
 
 from orchestrator import graph
-from orchestrator.config.load import CONFIG_FILE, owning_directory, parent_directory
+from orchestrator.config.load import CONFIG_FILE, PROJECT_FILES, owning_directory, parent_directory
 from orchestrator.config.resolved import Environment, Project, RepoConfig
+from orchestrator.deletions import check_left_behind, destroys
+from orchestrator.deletions import deleted_projects as deleted_projects  # its home before deletions.py
 from orchestrator.errors import ConfigError
 from orchestrator.globs import match
 from orchestrator.models import FileChange, Operation, Plan, PlannedStack
@@ -32,6 +34,9 @@ class PlanInput:
     event: Event
     base: str
     head: str
+    # For each directory whose Pulumi.yaml the change removed (see `deleted_projects`): the
+    # files still there at head. The caller lists them; a program among them is an error.
+    left_behind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def project_graph(config: RepoConfig) -> dict[str, tuple[str, ...]]:
@@ -66,18 +71,6 @@ def owner_of(path: str, projects: Sequence[Project]) -> Project | None:
     return None if directory is None else by_directory[directory]
 
 
-def deleted_projects(changes: Sequence[FileChange], head: RepoConfig) -> list[str]:
-    """Directories whose Pulumi.yaml disappeared in the change (candidates for destroy)."""
-    gone = []
-    for change in changes:
-        removed = change.old_path if change.kind == "renamed" else (change.path if change.kind == "deleted" else None)
-        if removed and removed.rsplit("/", 1)[-1] in ("Pulumi.yaml", "Pulumi.yml"):
-            directory = parent_directory(removed)
-            if not any(p.directory == directory for p in head.projects.values()):
-                gone.append(directory)
-    return gone
-
-
 def plan(
     given: PlanInput,
     *,
@@ -106,6 +99,7 @@ def plan(
             notes=(f"no environment tracks branch {given.branch}",),
         )
 
+    check_left_behind(given.changes, given.left_behind)
     direct = direct_reasons(head, given.changes)
     if base_config is not None and CONFIG_FILE in changed_files:
         direct = _with_settings_changes(direct, head, base_config)
@@ -130,8 +124,8 @@ def plan(
                 )
             )
         depth = 1 + max(levels.values(), default=-1)
-        destroys = _destroys(given, head, env, base_config)
-        for item in destroys:
+        destroyed = destroys(given.changes, head, env, base_config)
+        for item in destroyed:
             stacks.append(
                 PlannedStack(
                     project=item.project,
@@ -144,7 +138,7 @@ def plan(
                     reasons=item.reasons,
                 )
             )
-        depth += 1 + max((item.level for item in destroys), default=-1)
+        depth += 1 + max((item.level for item in destroyed), default=-1)
         # Pushes promote through environments in order; previews of all environments run side by side.
         if given.event == "push":
             offset += depth
@@ -273,7 +267,9 @@ def _stack_file_stack(path: str, owner: str | None) -> str | None:
     if owner is None:
         return None
     directory, name = parent_directory(path), path.rsplit("/", 1)[-1]
-    if directory != owner or not name.startswith("Pulumi.") or not name.endswith((".yaml", ".yml")):
+    if directory != owner or name in PROJECT_FILES:
+        return None  # Pulumi.yaml is the project's own file: every stack of the project
+    if not name.startswith("Pulumi.") or not name.endswith((".yaml", ".yml")):
         return None
     stack = name.removeprefix("Pulumi.").rsplit(".", 1)[0]
     return stack or None
@@ -336,51 +332,3 @@ def _stacks_in_environment(
     for dependent, via in graph.dependents(deployed, list(chosen)).items():
         chosen.setdefault(dependent, []).append(f"depends on {via}")
     return chosen
-
-
-@dataclass(frozen=True)
-class _Destroy:
-    project: str
-    stack: str
-    directory: str
-    reasons: tuple[str, ...]
-    level: int = 0  # destroy wave within the environment's destroys: dependents first
-    after: tuple[str, ...] = ()  # destroyed projects that read this one's outputs (base commit)
-
-
-def _destroys(
-    given: PlanInput, head: RepoConfig, env: Environment, base_config: Callable[[], RepoConfig] | None
-) -> list[_Destroy]:
-    directories = deleted_projects(given.changes, head)
-    if not directories or base_config is None:
-        return []
-    base = base_config()
-    out = []
-    for project in base.projects.values():
-        if project.directory not in directories or project.name in head.projects:
-            continue
-        if env.name not in base.environments or not base.deploys(project.name, env.name):
-            continue
-        stack = base.environments[env.name].stack_name(project.name)
-        out.append(
-            _Destroy(
-                project=project.name,
-                stack=stack,
-                directory=project.directory,
-                reasons=(f"project directory {project.directory}/ deleted; its stack {stack} will be destroyed",),
-            )
-        )
-    return _dependents_first(out, base)
-
-
-def _dependents_first(destroys: list[_Destroy], base: RepoConfig) -> list[_Destroy]:
-    """Order destroys in reverse dependency order (from the base commit): a stack goes only after
-    the stacks reading its outputs are gone, as Pulumi deletes resources."""
-    names = [d.project for d in destroys]
-    readers = graph.reverse(
-        graph.restrict({n: base.projects[n].dependencies for n in names}, names)
-    )  # project -> destroyed projects depending on it
-    if graph.find_cycle(readers):  # the base commit was invalid; keep one wave
-        return destroys
-    levels = graph.waves(readers)
-    return [replace(d, level=levels[d.project], after=tuple(sorted(readers.get(d.project, ())))) for d in destroys]

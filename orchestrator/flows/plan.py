@@ -7,6 +7,7 @@ from pathlib import Path
 
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
+from orchestrator.deletions import left_behind
 from orchestrator.git import ZERO_SHA, GitRepo
 from orchestrator.models import Plan
 from orchestrator.planner import Event, PlanInput, plan
@@ -66,7 +67,15 @@ def make_plan(request: PlanRequest) -> tuple[Plan, RepoConfig]:
             ) from None
 
     result = plan(
-        PlanInput(head_config=head_config, changes=changes, branch=branch, event=request.event, base=base, head=head),
+        PlanInput(
+            head_config=head_config,
+            changes=changes,
+            branch=branch,
+            event=request.event,
+            base=base,
+            head=head,
+            left_behind=left_behind(changes, head_config, git.tree(head)),
+        ),
         base_config=base_config,
     )
     return result, head_config
