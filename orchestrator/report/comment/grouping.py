@@ -1,0 +1,103 @@
+"""Grouping: identical change sets of one project in several environments share one section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from orchestrator.models import PlannedStack
+from orchestrator.report.comment.blocks import LinesCache
+from orchestrator.report.comment.model import CommentModel, StackOutcome, section_kind
+
+
+def group_sections(model: CommentModel, lines: LinesCache) -> list[list[StackOutcome]]:
+    """Sections in plan order; identical change sets of one project in several environments share one.
+
+    Fingerprints are only computed when a cheap signature (project, operation, counts...)
+    already matches another stack: most stacks never need one.
+    """
+    sections: list[list[StackOutcome]] = []
+    buckets: dict[tuple[Any, ...], list[_Candidate]] = {}
+    for outcome in model.stacks:
+        signature = _signature(outcome) if model.group_identical else None
+        if signature is None:
+            sections.append([outcome])
+            continue
+        bucket = buckets.setdefault(signature, [])
+        match = _matching(bucket, outcome, lines) if bucket else None
+        if match is not None:
+            match.members.append(outcome)
+        else:
+            candidate = _Candidate(outcome)
+            bucket.append(candidate)
+            sections.append(candidate.members)
+    return sections
+
+
+class _Candidate:
+    """The first stack of a possible group, its fingerprints computed on first need."""
+
+    def __init__(self, lead: StackOutcome) -> None:
+        self.members = [lead]
+        self._fingerprints: dict[bool, str] = {}
+
+    def fingerprint(self, lines: LinesCache, *, quick: bool) -> str:
+        found = self._fingerprints.get(quick)
+        if found is None:
+            found = self._fingerprints[quick] = _fingerprint(self.members[0], lines, quick=quick)
+        return found
+
+
+def _matching(bucket: Sequence[_Candidate], outcome: StackOutcome, lines: LinesCache) -> _Candidate | None:
+    # A quick look at the first lines rejects most candidates before the whole change set is compared.
+    quick = _fingerprint(outcome, lines, quick=True)
+    close = [c for c in bucket if c.fingerprint(lines, quick=True) == quick]
+    if not close:
+        return None
+    fingerprint = _fingerprint(outcome, lines, quick=False)
+    return next((c for c in close if c.fingerprint(lines, quick=False) == fingerprint), None)
+
+
+def _signature(outcome: StackOutcome) -> tuple[Any, ...] | None:
+    result, planned = outcome.result, outcome.planned
+    kind = section_kind(result)
+    if kind in ("failed", "skipped"):
+        return None  # errors are specific to their stack: always shown on their own
+    if kind == "quiet":
+        return (planned.project, planned.operation, kind)
+    shape = (len(result.changes), len(result.diagnostics), len(result.policy_violations))
+    return (planned.project, planned.operation, kind, result.counts, shape)
+
+
+QUICK_FINGERPRINT_LINES = 12
+
+
+def _fingerprint(outcome: StackOutcome, lines: LinesCache, *, quick: bool) -> str:
+    """What the section would show, plus URNs and the uncut long values, minus the stack and
+    environment names: equal fingerprints mean "same changes, only the names differ".
+
+    Built from the rendered lines (needed anyway) rather than the raw values, for speed.
+    Plain substring replacement (no token boundaries) can only make two change sets compare
+    equal when they differ exactly by those names, which is the point.
+    """
+    result, planned = outcome.result, outcome.planned
+    if section_kind(result) == "quiet":
+        return ""
+    shown = lines.of(outcome)
+    if quick:
+        return _without_names("\n".join(shown.full[:QUICK_FINGERPRINT_LINES]), planned)
+    parts = [
+        shown.text,
+        "\x1e".join(shown.cut_values),
+        "\x1e".join(change.urn for change in result.changes),
+        "\x1e".join(f"{d.severity}\x1f{d.message}\x1f{d.urn}" for d in result.diagnostics),
+        "\x1e".join(repr(v) for v in result.policy_violations),
+    ]
+    return _without_names("\x1d".join(parts), planned)
+
+
+def _without_names(document: str, planned: PlannedStack) -> str:
+    for name in sorted({planned.stack, planned.environment} - {""}, key=len, reverse=True):
+        for spelling in dict.fromkeys((name, name.upper(), name.capitalize())):
+            document = document.replace(spelling, "\x00")
+    return document
