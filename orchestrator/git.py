@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import bisect
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,24 @@ class GitRepo:
         if proc.returncode != 0:
             raise UserError(f"git {' '.join(args[:2])} failed: {proc.stderr.decode(errors='replace').strip()}")
         return proc.stdout
+
+    def commit_times(self, shas: Iterable[str]) -> dict[str, datetime]:
+        """Committer time of each commit of `shas` this clone has (others are left out)."""
+        wanted = sorted({s for s in shas if s and s != ZERO_SHA})
+        if not wanted:
+            return {}
+        checked = self.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                           input_bytes="\n".join(wanted).encode() + b"\n").decode()
+        present = [line.split()[0] for line in checked.splitlines() if line.endswith(" commit")]
+        if not present:
+            return {}
+        listed = self.run("log", "--no-walk=unsorted", "--stdin", "--format=%H %ct",
+                          input_bytes="\n".join(present).encode() + b"\n").decode()
+        times = {}
+        for line in listed.splitlines():
+            sha, _, seconds = line.partition(" ")
+            times[sha] = datetime.fromtimestamp(int(seconds), tz=UTC)
+        return times
 
     @contextmanager
     def worktree(self, sha: str, directory: Path) -> Iterator[Path]:
