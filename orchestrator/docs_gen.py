@@ -19,7 +19,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -71,6 +71,9 @@ def reference_keys(model: type[BaseModel], prefix: str = "") -> Iterator[KeyDoc]
         value_model = _map_value_model(info.annotation)
         if value_model is not None:
             yield from reference_keys(value_model, f"{path}.<name>.")
+        item_model = _list_item_model(info.annotation)
+        if item_model is not None:
+            yield from reference_keys(item_model, f"{path}[].")
 
 
 def type_text(info: FieldInfo) -> str:
@@ -156,8 +159,16 @@ def _map_value_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _list_item_model(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) is list:
+        return _nested_model(get_args(annotation)[0])
+    return None
+
+
 def _annotation_text(annotation: Any) -> str:
     origin = get_origin(annotation)
+    if origin is Annotated:  # a type with validators: documented as the type
+        return _annotation_text(get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         members = get_args(annotation)
         text = " or ".join(_annotation_text(m) for m in members if m is not type(None))
@@ -166,6 +177,8 @@ def _annotation_text(annotation: Any) -> str:
         return " \\| ".join(f"`{value}`" for value in get_args(annotation))
     if origin is list:
         (item,) = get_args(annotation)
+        if _nested_model(item) is not None:
+            return "list of mappings (keys `[].*` below)"
         return f"list of {_plural(_annotation_text(item))}"
     if origin is dict:
         key, value = get_args(annotation)

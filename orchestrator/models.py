@@ -22,6 +22,22 @@ class AwsSettings:
 
 
 @dataclass(frozen=True)
+class PolicyPackRef:
+    """A Pulumi policy pack one stack runs (the CLI's `--policy-pack` and `--policy-pack-config`).
+
+    `path` is the pack's directory as the configuration names it (relative to the repository
+    root, for messages); `directory` is where it is checked out for this run; `config` is the
+    per-policy configuration as Pulumi's policy config file holds it; `source` names the file
+    and key that added the pack.
+    """
+
+    path: str
+    directory: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """Everything an engine needs to run one project in one environment.
 
@@ -29,6 +45,7 @@ class StackSpec:
     `config` is the environment's `config`; engines merge it under `Pulumi.<stack>.yaml`.
     `backend` is an absolute backend URL (`file:///abs/dir`, `s3://...`, `https://...`).
     `repo_root` is the repository whose `.orchestrator/` holds runtime files (sandbox port, etc.).
+    `policy_packs` run on every preview and update of the stack, in this order.
     """
 
     project: str
@@ -41,6 +58,7 @@ class StackSpec:
     aws: AwsSettings = field(default_factory=AwsSettings)
     secrets_provider: str | None = None
     repo_root: Path | None = None
+    policy_packs: tuple[PolicyPackRef, ...] = ()
 
     @property
     def id(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from orchestrator.config import schema
+from orchestrator.config import policy, schema
 from orchestrator.config.resolved import (
     DriftSettings,
     Environment,
@@ -44,7 +44,9 @@ def load_repository(root: Path, tree: Tree | None = None) -> RepoConfig:
     source = tree if tree is not None else WorkTree(root)
     settings_model, settings_text = _load_settings(source)
     settings = _settings(settings_model)
-    environments = _load_environments(source, settings)
+    environments = policy.with_policy_packs(
+        source, settings_model, settings_text, _load_environments(source, settings), config_file=CONFIG_FILE
+    )
     projects, notes = _load_projects(source, settings, settings_model, settings_text)
     config = RepoConfig(
         root=root,
@@ -188,6 +190,7 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
             ),
         ),
         notify_webhook_url_env=model.notify.webhook_url_env,
+        policy_packs=policy.environment_packs(model.policy.packs, source),
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.globs import match
-from orchestrator.models import AwsSettings, EngineName, StackSpec
+from orchestrator.models import AwsSettings, EngineName, PolicyPackRef, StackSpec
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,19 @@ class DriftSettings:
     remediate: bool = False
     ignore: tuple[str, ...] = ()
     unmanaged: UnmanagedSettings = field(default_factory=UnmanagedSettings)
+
+
+@dataclass(frozen=True)
+class PolicyPackSetting:
+    """A policy pack an environment runs: `path` relative to the repository root, `config` as
+    Pulumi's policy config file holds it, `source` the file and key that added it."""
+
+    path: str
+    config: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    def owns(self, path: str) -> bool:
+        return path.startswith(self.path + "/")
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Environment:
     approvals: int = 0
     drift: DriftSettings = field(default_factory=DriftSettings)
     notify_webhook_url_env: str | None = None
+    policy_packs: tuple[PolicyPackSetting, ...] = ()  # orchestrator.yaml's for this environment, then its own
 
     def matching_rule(self, branch: str) -> str | None:
         """The first branch rule that matches `branch`, or None."""
@@ -164,6 +178,10 @@ class RepoConfig:
             config=dict(env.config),
             aws=env.aws,
             repo_root=self.root,
+            policy_packs=tuple(
+                PolicyPackRef(path=p.path, directory=base / p.path, config=dict(p.config), source=p.source)
+                for p in env.policy_packs
+            ),
         )
 
 

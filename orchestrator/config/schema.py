@@ -6,9 +6,9 @@ Unknown keys are errors. Field descriptions feed the configuration reference in 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.globs import validate_glob
 
@@ -81,6 +81,56 @@ class DriftModel(Strict):
         return rules
 
 
+def _policy_value(value: Any) -> Any:
+    from orchestrator.policy.settings import parse_policy_value
+
+    parse_policy_value(value)  # a level, or the policy's properties with an optional enforcementLevel
+    return value
+
+
+PolicyValue = Annotated[Any, AfterValidator(_policy_value)]
+
+
+class PackModel(Strict):
+    path: str = Field(
+        description="Directory of a Pulumi policy pack (Pulumi's Python policy SDK, `pulumi-policy`), holding its "
+        "`PulumiPolicy.yaml`, relative to the repository root. A change under it previews every stack it applies to."
+    )
+    config: dict[str, PolicyValue] = Field(
+        default_factory=dict,
+        description="Per-policy configuration, as Pulumi's `--policy-pack-config` file takes it: policy name → an "
+        "enforcement level (`advisory`, `mandatory`, `remediate`, `disabled`) or a mapping of the policy's properties "
+        "with an optional `enforcementLevel`; the key `all` sets the level of every policy of the pack.",
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _pack_path(cls, value: str) -> str:
+        cleaned = value.strip().rstrip("/")
+        if not cleaned or cleaned.startswith(("/", "./")) or ".." in cleaned.split("/") or "\\" in cleaned:
+            raise ValueError(f"{value!r} must be a directory inside the repository, relative to its root")
+        return cleaned
+
+
+class PolicyPackModel(PackModel):
+    environments: list[str] | None = Field(
+        None, description="Environments whose stacks run this pack; default every environment."
+    )
+
+
+class PolicyModel(Strict):
+    packs: list[PolicyPackModel] = Field(
+        default_factory=list, description="Policy packs run on every preview and update, in this order."
+    )
+
+
+class EnvironmentPolicyModel(Strict):
+    packs: list[PackModel] = Field(
+        default_factory=list,
+        description="Policy packs this environment's stacks run after those of `orchestrator.yaml`.",
+    )
+
+
 class NotifyModel(Strict):
     webhook_url_env: str | None = Field(
         None, description="Name of the environment variable holding a Slack-compatible webhook URL."
@@ -112,6 +162,9 @@ class EnvironmentModel(Strict):
     approvals: int = Field(0, ge=0, description="Approving reviews the merged PR must have before an update.")
     drift: DriftModel = Field(default_factory=lambda: DriftModel(), description="Drift detection settings.")
     notify: NotifyModel = Field(default_factory=lambda: NotifyModel(), description="Notifications.")
+    policy: EnvironmentPolicyModel = Field(
+        default_factory=lambda: EnvironmentPolicyModel(), description="Policy as code for this environment."
+    )
 
     @field_validator("branch")
     @classmethod
@@ -185,6 +238,9 @@ class OrchestratorModel(Strict):
     trust: TrustModel = Field(default_factory=lambda: TrustModel(), description="Who may trigger previews.")
     database: str | None = Field(
         None, description="SQLAlchemy URL of the store; default SQLite at `.orchestrator/orchestrator.db`."
+    )
+    policy: PolicyModel = Field(
+        default_factory=lambda: PolicyModel(), description="Policy as code: Pulumi policy packs (docs/policy.md)."
     )
 
     @field_validator("watch")

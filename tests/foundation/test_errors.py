@@ -117,6 +117,29 @@ CONFIG_ERRORS = {
         {"environments/Dev Env.yaml": "branch: develop\n"},
         ["environments/Dev Env.yaml", "not valid"],
     ),
+    "policy pack that is not a directory with PulumiPolicy.yaml": (
+        {"orchestrator.yaml": "policy:\n  packs:\n    - path: policies/missing\n"},
+        ["orchestrator.yaml:3: policy.packs[0].path:", "policies/missing/ is not a policy pack", "PulumiPolicy.yaml"],
+    ),
+    "policy pack path outside the repository": (
+        {"environments/qa.yaml": "branch: main\npolicy:\n  packs:\n    - path: ../elsewhere\n"},
+        ["environments/qa.yaml:4: policy.packs.0.path:", "inside the repository"],
+    ),
+    "policy pack config with an unknown enforcement level": (
+        {
+            "policies/guard/PulumiPolicy.yaml": "runtime: python\n",
+            "orchestrator.yaml": "policy:\n  packs:\n    - path: policies/guard\n      config:\n"
+            "        no-public-buckets: blocking\n",
+        },
+        ["orchestrator.yaml:5: policy.packs.0.config.no-public-buckets:", "'blocking' is not an enforcement level"],
+    ),
+    "policy pack for an unknown environment": (
+        {
+            "policies/guard/PulumiPolicy.yaml": "runtime: python\n",
+            "orchestrator.yaml": "policy:\n  packs:\n    - path: policies/guard\n      environments: [qa, stage]\n",
+        },
+        ["orchestrator.yaml:4: policy.packs[0].environments[1]:", "'stage'", "known environments: dev, prod, qa, uat"],
+    ),
     "two projects with one name": (
         {"stacks/network2/Pulumi.yaml": "runtime: python\nname: network\n"},
         ["stacks/network2/Pulumi.yaml:2: name:", "also used by stacks/network/Pulumi.yaml"],
