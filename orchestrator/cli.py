@@ -88,7 +88,7 @@ def plan(repo: Path, base: str | None, head: str, branch: str | None, event: str
     elif fmt == "matrix":
         _print_json(result.to_matrix())
     else:
-        from orchestrator.report.text import print_plan
+        from orchestrator.cli_text import print_plan
 
         print_plan(result)
 
@@ -98,8 +98,8 @@ def plan(repo: Path, base: str | None, head: str, branch: str | None, event: str
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def environments(repo: Path, as_json: bool) -> None:
     """The environments, their branch rules, order and gates."""
+    from orchestrator.cli_text import environments_json, print_environments
     from orchestrator.config import load_repository
-    from orchestrator.report.text import environments_json, print_environments
 
     config = load_repository(_repo_root(repo))
     if as_json:
@@ -113,8 +113,8 @@ def environments(repo: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def projects(repo: Path, as_json: bool) -> None:
     """The projects, their directories, dependencies and environments."""
+    from orchestrator.cli_text import print_projects, projects_json
     from orchestrator.config import load_repository
-    from orchestrator.report.text import print_projects, projects_json
 
     config = load_repository(_repo_root(repo))
     if as_json:
@@ -129,8 +129,8 @@ def projects(repo: Path, as_json: bool) -> None:
 @click.option("--path", "paths", multiple=True, help="A changed file (repeatable).")
 def explain(repo: Path, branch: str, paths: tuple[str, ...]) -> None:
     """Which environments and projects a branch (and changed files) map to, and the rule that decided."""
+    from orchestrator.cli_text import print_explanation
     from orchestrator.config import load_repository
-    from orchestrator.report.text import print_explanation
 
     config = load_repository(_repo_root(repo))
     print_explanation(config, branch, paths)

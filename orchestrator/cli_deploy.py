@@ -287,7 +287,7 @@ def _finish(outcome: DeployOutcome, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
         sys.exit(outcome.exit_code)
-    from orchestrator.report.text import print_deploy
+    from orchestrator.cli_text import print_deploy
 
     print_deploy(outcome)
     sys.exit(outcome.exit_code)

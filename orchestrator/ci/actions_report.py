@@ -129,7 +129,7 @@ def _summary(kind: FlowKind, results: Mapping[str, StackResult], failed: list[st
 
 
 def _capped(level: AnnotationLevel, items: list[tuple[str, str]]) -> list[str]:
-    from orchestrator.report.redact import Redactor
+    from orchestrator.redact import Redactor
 
     # Engines redact secrets they know; credential-looking text in an error still must not
     # reach the workflow log.

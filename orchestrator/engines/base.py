@@ -7,10 +7,14 @@ update runs is the string `(known after update)`.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from orchestrator.models import StackSpec
+from orchestrator.redact import SECRET as SECRET  # the result contract's secret placeholder
+from orchestrator.redact import Redactor
 
 Status = Literal["succeeded", "failed", "locked", "skipped"]
 ResourceOp = Literal["create", "update", "replace", "delete", "same", "read", "refresh"]
@@ -18,7 +22,6 @@ DiffKind = Literal["add", "delete", "update"]
 Severity = Literal["error", "warning", "info", "debug"]
 ResultOperation = Literal["preview", "update", "destroy", "destroy-preview", "drift", "refresh"]
 
-SECRET = "[secret]"
 UNKNOWN = "(known after update)"
 COUNTED_OPS: tuple[str, ...] = ("create", "update", "replace", "delete", "same")
 
@@ -168,6 +171,52 @@ def result_from_json(data: dict[str, Any]) -> StackResult:
         duration_s=float(data.get("duration_s") or 0.0),
         error=data.get("error"),
     )
+
+
+def redact_result(result: StackResult, redactor: Redactor) -> StackResult:
+    """A copy of `result` with every free-text field and value redacted."""
+    text = redactor.text
+    return dataclasses.replace(
+        result,
+        changes=tuple(_redact_change(change, redactor) for change in result.changes),
+        diagnostics=tuple(
+            Diagnostic(severity=d.severity, message=text(d.message), urn=_opt(d.urn, text)) for d in result.diagnostics
+        ),
+        policy_violations=tuple(
+            PolicyViolation(
+                policy_pack=text(v.policy_pack),
+                policy=text(v.policy),
+                enforcement=v.enforcement,
+                message=text(v.message),
+                urn=_opt(v.urn, text),
+            )
+            for v in result.policy_violations
+        ),
+        outputs=redactor.value(result.outputs),
+        error=_opt(result.error, text),
+    )
+
+
+def _redact_change(change: ResourceChange, redactor: Redactor) -> ResourceChange:
+    return ResourceChange(
+        urn=redactor.text(change.urn),
+        type=change.type,
+        name=redactor.text(change.name),
+        op=change.op,
+        diffs=tuple(
+            PropertyDiff(
+                path=redactor.text(d.path),
+                kind=d.kind,
+                old=redactor.value(d.old),
+                new=redactor.value(d.new),
+            )
+            for d in change.diffs
+        ),
+    )
+
+
+def _opt(value: str | None, redact: Callable[[str], str]) -> str | None:
+    return None if value is None else redact(value)
 
 
 class Engine(Protocol):

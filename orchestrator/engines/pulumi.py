@@ -33,11 +33,12 @@ from orchestrator.engines.base import (
     ResultOperation,
     StackResult,
     Status,
+    redact_result,
 )
 from orchestrator.engines.pulumi_events import EventCollector
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings, StackSpec
-from orchestrator.report.redact import Redactor, redact_result
+from orchestrator.redact import Redactor
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 MISSING_CLI_HINT = (

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config.resolved import RepoConfig
-from orchestrator.engines.base import Diagnostic, Engine, StackResult, result_from_json
+from orchestrator.engines.base import Diagnostic, Engine, StackResult, redact_result, result_from_json
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
@@ -32,8 +32,8 @@ from orchestrator.flows.runner import (
 )
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import RenderedComment, comment_model, deploy_marker, render_comment
-from orchestrator.report.redact import Redactor, redact_result
 from orchestrator.store.api import Flow, RunStatus, StackRunRecord, Store
 from orchestrator.vcs.base import VcsClient, VcsError
 

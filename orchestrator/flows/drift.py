@@ -40,7 +40,7 @@ from orchestrator.store.api import RunStatus, Store
 from orchestrator.vcs.base import VcsClient, VcsError
 
 if TYPE_CHECKING:
-    from orchestrator.report.redact import Redactor
+    from orchestrator.redact import Redactor
 
 FORMATS = ("md", "json", "html")
 MARKER = "<!-- orchestrator:drift:{env} -->"
@@ -352,7 +352,7 @@ def _check_stacks(
     engine_factory: EngineFactory,
     on_event: OnEvent | None,
 ) -> dict[str, StackFindings]:
-    from orchestrator.report.redact import redact_result
+    from orchestrator.engines.base import redact_result
 
     plan = drift_plan(config, environments, projects, commit, f"drift check by {request.actor}")
     redactor = _redactor(config, plan)
@@ -382,7 +382,7 @@ def _check_stacks(
 def _redactor(config: RepoConfig, plan: Plan) -> Redactor:
     """Knows the plain `secure:` config values of the stacks (best effort: no passphrase, none)."""
     from orchestrator.engines.local.secrets import load_stack_config, read_passphrase
-    from orchestrator.report.redact import Redactor
+    from orchestrator.redact import Redactor
 
     try:
         passphrase = read_passphrase()
@@ -639,7 +639,7 @@ def notify(
 
 
 def _send(env: str, url: str, payload: dict[str, Any], post: Poster, new: int, resolved: int) -> Notification:
-    from orchestrator.report.redact import Redactor
+    from orchestrator.redact import Redactor
 
     try:
         status = post(url, payload)

@@ -13,7 +13,7 @@ from typing import Any
 
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import Settings
-from orchestrator.engines.base import StackResult
+from orchestrator.engines.base import StackResult, redact_result
 from orchestrator.errors import ConfigError, UserError
 from orchestrator.execute import OnEvent
 from orchestrator.flows.plan import PlanRequest, make_plan
@@ -29,8 +29,8 @@ from orchestrator.flows.runner import (
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan, PlannedStack
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import RenderedComment, comment_model, render_comment
-from orchestrator.report.redact import Redactor, redact_result
 from orchestrator.report.untrusted import PREVIEW_MARKER, render_untrusted
 from orchestrator.vcs.base import VcsClient
 

@@ -29,8 +29,8 @@ from markupsafe import Markup
 from orchestrator.drift.model import DriftReport, Finding, FindingState, StackDrift, UnmanagedScan
 from orchestrator.engines.base import SECRET, UNKNOWN, PropertyDiff
 from orchestrator.errors import UserError
+from orchestrator.redact import Redactor
 from orchestrator.report import mdtext
-from orchestrator.report.redact import Redactor
 
 if TYPE_CHECKING:
     import jinja2

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from orchestrator.errors import UserError
+from orchestrator.server.dashboard import dashboard_routes
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
 from orchestrator.server.poller import Poller
 from orchestrator.server.scheduler import DriftScheduler, drift_store_last_runs
@@ -165,8 +166,6 @@ def release_dead_runs_locks(store: SqlStore) -> list[str]:
 
 def create_app(server: Server, *, manage_services: bool = True) -> Starlette:
     """The app; with `manage_services` its lifespan starts and stops the workers, scheduler and poller."""
-    from orchestrator.server.dashboard import dashboard_routes
-
     async def healthz(request: Request) -> JSONResponse:
         try:
             await run_in_threadpool(server.queue.counts)
@@ -190,7 +189,7 @@ def create_app(server: Server, *, manage_services: bool = True) -> Starlette:
         Route("/status", status),
         Route("/webhooks/github", server.receiver.github, methods=["POST"]),
         Route("/webhooks/gitlab", server.receiver.gitlab, methods=["POST"]),
-        *dashboard_routes(server),
+        *dashboard_routes(server.store, server.root, server.status),
     ]
 
     @asynccontextmanager

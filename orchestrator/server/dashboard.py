@@ -33,14 +33,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from orchestrator.errors import UserError
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import OP_SYMBOL
-from orchestrator.report.redact import Redactor
 from orchestrator.server import dashboard_data as data
 
 if TYPE_CHECKING:
     import jinja2
 
-    from orchestrator.server.app import Server
+    from orchestrator.store.sql import SqlStore
 
 log = logging.getLogger("orchestrator.server.dashboard")
 
@@ -52,10 +52,18 @@ MAX_VALUE_CHARS = 1000  # one property value, as in the PR comment
 
 
 
-def dashboard_routes(server: Server, *, environ: Mapping[str, str] | None = None) -> list[BaseRoute]:
-    """The dashboard's routes for `create_app`; the write token comes from `environ` (default os.environ)."""
+def dashboard_routes(
+    store: SqlStore,
+    root: Path,
+    status: Callable[[], dict[str, Any]],
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> list[BaseRoute]:
+    """The dashboard's routes for `create_app`: pages over `store` for the repository at `root`,
+    with `status()` (the server's state) in each page's header strip. The write token comes
+    from `environ` (default os.environ)."""
     token = ((environ if environ is not None else os.environ).get(TOKEN_ENV) or "").strip() or None
-    pages = _Pages(server, token)
+    pages = _Pages(store, root, status, token)
     return [
         Route("/", pages.matrix),
         Route("/runs", pages.runs),
@@ -66,14 +74,18 @@ def dashboard_routes(server: Server, *, environ: Mapping[str, str] | None = None
 
 
 class _Pages:
-    def __init__(self, server: Server, token: str | None) -> None:
-        self.server = server
+    def __init__(
+        self, store: SqlStore, root: Path, status: Callable[[], dict[str, Any]], token: str | None
+    ) -> None:
+        self.store = store
+        self.root = root
+        self.status = status
         self.token = token
 
     # ------------------------------------------------------------------ pages
     async def matrix(self, request: Request) -> Response:
         def build() -> str:
-            matrix = data.load_matrix(self.server.store, self.server.root)
+            matrix = data.load_matrix(self.store, self.root)
             return self._render("matrix.html.j2", title="Stacks", active="matrix", matrix=matrix,
                                 refresh_s=MATRIX_REFRESH_S)
 
@@ -87,8 +99,8 @@ class _Pages:
             return await self._page(lambda: self._error_page(400, "Bad request", message), status=400)
 
         def build() -> str:
-            page = data.load_runs(self.server.store, filters)
-            environments, projects = data.filter_choices(self.server.store, self.server.root)
+            page = data.load_runs(self.store, filters)
+            environments, projects = data.filter_choices(self.store, self.root)
             return self._render("runs.html.j2", title="Runs", active="runs", page=page, filters=filters,
                                 flows=data.FLOWS, statuses=data.RUN_STATUSES, environments=environments,
                                 projects=projects, link=_runs_link)
@@ -99,10 +111,10 @@ class _Pages:
         run_id = request.path_params["run_id"]
 
         def build() -> tuple[str, int]:
-            detail = data.load_run(self.server.store, run_id)
+            detail = data.load_run(self.store, run_id)
             if detail is None:
                 return self._error_page(404, "Run not found", f"There is no run {run_id!r} in the store."), 404
-            environments, _ = data.filter_choices(self.server.store, self.server.root)
+            environments, _ = data.filter_choices(self.store, self.root)
             stacks = data.stack_order(detail.stacks, environments)
             return self._render("run.html.j2", title=f"Run {detail.run.id}", active="runs", detail=detail,
                                 stacks=stacks, gates=_gates(detail.run.details)), 200
@@ -113,7 +125,7 @@ class _Pages:
         released = request.query_params.get("released")
 
         def build() -> str:
-            views = sorted(data.lock_views(self.server.store).values(), key=lambda v: v.lease.stack)
+            views = sorted(data.lock_views(self.store).values(), key=lambda v: v.lease.stack)
             return self._render("locks.html.j2", title="Locks", active="locks", locks=views,
                                 writable=self.token is not None, released=released)
 
@@ -130,7 +142,7 @@ class _Pages:
             return _refuse(403, "a valid dashboard token is required (form field `token` or Authorization: Bearer)")
         actor = f"dashboard ({request.client.host if request.client else 'unknown client'})"
         try:
-            released = await run_in_threadpool(data.release_lock, self.server.store, stack, actor=actor)
+            released = await run_in_threadpool(data.release_lock, self.store, stack, actor=actor)
         except UserError as exc:
             return _refuse(503, exc.message)
         if released is None:
@@ -161,9 +173,9 @@ class _Pages:
         )
 
     def _strip(self) -> dict[str, Any]:
-        """The header strip: server.status(), or the error that kept it from being read."""
+        """The header strip: the server's status, or the error that kept it from being read."""
         try:
-            return {"status": self.server.status(), "error": None}
+            return {"status": self.status(), "error": None}
         except UserError as exc:
             return {"status": None, "error": exc.message}
 

@@ -144,7 +144,7 @@ class WorkerPool:
                  f": {outcome.error}" if outcome.error else "", "" if recorded else " (no longer ours: not recorded)")
 
     def _finish(self, worker: WorkerId, job: Job, outcome: JobOutcome) -> bool:
-        from orchestrator.report.redact import Redactor
+        from orchestrator.redact import Redactor
 
         error = None if outcome.error is None else str(Redactor().value(outcome.error))
         result = Redactor().value(outcome.result)

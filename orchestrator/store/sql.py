@@ -254,7 +254,8 @@ class SqlStore:
 
     # ------------------------------------------------------------------ results
     def record_stack_result(self, run_id: str, *, commit: str, result: StackResult, started_at: datetime) -> None:
-        from orchestrator.report.redact import Redactor, redact_result
+        from orchestrator.engines.base import redact_result
+        from orchestrator.redact import Redactor
 
         project, environment = _split_stack_id(result.stack)
         # Engines redact what they know is secret; this catches credential-looking text
@@ -643,7 +644,7 @@ def _split_stack_id(stack: str) -> tuple[str, str]:
 
 
 def _redacted(details: Mapping[str, Any]) -> dict[str, Any]:
-    from orchestrator.report.redact import Redactor
+    from orchestrator.redact import Redactor
 
     value = Redactor().value(dict(details))
     assert isinstance(value, dict)

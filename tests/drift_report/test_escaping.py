@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
+from orchestrator.redact import Redactor
 from orchestrator.report.drift import render_html, render_json, render_markdown
-from orchestrator.report.redact import Redactor
 from tests.drift_report.scenarios import AWS_KEY, HOSTILE, full_report, hostile_report
 
 OUR_MD_HTML = re.compile(r"^(<details><summary>[^<>]*</summary>|</details>|<sub>|</sub>)$")

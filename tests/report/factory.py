@@ -17,8 +17,8 @@ from orchestrator.engines.base import (
     Status,
 )
 from orchestrator.models import Operation, PlannedStack
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import CommentKind, CommentModel, EnvironmentGates, StackOutcome
-from orchestrator.report.redact import Redactor
 
 ENVIRONMENTS = ("qa", "uat", "prod")
 GATES = (

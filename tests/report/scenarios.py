@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from orchestrator.engines.base import SECRET, UNKNOWN, Diagnostic, PolicyViolation
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import CommentModel
-from orchestrator.report.redact import Redactor
 from tests.report.factory import add, big_stack, change, model, outcome, remove, result, update
 
 DB_PASSWORD = "correct-horse-battery-staple"  # the plain value of a `secure:` config key

@@ -9,13 +9,13 @@ from markdown_it import MarkdownIt
 
 from orchestrator.engines.base import Diagnostic, PolicyViolation
 from orchestrator.models import Plan
+from orchestrator.redact import Redactor
 from orchestrator.report.comment import (
     MARKERS,
     EnvironmentGates,
     comment_model,
     render_comment,
 )
-from orchestrator.report.redact import Redactor
 from tests.report.factory import (
     ENVIRONMENTS,
     add,

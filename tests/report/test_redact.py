@@ -14,8 +14,9 @@ from orchestrator.engines.base import (
     PropertyDiff,
     ResourceChange,
     StackResult,
+    redact_result,
 )
-from orchestrator.report.redact import MIN_SECRET_LENGTH, Redactor, redact_result
+from orchestrator.redact import MIN_SECRET_LENGTH, Redactor
 
 # Built by concatenation so this file itself does not look like it holds credentials.
 AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"

@@ -16,9 +16,9 @@ from typing import Any
 from markupsafe import Markup
 
 from orchestrator.engines.base import SECRET, UNKNOWN, Diagnostic, ResourceChange
+from orchestrator.redact import Redactor
 from orchestrator.report import mdtext
 from orchestrator.report.comment.model import SEVERITY_ORDER, StackOutcome
-from orchestrator.report.redact import Redactor
 
 REDACTOR: contextvars.ContextVar[Redactor] = contextvars.ContextVar("comment_redactor")
 

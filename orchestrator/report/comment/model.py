@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from orchestrator.engines.base import StackResult
 from orchestrator.models import Plan, PlannedStack
-from orchestrator.report.redact import Redactor
+from orchestrator.redact import Redactor
 
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Environment

@@ -9,27 +9,24 @@ before it leaves the process. Two kinds of match:
 * credential-looking strings nobody told us about (AWS keys, GitHub/GitLab/Slack
   tokens, bearer tokens, private key blocks, passwords in URLs or after a `password` label).
 
+This module sits at the bottom layer: it imports nothing from the package, so engines,
+stores, reports and flows can all use it without an import cycle. `engines.base.redact_result`
+applies it to a stack result.
+
 Speed matters (a 300-stack comment is redacted in one go), so each pattern has cheap
 literal "triggers" checked with `in` first; the regex only runs on text that has one.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.engines.base import (
-    SECRET,
-    Diagnostic,
-    PolicyViolation,
-    PropertyDiff,
-    ResourceChange,
-    StackResult,
-)
+# What a secret becomes, in every report and in engine results (`engines.base` re-exports it).
+SECRET = "[secret]"
 
 # Secrets shorter than this are ignored: replacing every "abc" or "1" in a comment would
 # shred resource names and numbers while protecting nothing (a 3-character secret is
@@ -169,48 +166,3 @@ class Redactor:
             return type(obj)(self.value(item) for item in obj)
         return obj
 
-
-def redact_result(result: StackResult, redactor: Redactor) -> StackResult:
-    """A copy of `result` with every free-text field and value redacted."""
-    text = redactor.text
-    return dataclasses.replace(
-        result,
-        changes=tuple(_redact_change(change, redactor) for change in result.changes),
-        diagnostics=tuple(
-            Diagnostic(severity=d.severity, message=text(d.message), urn=_opt(d.urn, text)) for d in result.diagnostics
-        ),
-        policy_violations=tuple(
-            PolicyViolation(
-                policy_pack=text(v.policy_pack),
-                policy=text(v.policy),
-                enforcement=v.enforcement,
-                message=text(v.message),
-                urn=_opt(v.urn, text),
-            )
-            for v in result.policy_violations
-        ),
-        outputs=redactor.value(result.outputs),
-        error=_opt(result.error, text),
-    )
-
-
-def _redact_change(change: ResourceChange, redactor: Redactor) -> ResourceChange:
-    return ResourceChange(
-        urn=redactor.text(change.urn),
-        type=change.type,
-        name=redactor.text(change.name),
-        op=change.op,
-        diffs=tuple(
-            PropertyDiff(
-                path=redactor.text(d.path),
-                kind=d.kind,
-                old=redactor.value(d.old),
-                new=redactor.value(d.new),
-            )
-            for d in change.diffs
-        ),
-    )
-
-
-def _opt(value: str | None, redact: Callable[[str], str]) -> str | None:
-    return None if value is None else redact(value)
