@@ -38,6 +38,17 @@ class PolicyPackRef:
 
 
 @dataclass(frozen=True)
+class UpdateOrigin:
+    """Why an update runs: the commit it applies, the flow (deploy, rollback, promote, reconcile,
+    remediate) and the run. Engines record it with the update in the stack's own backend, so
+    what a stack runs is known from the backend alone (see engines/applied.py)."""
+
+    commit: str
+    flow: str
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """Everything an engine needs to run one project in one environment.
 
@@ -46,6 +57,7 @@ class StackSpec:
     `backend` is an absolute backend URL (`file:///abs/dir`, `s3://...`, `https://...`).
     `repo_root` is the repository whose `.orchestrator/` holds runtime files (sandbox port, etc.).
     `policy_packs` run on every preview and update of the stack, in this order.
+    `origin` is set for updates and destroys that apply a commit; engines record it in the backend.
     """
 
     project: str
@@ -59,6 +71,7 @@ class StackSpec:
     secrets_provider: str | None = None
     repo_root: Path | None = None
     policy_packs: tuple[PolicyPackRef, ...] = ()
+    origin: UpdateOrigin | None = None
 
     @property
     def id(self) -> str:

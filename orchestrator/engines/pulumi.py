@@ -24,9 +24,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from orchestrator.engines.applied import AppliedCommit, HistoryEntry, applied_from_history, update_message
 from orchestrator.engines.base import (
     SECRET,
     Diagnostic,
@@ -62,6 +64,8 @@ ENDPOINT_SERVICES: tuple[str, ...] = (
     "sts",
 )
 # Backends whose secrets default to the passphrase provider (everything but Pulumi Cloud).
+HISTORY_PAGE_SIZE = 50  # `stack history` entries per CLI call while looking for the applied commit
+HISTORY_PAGES = 4
 _DIY_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "postgres://")
 _STACK_FILE_EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -356,7 +360,7 @@ class PulumiEngine:
 
     def update(self, stack: StackSpec) -> StackResult:
         def call(s: Any, events: EventCollector) -> dict[str, Any]:
-            result = s.up(on_event=events, parallel=self.parallel, show_secrets=False)
+            result = s.up(on_event=events, parallel=self.parallel, show_secrets=False, message=_message(stack))
             return _masked_outputs(result.outputs)
 
         return self._run(stack, "update", call, create=True)
@@ -367,7 +371,7 @@ class PulumiEngine:
             return {}
 
         def destroy_call(s: Any, events: EventCollector) -> dict[str, Any]:
-            s.destroy(on_event=events, parallel=self.parallel, show_secrets=False)
+            s.destroy(on_event=events, parallel=self.parallel, show_secrets=False, message=_message(stack))
             return {}
 
         if preview_only:
@@ -390,6 +394,24 @@ class PulumiEngine:
             return {}
 
         return self._run(stack, "refresh", call, create=False)
+
+    def applied(self, stack: StackSpec) -> AppliedCommit | None:
+        """The commit the stack last applied, from the backend's update history (`stack history`),
+        read a page at a time until an update decides it."""
+        from pulumi.automation import CommandError, StackNotFoundError
+
+        try:
+            with self._opened(stack, create=False, configure=False, secrets=[]) as opened:
+                if opened is None:
+                    return None
+                return applied_from_history(_history(opened))
+        except StackNotFoundError:
+            return None
+        except CommandError as exc:
+            raise UserError(
+                f"cannot read the update history of stack {stack.id}: {redact_text(command_error_text(exc), ())}",
+                hint=f"check the backend {stack.backend} and the Pulumi CLI's login",
+            ) from exc
 
     def outputs(self, stack: StackSpec) -> dict[str, Any]:
         """The stack's outputs, secrets shown as `[secret]`; {} for a stack never deployed."""
@@ -543,6 +565,27 @@ class PulumiEngine:
         if spec.aws.role_arn:
             env.update(assume_role_env(spec.aws, endpoint, session_name(spec)))
         return env
+
+
+def _message(spec: StackSpec) -> str | None:
+    return None if spec.origin is None else update_message(spec.origin)
+
+
+def _history(stack: Any) -> Iterator[HistoryEntry]:
+    """`Stack.history()` newest first, as HistoryEntry, fetched a page at a time."""
+    for page in range(1, HISTORY_PAGES + 1):
+        summaries = stack.history(page_size=HISTORY_PAGE_SIZE, page=page, show_secrets=False)
+        for summary in summaries:
+            end = summary.end_time
+            yield HistoryEntry(
+                kind=str(summary.kind),
+                result=str(summary.result),
+                message=str(summary.message or ""),
+                environment={str(k): str(v) for k, v in (summary.environment or {}).items()},
+                ended_at=None if end is None else end.replace(tzinfo=UTC),
+            )
+        if len(summaries) < HISTORY_PAGE_SIZE:
+            return
 
 
 def _masked_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.engines.applied import AppliedCommit, applied_from_history
 from orchestrator.engines.base import (
     SECRET,
     Diagnostic,
@@ -19,6 +20,7 @@ from orchestrator.engines.base import (
     ResultOperation,
     StackResult,
 )
+from orchestrator.engines.local.history import read_history, record_update
 from orchestrator.engines.local.runner import ProgressCallback, build_job, read_project, run_child
 from orchestrator.engines.local.state import (
     StackLock,
@@ -111,7 +113,9 @@ class LocalEngine:
             return self._guarded(
                 stack, "destroy-preview", lambda: self._simple(stack, "destroy-preview", "destroy-preview")
             )
-        return self._guarded(stack, "destroy", lambda: self._locked(stack, "destroy", "destroy", "destroy"))
+        return self._guarded(
+            stack, "destroy", lambda: self._locked(stack, "destroy", "destroy", "destroy", record=True)
+        )
 
     def drift(self, stack: StackSpec) -> StackResult:
         return self._guarded(stack, "drift", lambda: self._simple(stack, "drift", "drift"))
@@ -120,6 +124,11 @@ class LocalEngine:
         """Take the live cloud into the recorded state (gone resources dropped, drifted ones
         re-read), so that a following update puts the cloud back to the code."""
         return self._guarded(stack, "refresh", lambda: self._locked(stack, "refresh", "refresh", "refresh"))
+
+    def applied(self, stack: StackSpec) -> AppliedCommit | None:
+        """The commit the stack last applied, from the backend's update history."""
+        project = read_project(stack.directory)
+        return applied_from_history(read_history(backend_dir(stack.backend), project.name, stack.stack_name))
 
     def outputs(self, stack: StackSpec) -> dict[str, Any]:
         """The stack's outputs from state, secrets shown as `[secret]`."""
@@ -209,11 +218,16 @@ class LocalEngine:
     def _simple(self, stack: StackSpec, operation: ResultOperation, child_op: str) -> StackResult:
         return self._to_result(stack, operation, self._child(stack, child_op))
 
-    def _locked(self, stack: StackSpec, lock_op: str, operation: ResultOperation, child_op: str) -> StackResult:
+    def _locked(
+        self, stack: StackSpec, lock_op: str, operation: ResultOperation, child_op: str, *, record: bool = False
+    ) -> StackResult:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
         with StackLock(lock_path(backend, project.name, stack.stack_name), operation=lock_op):
-            return self._to_result(stack, operation, self._child(stack, child_op))
+            result = self._to_result(stack, operation, self._child(stack, child_op))
+            if record:
+                record_update(backend, project.name, stack.stack_name, kind=lock_op, result=result, origin=stack.origin)
+            return result
 
     def _update(self, stack: StackSpec) -> StackResult:
         """Preview, then apply only if the preview found something to do, like `pulumi up`:
@@ -222,12 +236,18 @@ class LocalEngine:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
         with StackLock(lock_path(backend, project.name, stack.stack_name), operation="update"):
-            if not self.allow_pending and _has_pending(state_path(backend, project.name, stack.stack_name)):
-                # The update child refuses with the full story; a preview first would be wasted.
-                return self._to_result(stack, "update", self._child(stack, "update"))
-            planned = self._child(stack, "preview")
-            if planned.get("status") != "succeeded":
-                return self._to_result(stack, "update", planned)
-            if not planned.get("needs_apply", True):
-                return self._to_result(stack, "update", planned)
+            # Recorded like `pulumi up`, a no-change update too: the stack now runs this commit.
+            result = self._apply(stack, project.name, backend)
+            record_update(backend, project.name, stack.stack_name, kind="update", result=result, origin=stack.origin)
+            return result
+
+    def _apply(self, stack: StackSpec, project: str, backend: Path) -> StackResult:
+        if not self.allow_pending and _has_pending(state_path(backend, project, stack.stack_name)):
+            # The update child refuses with the full story; a preview first would be wasted.
             return self._to_result(stack, "update", self._child(stack, "update"))
+        planned = self._child(stack, "preview")
+        if planned.get("status") != "succeeded":
+            return self._to_result(stack, "update", planned)
+        if not planned.get("needs_apply", True):
+            return self._to_result(stack, "update", planned)
+        return self._to_result(stack, "update", self._child(stack, "update"))

@@ -15,6 +15,14 @@ Controlled by environment variables:
      "outputs": {"name": value}, "secret_outputs": ["name"]}
     `<command>` is the command key recorded in calls.jsonl (`preview`, `up`, `stack select`...).
 
+Each `up`, `destroy` and `refresh` (not previews) appends an entry to the stack's update history,
+served newest first by `stack history --json [--page-size N --page P]` in the format the
+Automation API's `Stack.history()` parses: `message` from `--message` (else the title of the
+HEAD commit of the Git repository holding the project, as the CLI does), `environment` with
+the CLI's Git metadata (`git.head`, `git.headName`, `git.dirty`; see
+tests/fixtures/pulumi/SOURCES.md, "Update history") and `exec.kind` from `--exec-kind`.
+A scripted failure is recorded as a `failed` entry.
+
 Records hold the arguments, the working directory, the config of the stack file at the time
 of the call, and of the environment only what tests must check: PULUMI_BACKEND_URL, AWS_REGION,
 AWS_DEFAULT_REGION, AWS_PROFILE and PULUMI_SKIP_UPDATE_CHECK by value; PULUMI_CONFIG_PASSPHRASE
@@ -29,7 +37,9 @@ import itertools
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,19 +175,22 @@ def _operation(command: str, args: list[str], stack: str, scenario: dict[str, An
     key = "refresh" if command == "refresh" else command
     events = (scenario.get("events") or {}).get(key)
     failure = (scenario.get("fail") or {}).get(command)
+    preview = "--preview-only" in args or command == "preview"
+    started = time.time()
     if failure is not None:
-        if failure.get("replay"):
-            _replay(events, _flag(args, "--event-log"))
+        changes = _replay(events, _flag(args, "--event-log")) if failure.get("replay") else {}
+        if not preview:
+            _add_history(state, stack, command, args, changes, started, "failed")
+            _save_state(state)
         sys.stdout.write(os.path.expandvars(failure.get("stdout", "")) + "\n")
         # `$NAME` in the scripted text is expanded, to play a CLI that leaks a credential.
         return _fail(os.path.expandvars(failure.get("stderr", "error: scripted failure")),
                      int(failure.get("code", 255)))
     changes = _replay(events, _flag(args, "--event-log"))
     sys.stdout.write(f"stand-in {command} of stack {stack}\n")
-    preview = "--preview-only" in args or command == "preview"
     if not preview:
         entry = state["stacks"][stack]
-        entry["history"] = [{"kind": command if command != "up" else "update", "changes": changes}]
+        _add_history(state, stack, command, args, changes, started, "succeeded")
         if command == "up":
             entry["outputs"] = scenario.get("outputs") or {}
             entry["secret_outputs"] = scenario.get("secret_outputs") or []
@@ -185,6 +198,35 @@ def _operation(command: str, args: list[str], stack: str, scenario: dict[str, An
             entry["outputs"] = {}
         _save_state(state)
     return 0
+
+
+def _git(*args: str) -> str | None:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _git_metadata() -> dict[str, str]:
+    """What the CLI records about the Git repository holding the program (none outside one)."""
+    head = _git("rev-parse", "HEAD")
+    if head is None:
+        return {}
+    found = {"git.head": head, "git.dirty": "true" if _git("status", "--porcelain") else "false"}
+    name = _git("symbolic-ref", "-q", "HEAD")
+    if name:
+        found["git.headName"] = name
+    return found
+
+
+def _add_history(state: dict[str, Any], stack: str, command: str, args: list[str], changes: dict[str, int],
+                 started: float, result: str) -> None:
+    message = _flag(args, "--message")
+    if message is None:  # the CLI's default: the title of the HEAD commit
+        message = (_git("log", "-1", "--format=%s") or "")
+    environment = {**_git_metadata(), "exec.kind": _flag(args, "--exec-kind") or "cli"}
+    history = state["stacks"][stack].setdefault("history", [])
+    history.append({"kind": "update" if command == "up" else command, "message": message,
+                     "environment": environment, "result": result, "changes": changes,
+                     "start": started, "end": time.time()})
 
 
 def _stack_init(stack: str, args: list[str]) -> int:
@@ -263,16 +305,25 @@ def _stack_output(stack: str, args: list[str]) -> int:
     return 0
 
 
-def _stack_history(stack: str) -> int:
+def _timestamp(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1000):03d}Z"
+
+
+def _stack_history(stack: str, args: list[str]) -> int:
     entry = _load_state()["stacks"].get(stack)
     if entry is None:
         return _fail(f"error: no stack named '{stack}' found")
+    recorded = entry.get("history") or []
     history = [
-        {"kind": h["kind"], "startTime": "2024-01-01T00:00:00.000Z", "endTime": "2024-01-01T00:00:01.000Z",
-         "message": "", "environment": {}, "config": {}, "result": "succeeded", "version": 1,
-         "resourceChanges": h["changes"]}
-        for h in entry["history"]
-    ]
+        {"kind": h["kind"], "startTime": _timestamp(h.get("start", 0)), "endTime": _timestamp(h.get("end", 0)),
+         "message": h.get("message", ""), "environment": h.get("environment", {}), "config": {},
+         "result": h.get("result", "succeeded"), "version": version, "resourceChanges": h["changes"]}
+        for version, h in enumerate(recorded, start=1)
+    ][::-1]  # newest first
+    size = _flag(args, "--page-size")
+    if size is not None:
+        page = int(_flag(args, "--page") or "1")
+        history = history[(page - 1) * int(size): page * int(size)]
     sys.stdout.write(json.dumps(history) + "\n")
     return 0
 
@@ -314,7 +365,7 @@ def main(argv: list[str]) -> int:
         return _stack_output(stack, args)
     if command == "stack history":
         assert stack is not None
-        return _stack_history(stack)
+        return _stack_history(stack, args)
     if command == "whoami":
         if "--json" in args:
             backend = os.environ.get("PULUMI_BACKEND_URL", "")
