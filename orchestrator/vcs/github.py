@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from orchestrator.errors import UserError
-from orchestrator.vcs._http import HostInfo, JsonApi, RetryPolicy, Sleep
+from orchestrator.vcs._http import Clock, HostInfo, JsonApi, RetryPolicy, Sleep
 from orchestrator.vcs.base import (
     PERMISSIONS,
     CommentRef,
@@ -28,6 +28,7 @@ from orchestrator.vcs.base import (
     truncate,
     with_marker,
 )
+from orchestrator.vcs.status_ledger import ShownStatus, StatusLedger
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -47,6 +48,7 @@ class GitHubClient:
         token_env: str = "GITHUB_TOKEN",
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
+        clock: Clock | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -70,8 +72,10 @@ class GitHubClient:
             policy=policy,
             timeout=timeout,
             transport=transport,
-            **({"sleep": sleep} if sleep is not None else {}),
+            sleep=sleep,
+            clock=clock,
         )
+        self._statuses = StatusLedger(self._read_statuses)
 
     @classmethod
     def from_settings(
@@ -109,26 +113,37 @@ class GitHubClient:
     # -- pull requests -------------------------------------------------------------------
 
     def find_pr_for_commit(self, sha: str) -> PullRequest | None:
-        pulls = list(self._api.paginate(f"{self._repo_path}/commits/{sha}/pulls"))
+        path = f"{self._repo_path}/commits/{sha}/pulls"
+        pulls = list(self._api.paginate(path))
         if not pulls:
             return None
-        # Prefer the open PR whose head is this commit; a merge commit's PR is closed and merged.
-        ranked = sorted(pulls, key=lambda p: (p.get("state") != "open", p["head"]["sha"] != sha))
-        return _pull_request(ranked[0])
+        with self._api.parsed("GET", path):
+            # Prefer the open PR whose head is this commit; a merge commit's PR is closed and merged.
+            ranked = sorted(pulls, key=lambda p: (p.get("state") != "open", p["head"]["sha"] != sha))
+            return _pull_request(ranked[0])
 
     def get_pr(self, number: int) -> PullRequest:
-        return _pull_request(self._api.call("GET", f"{self._repo_path}/pulls/{number}"))
+        path = f"{self._repo_path}/pulls/{number}"
+        data = self._api.call("GET", path)
+        with self._api.parsed("GET", path):
+            return _pull_request(data)
 
     def pr_files(self, number: int) -> list[str]:
-        return [item["filename"] for item in self._api.paginate(f"{self._repo_path}/pulls/{number}/files")]
+        path = f"{self._repo_path}/pulls/{number}/files"
+        items = list(self._api.paginate(path))
+        with self._api.parsed("GET", path):
+            return [item["filename"] for item in items]
 
     def approvals(self, pr: int) -> list[str]:
+        path = f"{self._repo_path}/pulls/{pr}/reviews"
         verdicts: dict[str, str] = {}
-        for review in self._api.paginate(f"{self._repo_path}/pulls/{pr}/reviews"):
-            user = review.get("user") or {}
-            state = review.get("state", "")
-            if user.get("login") and state in _VERDICT_STATES:
-                verdicts[user["login"]] = state  # the API lists reviews oldest first
+        reviews = list(self._api.paginate(path))
+        with self._api.parsed("GET", path):
+            for review in reviews:
+                user = review.get("user") or {}
+                state = review.get("state", "")
+                if user.get("login") and state in _VERDICT_STATES:
+                    verdicts[user["login"]] = state  # the API lists reviews oldest first
         return sorted(login for login, state in verdicts.items() if state == "APPROVED")
 
     # -- comments ------------------------------------------------------------------------
@@ -137,19 +152,23 @@ class GitHubClient:
         text = with_marker(body, marker)
         existing = self._find_marked_comment(pr, marker)
         if existing is None:
-            created = self._api.call("POST", f"{self._repo_path}/issues/{pr}/comments", json={"body": text})
-            return CommentRef(id=created["id"], url=created.get("html_url", ""), created=True)
+            path = f"{self._repo_path}/issues/{pr}/comments"
+            created = self._api.call("POST", path, json={"body": text})
+            with self._api.parsed("POST", path):
+                return CommentRef(id=int(created["id"]), url=created.get("html_url") or "", created=True)
+        path = f"{self._repo_path}/issues/comments/{existing['id']}"
         if existing.get("body") != text:
-            existing = self._api.call(
-                "PATCH", f"{self._repo_path}/issues/comments/{existing['id']}", json={"body": text}
-            )
-        return CommentRef(id=existing["id"], url=existing.get("html_url", ""), created=False)
+            existing = self._api.call("PATCH", path, json={"body": text})
+        with self._api.parsed("PATCH", path):
+            return CommentRef(id=int(existing["id"]), url=existing.get("html_url") or "", created=False)
 
     def _find_marked_comment(self, pr: int, marker: str) -> dict[str, Any] | None:
         # The oldest marked comment wins, so a PR keeps one stable comment even after a race.
-        for comment in self._api.paginate(f"{self._repo_path}/issues/{pr}/comments"):
-            if marker in (comment.get("body") or ""):
-                return dict(comment)
+        path = f"{self._repo_path}/issues/{pr}/comments"
+        for comment in self._api.paginate(path):
+            with self._api.parsed("GET", path):
+                if marker in (comment.get("body") or ""):
+                    return {**comment, "id": int(comment["id"])}
         return None
 
     # -- statuses ------------------------------------------------------------------------
@@ -169,57 +188,79 @@ class GitHubClient:
         }
         if target_url:
             payload["target_url"] = target_url
+        wanted = ShownStatus(payload["state"], payload["description"], target_url or "")
+        if self._statuses.shown(sha, context) == wanted:
+            return  # the commit already shows exactly this: a post would only spend rate limit
         self._api.call("POST", f"{self._repo_path}/statuses/{sha}", json=payload)
+        self._statuses.record(sha, context, wanted)
+
+    def _read_statuses(self, sha: str) -> dict[str, ShownStatus]:
+        # The combined status holds the latest status of each context (its first 100 are enough
+        # to skip reposts: a context not among them is simply posted).
+        path = f"{self._repo_path}/commits/{sha}/status"
+        data = self._api.call("GET", path, params={"per_page": 100})
+        with self._api.parsed("GET", path):
+            return {
+                item["context"]: ShownStatus(item["state"], item.get("description") or "", item.get("target_url") or "")
+                for item in data["statuses"]
+            }
 
     # -- people --------------------------------------------------------------------------
 
     def author_permission(self, login: str) -> Permission:
-        data = self._api.call("GET", f"{self._repo_path}/collaborators/{login}/permission", missing_ok=True)
+        path = f"{self._repo_path}/collaborators/{login}/permission"
+        data = self._api.call("GET", path, missing_ok=True)
         if data is None:
             return "none"
-        # `permission` folds maintain into write and triage into read; `role_name` keeps them.
-        for candidate in (data.get("role_name"), data.get("permission")):
-            for known in PERMISSIONS:
-                if candidate == known:
-                    return known
+        with self._api.parsed("GET", path):
+            # `permission` folds maintain into write and triage into read; `role_name` keeps them.
+            for candidate in (data.get("role_name"), data.get("permission")):
+                for known in PERMISSIONS:
+                    if candidate == known:
+                        return known
         return "none"
 
     def team_members(self, org: str, team: str) -> list[str]:
         # Not in rest-api.subset.json (the stand-in serves it unvalidated); documented at
         # https://docs.github.com/rest/teams/members#list-team-members
-        return sorted(member["login"] for member in self._api.paginate(f"/orgs/{org}/teams/{team}/members"))
+        path = f"/orgs/{org}/teams/{team}/members"
+        members = list(self._api.paginate(path))
+        with self._api.parsed("GET", path):
+            return sorted(member["login"] for member in members)
 
     # -- issues --------------------------------------------------------------------------
 
     def find_issue(self, marker: str, *, include_closed: bool = False) -> Issue | None:
         params: dict[str, str | int] = {"state": "all" if include_closed else "open"}
-        for item in self._api.paginate(f"{self._repo_path}/issues", params):
-            if "pull_request" in item:
-                continue  # the issues list includes pull requests
-            if marker in (item.get("body") or ""):
-                return _issue(item)
+        path = f"{self._repo_path}/issues"
+        for item in self._api.paginate(path, params):
+            with self._api.parsed("GET", path):
+                if "pull_request" in item:
+                    continue  # the issues list includes pull requests
+                if marker in (item.get("body") or ""):
+                    return _issue(item)
         return None
 
     def open_issue(self, title: str, body: str, marker: str, labels: Sequence[str] = ()) -> Issue:
         payload: dict[str, Any] = {"title": title, "body": with_marker(body, marker)}
         if labels:
             payload["labels"] = list(labels)
-        return _issue(self._api.call("POST", f"{self._repo_path}/issues", json=payload))
+        return self._issue_call("POST", f"{self._repo_path}/issues", payload)
 
     def update_issue(self, number: int, body: str, *, marker: str | None = None) -> Issue:
         text = with_marker(body, marker) if marker else body
-        return _issue(self._api.call("PATCH", f"{self._repo_path}/issues/{number}", json={"body": text}))
+        return self._issue_call("PATCH", f"{self._repo_path}/issues/{number}", {"body": text})
 
     def close_issue(self, number: int, comment: str) -> Issue:
         if comment:
             self._api.call("POST", f"{self._repo_path}/issues/{number}/comments", json={"body": comment})
-        return _issue(
-            self._api.call(
-                "PATCH",
-                f"{self._repo_path}/issues/{number}",
-                json={"state": "closed", "state_reason": "completed"},
-            )
-        )
+        payload = {"state": "closed", "state_reason": "completed"}
+        return self._issue_call("PATCH", f"{self._repo_path}/issues/{number}", payload)
+
+    def _issue_call(self, method: str, path: str, payload: Mapping[str, Any]) -> Issue:
+        data = self._api.call(method, path, json=payload)
+        with self._api.parsed(method, path):
+            return _issue(data)
 
     # -- deployments ---------------------------------------------------------------------
 
@@ -233,18 +274,21 @@ class GitHubClient:
             "auto_merge": False,
             "required_contexts": [],
         }
-        response = self._api.request("POST", f"{self._repo_path}/deployments", json=payload)
+        path = f"{self._repo_path}/deployments"
+        response = self._api.request("POST", path, json=payload)
         assert response is not None
-        data = response.json()
-        if response.status_code != 201 or "id" not in data:
+        data = self._api.decode("POST", response)
+        with self._api.parsed("POST", path):
+            if response.status_code == 201:
+                return int(data["id"])
+            # 202: GitHub answered with a message instead of a deployment (a merge it would do first).
             raise VcsError(
-                f"GitHub API POST /repos/{self.repo}/deployments did not create a deployment: "
-                f"HTTP {response.status_code}: {data.get('message', '')}",
+                f"GitHub API POST {path} did not create a deployment: HTTP {response.status_code}: "
+                f"{data.get('message', '')}",
                 status=response.status_code,
                 method="POST",
-                endpoint=f"/repos/{self.repo}/deployments",
+                endpoint=path,
             )
-        return int(data["id"])
 
     def set_deployment_status(
         self,

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from orchestrator.errors import UserError
-from orchestrator.vcs._http import HostInfo, JsonApi, RetryPolicy, Sleep
+from orchestrator.vcs._http import Clock, HostInfo, JsonApi, RetryPolicy, Sleep
 from orchestrator.vcs.base import (
     CommentRef,
     DeploymentState,
@@ -64,6 +64,7 @@ class GitLabClient:
         token_env: str = "GITLAB_TOKEN",
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
+        clock: Clock | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -79,7 +80,8 @@ class GitLabClient:
             policy=policy,
             timeout=timeout,
             transport=transport,
-            **({"sleep": sleep} if sleep is not None else {}),
+            sleep=sleep,
+            clock=clock,
         )
 
     @classmethod
@@ -113,18 +115,25 @@ class GitLabClient:
     # -- merge requests ------------------------------------------------------------------
 
     def find_pr_for_commit(self, sha: str) -> PullRequest | None:
-        found = list(self._api.paginate(f"{self._project_path}/repository/commits/{sha}/merge_requests"))
+        path = f"{self._project_path}/repository/commits/{sha}/merge_requests"
+        found = list(self._api.paginate(path))
         if not found:
             return None
-        ranked = sorted(found, key=lambda mr: (mr.get("state") != "opened", mr.get("sha") != sha))
-        return _merge_request(ranked[0])
+        with self._api.parsed("GET", path):
+            ranked = sorted(found, key=lambda mr: (mr.get("state") != "opened", mr.get("sha") != sha))
+            return _merge_request(ranked[0])
 
     def get_pr(self, number: int) -> PullRequest:
-        return _merge_request(self._api.call("GET", f"{self._project_path}/merge_requests/{number}"))
+        path = f"{self._project_path}/merge_requests/{number}"
+        data = self._api.call("GET", path)
+        with self._api.parsed("GET", path):
+            return _merge_request(data)
 
     def approvals(self, pr: int) -> list[str]:
-        data = self._api.call("GET", f"{self._project_path}/merge_requests/{pr}/approvals")
-        return sorted({entry["user"]["username"] for entry in data.get("approved_by") or []})
+        path = f"{self._project_path}/merge_requests/{pr}/approvals"
+        data = self._api.call("GET", path)
+        with self._api.parsed("GET", path):
+            return sorted({entry["user"]["username"] for entry in data.get("approved_by") or []})
 
     # -- notes ---------------------------------------------------------------------------
 
@@ -133,15 +142,19 @@ class GitLabClient:
         notes_path = f"{self._project_path}/merge_requests/{pr}/notes"
         existing = None
         for note in self._api.paginate(notes_path, {"sort": "asc", "order_by": "created_at"}):
-            if not note.get("system") and marker in (note.get("body") or ""):
-                existing = note
-                break
+            with self._api.parsed("GET", notes_path):
+                if not note.get("system") and marker in (note.get("body") or ""):
+                    existing = note
+                    break
         if existing is None:
             created = self._api.call("POST", notes_path, json={"body": text})
-            return CommentRef(id=int(created["id"]), url=_note_url(created), created=True)
+            with self._api.parsed("POST", notes_path):
+                return CommentRef(id=int(created["id"]), url=_note_url(created), created=True)
+        note_path = f"{notes_path}/{existing['id']}"
         if existing.get("body") != text:
-            existing = self._api.call("PUT", f"{notes_path}/{existing['id']}", json={"body": text})
-        return CommentRef(id=int(existing["id"]), url=_note_url(existing), created=False)
+            existing = self._api.call("PUT", note_path, json={"body": text})
+        with self._api.parsed("PUT", note_path):
+            return CommentRef(id=int(existing["id"]), url=_note_url(existing), created=False)
 
     # -- statuses ------------------------------------------------------------------------
 
@@ -168,48 +181,62 @@ class GitLabClient:
         users = self._api.call("GET", "/users", params={"username": login}) or []
         if not users:
             return "none"
-        member = self._api.call("GET", f"{self._project_path}/members/all/{users[0]['id']}", missing_ok=True)
-        level = int((member or {}).get("access_level", 0))
+        with self._api.parsed("GET", "/users"):
+            member_path = f"{self._project_path}/members/all/{int(users[0]['id'])}"
+        member = self._api.call("GET", member_path, missing_ok=True)
+        with self._api.parsed("GET", member_path):
+            level = int((member or {}).get("access_level", 0))
         for minimum, permission in _ACCESS_LEVEL:
             if level >= minimum:
                 return permission
         return "none"
 
     def team_members(self, org: str, team: str) -> list[str]:
-        group = quote(f"{org}/{team}", safe="")
-        return sorted(member["username"] for member in self._api.paginate(f"/groups/{group}/members/all"))
+        path = f"/groups/{quote(f'{org}/{team}', safe='')}/members/all"
+        members = list(self._api.paginate(path))
+        with self._api.parsed("GET", path):
+            return sorted(member["username"] for member in members)
 
     # -- issues --------------------------------------------------------------------------
 
     def find_issue(self, marker: str, *, include_closed: bool = False) -> Issue | None:
         params: dict[str, str | int] = {"state": "all" if include_closed else "opened"}
-        for item in self._api.paginate(f"{self._project_path}/issues", params):
-            if marker in (item.get("description") or ""):
-                return _issue(item)
+        path = f"{self._project_path}/issues"
+        for item in self._api.paginate(path, params):
+            with self._api.parsed("GET", path):
+                if marker in (item.get("description") or ""):
+                    return _issue(item)
         return None
 
     def open_issue(self, title: str, body: str, marker: str, labels: Sequence[str] = ()) -> Issue:
         payload: dict[str, Any] = {"title": title, "description": with_marker(body, marker)}
         if labels:
             payload["labels"] = ",".join(labels)
-        return _issue(self._api.call("POST", f"{self._project_path}/issues", json=payload))
+        return self._issue_call("POST", f"{self._project_path}/issues", payload)
 
     def update_issue(self, number: int, body: str, *, marker: str | None = None) -> Issue:
         text = with_marker(body, marker) if marker else body
-        return _issue(self._api.call("PUT", f"{self._project_path}/issues/{number}", json={"description": text}))
+        return self._issue_call("PUT", f"{self._project_path}/issues/{number}", {"description": text})
 
     def close_issue(self, number: int, comment: str) -> Issue:
         if comment:
             self._api.call("POST", f"{self._project_path}/issues/{number}/notes", json={"body": comment})
-        return _issue(self._api.call("PUT", f"{self._project_path}/issues/{number}", json={"state_event": "close"}))
+        return self._issue_call("PUT", f"{self._project_path}/issues/{number}", {"state_event": "close"})
+
+    def _issue_call(self, method: str, path: str, payload: Mapping[str, Any]) -> Issue:
+        data = self._api.call(method, path, json=payload)
+        with self._api.parsed(method, path):
+            return _issue(data)
 
     # -- deployments ---------------------------------------------------------------------
 
     def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
         # GitLab deployments carry no description; the environment and commit say what ran.
         payload = {"environment": environment, "sha": sha, "ref": ref or sha, "tag": False, "status": "running"}
-        data = self._api.call("POST", f"{self._project_path}/deployments", json=payload)
-        return int(data["id"])
+        path = f"{self._project_path}/deployments"
+        data = self._api.call("POST", path, json=payload)
+        with self._api.parsed("POST", path):
+            return int(data["id"])
 
     def set_deployment_status(
         self,

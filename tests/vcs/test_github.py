@@ -330,6 +330,7 @@ def test_a_permission_403_is_not_retried(
 ) -> None:
     # A 403 without rate-limit headers is a missing permission: retrying would only waste time.
     github_standin.add_commit(HEAD)
+    client.set_status(HEAD, "earlier", "success", "ok")  # the commit's statuses are read once, here
     github_standin.fail_next(1, status=403, message="Resource not accessible by integration")
     with pytest.raises(VcsError, match="HTTP 403: Resource not accessible by integration") as caught:
         client.set_status(HEAD, "ctx", "success", "ok")
@@ -385,11 +386,13 @@ def test_github_enterprise_base_url_with_pagination() -> None:
 def test_every_request_carries_the_api_headers(github_standin: GitHubStandIn, client: GitHubClient) -> None:
     github_standin.add_commit(HEAD)
     client.set_status(HEAD, "ctx", "success", "ok")
-    [request] = github_standin.requests
-    assert request.headers["Accept"] == "application/vnd.github+json"
-    assert request.headers["X-Github-Api-Version"] == "2022-11-28"
-    assert request.headers["Authorization"] == f"Bearer {github_standin.token}"
-    assert request.body == {"state": "success", "context": "ctx", "description": "ok"}
+    read, post = github_standin.requests
+    for request in (read, post):
+        assert request.headers["Accept"] == "application/vnd.github+json"
+        assert request.headers["X-Github-Api-Version"] == "2022-11-28"
+        assert request.headers["Authorization"] == f"Bearer {github_standin.token}"
+    assert (read.method, read.path) == ("GET", f"/repos/acme/infra/commits/{HEAD}/status")
+    assert post.body == {"state": "success", "context": "ctx", "description": "ok"}
 
 
 def test_make_vcs_reads_token_repo_and_api_url(github_standin: GitHubStandIn) -> None:
