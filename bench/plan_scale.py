@@ -1,17 +1,22 @@
 """How `orchestrator plan` scales with the size of the infrastructure repository.
 
 For each size N (default 500, 1,000 and 2,000 projects) this generates a Git repository in a
-temporary directory: N Pulumi projects of 10 files each (Pulumi.yaml, __main__.py with a
+temporary directory: N Pulumi projects of 10 files each (Pulumi.yaml, a program with a
 StackReference to its predecessor in chains of 10, and 8 other small files), environments/
 (dev on `develop`, qa and prod on `main`) and orchestrator.yaml; commits it (B); then commits a
-change touching 300 files in 150 projects (H). In the same run it measures, best of --repeat:
+change touching 300 files in 150 projects (H). With `--mix mixed` (the default) the projects
+cycle through Python, TypeScript, Go, C# and Pulumi YAML (bench/plan_languages.py), so every
+chain crosses every grammar the dependency scan parses; `--mix python` is the all-Python
+repository of earlier runs. In the same run it measures, best of --repeat:
 
   * `orchestrator plan --repo R --base B --head H --branch main --event push --format json`
   * `git diff --name-only B H` (the floor: any planner must at least read the change set)
   * `orchestrator --help` (start-up cost: no Pulumi import allowed)
 
 and checks the targets: plan exceeds git diff by at most 0.5 s at 2,000 projects; plan time
-grows no faster than linearly with N; `--help` under 0.3 s. Run with `make bench`.
+grows no faster than linearly with N; `--help` under 0.3 s. The plan's CPU time (user + sys,
+best of --repeat) is printed beside its wall time: on a machine shared with other jobs it is
+the steadier figure. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,9 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plan_languages import EDITED, LANGUAGES, MIXES
+
 CHAIN_LENGTH = 10
 CHANGED_PROJECTS = 150
-FILES_CHANGED_PER_PROJECT = 2  # __main__.py and components/storage.py: 300 files in all
+FILES_CHANGED_PER_PROJECT = 2  # the program and one component (plan_languages.EDITED): 300 files in all
 DIFF_OVERHEAD_TARGET_S = 0.5
 DIFF_OVERHEAD_AT = 2000
 HELP_TARGET_S = 0.3
@@ -66,48 +74,24 @@ def predecessor(index: int) -> int | None:
     return None if index % CHAIN_LENGTH == 0 else index - 1
 
 
-def project_files(index: int, revision: int = 0) -> dict[str, str]:
+def language_of(index: int, mix: str) -> str:
+    languages = MIXES[mix]
+    return languages[index % len(languages)]
+
+
+def project_files(index: int, revision: int = 0, mix: str = "mixed") -> dict[str, str]:
     """The 10 files of one project. `revision` > 0 is the edited version of the changed files."""
-    name = project_name(index)
     before = predecessor(index)
-    reference = (
-        f'upstream = pulumi.StackReference(f"organization/{project_name(before)}/{{pulumi.get_stack()}}")\n'
-        'pulumi.export("upstream_queue", upstream.get_output("queue_url"))\n'
-        if before is not None
-        else ""
-    )
-    edit = f"# revision {revision}\n" if revision else ""
-    return {
-        "Pulumi.yaml": f"name: {name}\nruntime: python\ndescription: generated service {index}\n",
-        "__main__.py": (
-            "import pulumi\nimport pulumi_aws as aws\n\nfrom components import queue, storage\n\n"
-            f"{edit}{reference}"
-            f'bucket = storage.bucket("{name}")\n'
-            f'events = queue.queue("{name}")\n'
-            'pulumi.export("bucket_name", bucket.bucket)\n'
-            'pulumi.export("queue_url", events.url)\n'
-        ),
-        "Pulumi.dev.yaml": f"config:\n  {name}:replicas: 1\n",
-        "Pulumi.qa.yaml": f"config:\n  {name}:replicas: 2\n",
-        "Pulumi.prod.yaml": f"config:\n  {name}:replicas: 3\n",
-        "requirements.txt": "pulumi>=3.200,<4\npulumi-aws>=7,<8\n",
-        "README.md": f"# {name}\n\nGenerated project {index} for the plan benchmark.\n",
-        "components/__init__.py": "",
-        "components/storage.py": (
-            "import pulumi_aws as aws\n\n\n"
-            f"{edit}"
-            "def bucket(name: str) -> aws.s3.Bucket:\n"
-            '    return aws.s3.Bucket(f"{name}-data", force_destroy=True)\n'
-        ),
-        "components/queue.py": (
-            "import pulumi_aws as aws\n\n\n"
-            "def queue(name: str) -> aws.sqs.Queue:\n"
-            '    return aws.sqs.Queue(f"{name}-events", visibility_timeout_seconds=60)\n'
-        ),
-    }
+    upstream = project_name(before) if before is not None else None
+    return LANGUAGES[language_of(index, mix)](project_name(index), upstream, revision)
 
 
-FILES_PER_PROJECT = len(project_files(0))
+def edited_files(index: int, mix: str) -> tuple[str, str]:
+    return EDITED[language_of(index, mix)]
+
+
+FILES_PER_PROJECT = 10
+assert all(len(make("p", "q", 0)) == FILES_PER_PROJECT for make in LANGUAGES.values())
 
 ENVIRONMENTS = {
     "dev": "branch: develop\norder: 1\nengine: local\nbackend: file://.orchestrator/state\n",
@@ -162,9 +146,10 @@ class GeneratedRepo:
     changed_files: tuple[str, ...]
     changed_projects: tuple[str, ...]
     seconds: float
+    mix: str = "mixed"
 
 
-def generate(root: Path, projects: int) -> GeneratedRepo:
+def generate(root: Path, projects: int, mix: str = "mixed") -> GeneratedRepo:
     """Build the repository at `root`: base commit with everything, head commit with the change."""
     started = time.perf_counter()
     root.mkdir(parents=True)
@@ -172,15 +157,15 @@ def generate(root: Path, projects: int) -> GeneratedRepo:
     write_files(root, REPO_FILES)
     write_files(root, {f"environments/{env}.yaml": text for env, text in ENVIRONMENTS.items()})
     for index in range(projects):
-        write_files(root / "stacks" / project_name(index), project_files(index))
+        write_files(root / "stacks" / project_name(index), project_files(index, mix=mix))
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "--message", f"{projects} generated projects")
     base = git(root, "rev-parse", "HEAD").strip()
 
     changed: list[str] = []
     for index in changed_project_indexes(projects):
-        files = project_files(index, revision=1)
-        edited = {k: files[k] for k in ("__main__.py", "components/storage.py")}
+        files = project_files(index, revision=1, mix=mix)
+        edited = {k: files[k] for k in edited_files(index, mix)}
         write_files(root / "stacks" / project_name(index), edited)
         changed.extend(f"stacks/{project_name(index)}/{k}" for k in edited)
     git(root, "add", "--all")
@@ -200,6 +185,7 @@ def generate(root: Path, projects: int) -> GeneratedRepo:
         changed_files=tuple(sorted(changed)),
         changed_projects=tuple(project_name(i) for i in changed_project_indexes(projects)),
         seconds=time.perf_counter() - started,
+        mix=mix,
     )
 
 
@@ -214,9 +200,11 @@ def verify(repo: GeneratedRepo) -> None:
     projects = {path.split("/")[1] for path in diff}
     if sorted(projects) != list(repo.changed_projects):
         raise RuntimeError(f"the change touches {len(projects)} projects, expected {len(repo.changed_projects)}")
-    head_main = git(repo.path, "show", f"{repo.head}:stacks/{project_name(1)}/__main__.py")
-    if f"organization/{project_name(0)}/" not in head_main:
-        raise RuntimeError("the StackReference chain is missing from the generated programs")
+    for index in range(1, min(repo.projects, CHAIN_LENGTH)):
+        program = edited_files(index, repo.mix)[0]
+        text = git(repo.path, "show", f"{repo.head}:stacks/{project_name(index)}/{program}")
+        if f"organization/{project_name(index - 1)}/" not in text:
+            raise RuntimeError(f"the StackReference chain is missing from {project_name(index)}/{program}")
 
 
 def expected_plan_projects(repo: GeneratedRepo) -> set[str]:
@@ -233,12 +221,20 @@ def expected_plan_projects(repo: GeneratedRepo) -> set[str]:
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+    return timed(repeat, run)[0]
+
+
+def timed(repeat: int, run: Callable[[], object]) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + sys of the child processes) of `repeat` runs."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         run()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(walls), min(cpus)
 
 
 def run_checked(argv: Sequence[str], cwd: Path | None = None) -> str:
@@ -300,6 +296,8 @@ class Measurement:
     generate_s: float
     plan_s: float
     diff_s: float
+    plan_cpu_s: float
+    mix: str
 
     @property
     def overhead_s(self) -> float:
@@ -314,13 +312,16 @@ def measure(repo: GeneratedRepo, repeat: int) -> Measurement:
     argv = plan_argv(repo)
     stacks = check_plan(repo, run_checked(argv))  # also warms the file cache for both commands
     diff_argv = ["git", "-C", str(repo.path), "diff", "--name-only", repo.base, repo.head]
+    plan_s, plan_cpu_s = timed(repeat, lambda: run_checked(argv))
     return Measurement(
         projects=repo.projects,
         files=repo.files,
         stacks=stacks,
         generate_s=repo.seconds,
-        plan_s=best_of(repeat, lambda: run_checked(argv)),
+        plan_s=plan_s,
         diff_s=best_of(repeat, lambda: run_checked(diff_argv)),
+        plan_cpu_s=plan_cpu_s,
+        mix=repo.mix,
     )
 
 
@@ -341,15 +342,15 @@ def verdict(ok: bool) -> str:
 
 def print_table(results: Sequence[Measurement], help_s: float) -> bool:
     header = (
-        f"{'projects':>8} {'files':>7} {'stacks':>6} {'generate':>9} "
-        f"{'plan':>8} {'git diff':>9} {'plan-diff':>10} {'ratio':>7}"
+        f"{'mix':>6} {'projects':>8} {'files':>7} {'stacks':>6} {'generate':>9} "
+        f"{'plan':>8} {'plan cpu':>9} {'git diff':>9} {'plan-diff':>10} {'ratio':>7}"
     )
     print(header)
     print("-" * len(header))
     for m in results:
         print(
-            f"{m.projects:>8} {m.files:>7} {m.stacks:>6} {m.generate_s:>8.1f}s "
-            f"{m.plan_s:>7.3f}s {m.diff_s:>8.3f}s {m.overhead_s:>9.3f}s {m.ratio:>6.1f}x"
+            f"{m.mix:>6} {m.projects:>8} {m.files:>7} {m.stacks:>6} {m.generate_s:>8.1f}s "
+            f"{m.plan_s:>7.3f}s {m.plan_cpu_s:>8.3f}s {m.diff_s:>8.3f}s {m.overhead_s:>9.3f}s {m.ratio:>6.1f}x"
         )
     print()
     all_ok = True
@@ -400,6 +401,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per command; the best counts (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories and print where")
     parser.add_argument("--generate-only", action="store_true", help="generate and verify, do not measure")
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="mixed",
+        help="languages of the generated projects (default mixed: Python, TypeScript, Go, C#, YAML)",
+    )
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.projects)
 
@@ -407,10 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         results = []
         for size in sizes:
-            repo = generate(workdir / f"repo-{size}", size)
+            repo = generate(workdir / f"repo-{size}", size, args.mix)
             verify(repo)
             print(
-                f"generated {size} projects, {repo.files} files, change of {len(repo.changed_files)} "
+                f"generated {size} {args.mix} projects, {repo.files} files, change of {len(repo.changed_files)} "
                 f"files in {len(repo.changed_projects)} projects, in {repo.seconds:.1f} s",
                 flush=True,
             )

@@ -103,6 +103,10 @@ def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
             "depends_on": list(p.dependencies),
             "explicit_depends_on": list(p.depends_on),
             "stack_references": list(p.stack_references),
+            "references": [
+                {"project": r.project, "file": r.file, "line": r.line, "language": r.language, "name": r.name}
+                for r in p.stack_reference_sites
+            ],
             "watch": list(p.watch),
             "environments": [e for e in sorted(config.environments) if config.deploys(p.name, e)],
         }
@@ -115,16 +119,25 @@ def print_projects(config: RepoConfig) -> None:
     for column in ("name", "directory", "depends on", "watch", "environments"):
         table.add_column(column)
     for row in projects_json(config):
+        origins = config.projects[row["name"]].dependency_origins()
         table.add_row(
             *_plain(
                 row["name"],
                 row["directory"],
-                ", ".join(row["depends_on"]) or "-",
+                ", ".join(f"{d} ({', '.join(origins.get(d, ()))})" for d in row["depends_on"]) or "-",
                 ", ".join(row["watch"]) or "-",
                 ", ".join(row["environments"]) or "-",
             )
         )
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    unresolved = [site for p in sorted(config.projects) for site in config.projects[p].unresolved_references]
+    for site in unresolved:
+        console.print(
+            f"note: {site.where}: StackReference({site.written or site.name}): the project it reads is known only "
+            "when the program runs; add `depends_on` in orchestrator.yaml if it is a project of this repository",
+            markup=False,
+        )
 
 
 def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> None:

@@ -202,13 +202,14 @@ class CommitTree:
     def exists(self, path: str) -> bool:
         return path in self._index()
 
-    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
         """`git grep` in the commit: far cheaper than reading every file of a large repository."""
-        # Only the files that can match are decompressed: most of a large repository is not Python.
+        # Only the files that can match are decompressed: most of a large repository is not source code.
         base = "" if under in ("", ".") else under.rstrip("/") + "/"
-        pathspec = f":(glob){base}**/*{suffix}" if suffix else (under or ".")
+        suffixes = (suffix,) if isinstance(suffix, str) else suffix
+        pathspecs = [f":(glob){base}**/*{s}" for s in suffixes if s] or [under or "."]
         proc = subprocess.run(
-            ["git", "grep", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", pathspec],
+            ["git", "grep", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", *pathspecs],
             cwd=self._repo.root,
             capture_output=True,
             check=False,
@@ -219,7 +220,7 @@ class CommitTree:
             raise UserError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         prefix = f"{self.sha}:"
         paths = (p.decode().removeprefix(prefix) for p in proc.stdout.split(b"\0") if p)
-        return [p for p in paths if p.endswith(suffix)]
+        return [p for p in paths if p.endswith(suffixes)]
 
     def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
         index = self._index()

@@ -61,7 +61,8 @@ def _edge_origin(project: Project, dependency: str) -> str:
     """Where `project` -> `dependency` was declared, so the user knows what to edit."""
     if dependency in project.depends_on:
         return f"{project.name} -> {dependency}: depends_on in {CONFIG_FILE}"
-    return f"{project.name} -> {dependency}: StackReference in {project.directory}/"
+    where = ", ".join(project.dependency_origins().get(dependency, ())) or f"{project.directory}/"
+    return f"{project.name} -> {dependency}: StackReference in {where}"
 
 
 def owner_of(path: str, projects: Sequence[Project]) -> Project | None:

@@ -23,13 +23,12 @@ from orchestrator.config.yamlfile import line_of, parse
 from orchestrator.errors import ConfigError
 from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
+from orchestrator.stackrefs import find_stack_references
 
 CONFIG_FILE = "orchestrator.yaml"
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# StackReference("org/project/stack") or f"org/project/{env}": the project part must be literal.
-_STACK_REF = re.compile(r"""StackReference\(\s*(?:name\s*=\s*)?([rRbBfF]{0,2})(["'])(.*?)\2""")
 
 # A top-level `key: value` line. Continuation lines of multi-line values are indented, so a
 # file made only of such lines has no nesting; the values that matter are checked further.
@@ -225,7 +224,7 @@ def _load_projects(
         directories[directory] = name
         by_name[name] = directory
 
-    sources = _python_sources(tree, settings.stacks_dir, directories)
+    sites = find_stack_references(tree, settings.stacks_dir, lambda path: owning_directory(path, directories))
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())
@@ -234,7 +233,8 @@ def _load_projects(
             directory=directory,
             watch=tuple(options.watch),
             depends_on=tuple(options.depends_on),
-            stack_references=tuple(sorted(sources.get(directory, set()))),
+            stack_references=tuple(sorted({s.project for s in sites.get(directory, ()) if s.project})),
+            stack_reference_sites=sites.get(directory, ()),
             environments=None if options.environments is None else tuple(options.environments),
         )
     for name in model.projects:
@@ -276,20 +276,6 @@ def _plain_mapping(text: bytes) -> dict[str, str] | None:
     return values
 
 
-def _python_sources(tree: Tree, stacks_dir: str, directories: dict[str, str]) -> dict[str, set[str]]:
-    """Project names referenced by StackReference(...) in each project's Python files."""
-    wanted: dict[str, str] = {}
-    for path in tree.files_containing(stacks_dir, "StackReference", suffix=".py"):
-        owner = owning_directory(path, directories)
-        if owner is not None:
-            wanted[path] = owner
-    references: dict[str, set[str]] = {}
-    for path, text in tree.read_many(list(wanted)).items():
-        for project in stack_reference_projects(text.decode(errors="replace")):
-            references.setdefault(wanted[path], set()).add(project)
-    return references
-
-
 def parent_directory(path: str) -> str:
     """The directory of a repository path; `.` for a file at the root."""
     return path.rsplit("/", 1)[0] if "/" in path else ROOT_DIRECTORY
@@ -306,37 +292,6 @@ def owning_directory(path: str, directories: Mapping[str, object]) -> str | None
         if directory in directories:
             return directory
     return ROOT_DIRECTORY if ROOT_DIRECTORY in directories and path else None
-
-
-def stack_reference_projects(source: str) -> list[str]:
-    """Project names of `StackReference("org/project/stack")` calls with a literal project part."""
-    found: list[str] = []
-    for match in _STACK_REF.finditer(source):
-        if _in_comment(source, match.start()):
-            continue
-        is_fstring, text = "f" in match.group(1).lower(), match.group(3)
-        parts = text.split("/")
-        if len(parts) != 3:
-            continue
-        project = parts[1]
-        if not project or (is_fstring and ("{" in project or "}" in project)):
-            continue
-        found.append(project)
-    return found
-
-
-def _in_comment(source: str, pos: int) -> bool:
-    """Whether `pos` follows a `#` that starts a comment on its line (quotes tracked, roughly):
-    a commented-out StackReference must not create a dependency, let alone a cycle."""
-    quote = ""
-    for char in source[source.rfind("\n", 0, pos) + 1 : pos]:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#":
-            return True
-    return False
 
 
 def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> None:

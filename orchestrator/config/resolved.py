@@ -8,6 +8,7 @@ from typing import Any
 
 from orchestrator.globs import match
 from orchestrator.models import AwsSettings, EngineName, PolicyPackRef, StackSpec
+from orchestrator.stackrefs.scan import StackReferenceSite
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Project:
     watch: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()  # explicit, from orchestrator.yaml
     stack_references: tuple[str, ...] = ()  # project names found in StackReference(...) calls
+    stack_reference_sites: tuple[StackReferenceSite, ...] = ()  # where each was found (file:line)
     environments: tuple[str, ...] | None = None  # from orchestrator.yaml projects.<name>.environments
 
     @property
@@ -82,6 +84,19 @@ class Project:
         seen = dict.fromkeys((*self.depends_on, *self.stack_references))
         seen.pop(self.name, None)
         return tuple(seen)
+
+    def dependency_origins(self) -> dict[str, tuple[str, ...]]:
+        """Each dependency and where it was declared: `orchestrator.yaml depends_on`, or file:line."""
+        origins: dict[str, list[str]] = {name: ["orchestrator.yaml depends_on"] for name in self.depends_on}
+        for site in self.stack_reference_sites:
+            if site.project is not None and site.project != self.name:
+                origins.setdefault(site.project, []).append(site.where)
+        return {name: tuple(where) for name, where in origins.items()}
+
+    @property
+    def unresolved_references(self) -> tuple[StackReferenceSite, ...]:
+        """StackReferences whose project is only known when the program runs: no dependency is assumed."""
+        return tuple(site for site in self.stack_reference_sites if site.project is None)
 
     def owns(self, path: str) -> bool:
         return self.directory == "." or path.startswith(self.directory + "/")

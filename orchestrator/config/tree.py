@@ -19,8 +19,8 @@ class Tree(Protocol):
 
     def read_many(self, paths: Sequence[str]) -> dict[str, bytes]: ...
 
-    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
-        """Paths under a directory, ending in `suffix`, whose content contains `needle` (a fixed string)."""
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
+        """Paths under a directory, ending in `suffix` (or one of them), whose content contains `needle`."""
         ...
 
 
@@ -51,7 +51,7 @@ class WorkTree:
                 continue
         return out
 
-    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
         target = needle.encode()
         candidates = [p for p in self.files(under) if p.endswith(suffix)]
         return [p for p, text in self.read_many(candidates).items() if target in text]

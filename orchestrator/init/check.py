@@ -42,7 +42,7 @@ class _OverlayTree:
         out.update({p: self._files[p] for p in paths if p in self._files})
         return out
 
-    def files_containing(self, under: str, needle: str, suffix: str = "") -> list[str]:
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
         target = needle.encode()
         candidates = [p for p in self.files(under) if p.endswith(suffix)]
         return [p for p, text in self.read_many(candidates).items() if target in text]

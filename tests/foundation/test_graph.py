@@ -6,10 +6,6 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from orchestrator.config.load import stack_reference_projects
-
 from .conftest import CliResult, GitFixture
 from .helpers import by_id, stack_ids
 
@@ -94,30 +90,6 @@ def test_stack_reference_in_another_python_file_of_the_project_counts(make_repo:
     )
     _change(repo, "stacks/network/__main__.py")
     assert stack_ids(plan_json(repo, "--base", "main", "--branch", "develop")) == ["network/dev", "app/dev"]
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ('pulumi.StackReference("org/network/dev")', ["network"]),
-        ("StackReference('org/network/dev')", ["network"]),
-        ('pulumi.StackReference(f"org/network/{env}")', ["network"]),
-        ('pulumi.StackReference(f"{org}/network/{env}")', ["network"]),
-        ('pulumi.StackReference(name="org/network/dev")', ["network"]),
-        ('pulumi.StackReference(f"org/{project}/{env}")', []),
-        ('pulumi.StackReference(f"org/net{suffix}/{env}")', []),
-        ("pulumi.StackReference(stack_name)", []),
-        ('pulumi.StackReference("network")', []),  # not a fully qualified name
-        ('pulumi.StackReference(\n    f"org/network/{env}",\n)', ["network"]),
-        ('pulumi.StackReference(fr"org/network/{env}")', ["network"]),
-        ('pulumi.StackReference(Rf"org/{p}/{env}")', []),
-        ('# old = pulumi.StackReference("org/network/dev")', []),  # commented out
-        ('x = 1  # pulumi.StackReference("org/network/dev")', []),
-        ('a = "#"; b = pulumi.StackReference("org/network/dev")', ["network"]),
-    ],
-)
-def test_stack_reference_scanner(source: str, expected: list[str]) -> None:
-    assert stack_reference_projects(source) == expected
 
 
 def test_push_runs_environments_one_after_another_in_order(repo: GitFixture, plan_json: PlanJson) -> None:

@@ -10,3 +10,4 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GITHUB = FIXTURES / "github"
 PULUMI = FIXTURES / "pulumi"
+MONOREPO = FIXTURES / "monorepo"  # a mixed-language repository (see its SOURCES.md)

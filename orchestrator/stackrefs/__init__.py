@@ -1,0 +1,5 @@
+"""StackReference discovery in every Pulumi language (Python, TypeScript, JavaScript, Go, C#, Java, YAML)."""
+
+from orchestrator.stackrefs.scan import SUFFIXES, StackReferenceSite, find_stack_references, sites_in
+
+__all__ = ["SUFFIXES", "StackReferenceSite", "find_stack_references", "sites_in"]

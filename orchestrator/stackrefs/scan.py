@@ -1,0 +1,102 @@
+"""Which projects each project's programs read through StackReferences, in every Pulumi language.
+
+Lazy and bounded, so planning a repository of thousands of projects stays fast: one
+`git grep` (or a read of the working tree) finds the files that contain the word
+StackReference at all; only those are parsed, each with its own language's grammar, which is
+imported on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from orchestrator.stackrefs.compiled import CSHARP, GO, JAVA
+from orchestrator.stackrefs.dialect import Dialect
+from orchestrator.stackrefs.names import shown, target
+from orchestrator.stackrefs.parse import Found, references_in
+from orchestrator.stackrefs.pulumi_yaml import references_in_yaml
+from orchestrator.stackrefs.script import JAVASCRIPT, PYTHON, TSX, TYPESCRIPT
+
+NEEDLE = "StackReference"
+DIALECTS: dict[str, Dialect] = {
+    ext: d for d in (PYTHON, TYPESCRIPT, TSX, JAVASCRIPT, GO, CSHARP, JAVA) for ext in d.extensions
+}
+YAML_SUFFIXES = (".yaml", ".yml")
+SUFFIXES: tuple[str, ...] = (*DIALECTS, *YAML_SUFFIXES)
+MAX_FILE_BYTES = 1 << 20  # larger files are generated code, not Pulumi programs: not parsed
+
+
+class Source(Protocol):
+    """What the scan reads: a commit (git.py) or a working tree (config/tree.py)."""
+
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]: ...
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class StackReferenceSite:
+    """One StackReference in a program: where, and which project it reads if the source fixes it."""
+
+    file: str  # repository path
+    line: int
+    language: str
+    name: str  # the stack name with run-time parts as {…}, e.g. acme/network/{…}
+    project: str | None  # the project it reads; None when only known at run time
+    written: str = ""  # the name expression as written, for names known only at run time
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def find_stack_references(
+    source: Source, under: str, owner_of: Callable[[str], str | None]
+) -> dict[str, tuple[StackReferenceSite, ...]]:
+    """StackReference sites per project directory (`owner_of` maps a path to its project directory).
+
+    References to a stack of the program's own project are left out: they add no dependency.
+    """
+    candidates = {
+        path: owner
+        for path in source.files_containing(under, NEEDLE, SUFFIXES)
+        if (owner := owner_of(path)) is not None
+    }
+    sites: dict[str, list[StackReferenceSite]] = {}
+    for path, text in sorted(source.read_many(list(candidates)).items()):
+        for site in sites_in(path, text):
+            sites.setdefault(candidates[path], []).append(site)
+    return {directory: tuple(found) for directory, found in sites.items()}
+
+
+def sites_in(path: str, text: bytes) -> list[StackReferenceSite]:
+    """The StackReference sites of one file, by its extension; nothing for other files."""
+    if NEEDLE.encode() not in text:
+        return []
+    suffix = "." + path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    if suffix in YAML_SUFFIXES:
+        language, found = "Pulumi YAML", references_in_yaml(text)
+    elif suffix in DIALECTS:
+        dialect = DIALECTS[suffix]
+        if len(text) > MAX_FILE_BYTES:
+            return [StackReferenceSite(path, 1, dialect.name, "", None, f"not read: over {MAX_FILE_BYTES:,} bytes")]
+        language, found = dialect.name, references_in(text, dialect)
+    else:
+        return []
+    return [site for f in found if (site := _site(path, language, f)) is not None]
+
+
+def _site(path: str, language: str, found: Found) -> StackReferenceSite | None:
+    resolved = target(found.pattern)
+    if resolved.resolution == "own":
+        return None
+    return StackReferenceSite(
+        file=path,
+        line=found.line,
+        language=language,
+        name=shown(found.pattern),
+        project=resolved.project,
+        written=found.written,
+    )
