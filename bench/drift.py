@@ -149,8 +149,8 @@ def time_drift(repo: Path, store: Any, concurrency: int, now: datetime, stacks: 
 def time_scan_alone(repo: Path, endpoint: str) -> tuple[float, int, int]:
     """The unmanaged scan on its own: (seconds, resources listed, unmanaged found)."""
     from orchestrator.config.load import load_repository
+    from orchestrator.drift.accounts import owned_ids
     from orchestrator.drift.unmanaged import scan_unmanaged
-    from orchestrator.flows.drift import owned_ids
 
     config = load_repository(repo)
     env = config.environment("bench")

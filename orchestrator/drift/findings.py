@@ -300,3 +300,17 @@ def with_active_counts(stacks: Iterable[StackDrift], findings: Sequence[Finding]
             status = "clean"  # everything it found is acknowledged
         out.append(replace(s, findings=count, status=status))
     return tuple(out)
+
+
+_KIND_ORDER = {"error": 0, "deleted": 1, "drifted": 2, "unmanaged": 3}
+_STATE_ORDER = {"new": 0, "ongoing": 1, "acknowledged": 2, "resolved": 3}
+
+
+def in_report_order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The order of `DriftReport.findings`: by environment, the stacks' before unmanaged ones."""
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (f.environment, f.stack or "~", _KIND_ORDER[f.kind], _STATE_ORDER[f.state], f.key),
+        )
+    )

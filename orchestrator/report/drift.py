@@ -20,12 +20,13 @@ import contextvars
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from orchestrator.drift.findings import in_report_order
 from orchestrator.drift.model import DriftReport, Finding, FindingState, StackDrift, UnmanagedScan
 from orchestrator.engines.base import SECRET, UNKNOWN, PropertyDiff
 from orchestrator.errors import UserError
@@ -133,6 +134,37 @@ def normalize_formats(formats: Sequence[str]) -> list[str]:
             if fmt not in out:
                 out.append(fmt)
     return out
+
+
+# --------------------------------------------------------------------------- tracking issue
+
+
+ISSUE_BODY_CHARS = 60_000  # GitHub's limit is 65,536; room for the keys appendix
+ISSUE_KEYS_LISTED = 200
+
+
+def issue_body(report: DriftReport, env: str, active: Sequence[Finding], resolved: Sequence[Finding]) -> str:
+    """The environment's part of the report, with every active finding (not only this run's
+    changes), and the keys `orchestrator drift ack` takes."""
+    mine = replace(
+        report,
+        environments=(env,),
+        stacks=tuple(s for s in report.stacks if s.environment == env),
+        findings=in_report_order([*active, *resolved]),
+        scans=tuple(s for s in report.scans if s.environment == env),
+        ignored=sum(s.ignored for s in report.stacks if s.environment == env),
+        only_changes=False,
+    )
+    body = render_markdown(mine, only_changes=False, max_chars=ISSUE_BODY_CHARS)
+    keys = sorted(f.key for f in active if f.state in ("new", "ongoing"))
+    if keys:
+        listed = "\n".join(keys[:ISSUE_KEYS_LISTED])
+        more = f"\n({len(keys) - ISSUE_KEYS_LISTED} more in the JSON report)" if len(keys) > ISSUE_KEYS_LISTED else ""
+        body += (
+            "\n<details><summary>Finding keys, for <code>orchestrator drift ack KEY --reason ...</code></summary>"
+            f"\n\n{mdtext.code_block(listed + more)}\n\n</details>\n"
+        )
+    return body
 
 
 # --------------------------------------------------------------------------- shared views

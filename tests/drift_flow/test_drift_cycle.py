@@ -20,9 +20,11 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator.config.load import load_repository
+from orchestrator.drift.issues import issue_marker
 from orchestrator.drift.model import Finding
+from orchestrator.drift.schedule import due_environments
 from orchestrator.engines.local.engine import LocalEngine
-from orchestrator.flows.drift import DriftOutcome, DriftRequest, due_environments, issue_marker, run_drift
+from orchestrator.flows.drift import DriftOutcome, DriftRequest, run_drift
 from orchestrator.sandbox import ENDPOINT_ENV, InProcessSandbox
 from orchestrator.store import open_store
 from orchestrator.store.drift import DriftStore

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from orchestrator.config.load import load_repository
+from orchestrator.drift.issues import issue_marker
 from orchestrator.engines.local.engine import LocalEngine
-from orchestrator.flows.drift import DriftOutcome, DriftRequest, issue_marker, run_drift
+from orchestrator.flows.drift import DriftOutcome, DriftRequest, run_drift
 from orchestrator.sandbox import InProcessSandbox
 from orchestrator.store import open_store
 from orchestrator.store.sql import SqlStore

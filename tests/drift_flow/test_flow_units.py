@@ -11,8 +11,9 @@ import pytest
 from orchestrator.cli_drift import parse_until
 from orchestrator.config.resolved import DriftSettings, Environment, RepoConfig, Settings
 from orchestrator.drift.model import Finding
+from orchestrator.drift.notify import notify
+from orchestrator.drift.schedule import due_environments
 from orchestrator.errors import UserError
-from orchestrator.flows.drift import due_environments, notify
 
 URL = "https://hooks.slack.com/services/T0/B0/verysecrettoken123"
 NOW = datetime(2100, 3, 1, 12, 0, tzinfo=UTC)
