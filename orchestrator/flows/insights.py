@@ -9,7 +9,7 @@ times were recorded gets its lead time the first time insights look at it), and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,9 @@ def load_insights(store: SqlStore, window: Window, scope: Scope = ALL, *, repo_r
     return compute(rows, window, scope, environment_order=environment_order)
 
 
-def _from_clone(data: InsightsStore, repo_root: Path, commits: set[str]) -> dict[str, datetime]:
+def _from_clone(data: InsightsStore, repo_root: Path, commits: set[str]) -> dict[str, float]:
     from orchestrator.git import GitRepo
 
     found = GitRepo(repo_root).commit_times(commits)
     data.record_commit_times(found)
-    return dict(found)
+    return {commit: at.timestamp() for commit, at in found.items()}

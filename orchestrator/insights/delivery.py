@@ -6,139 +6,36 @@ Words (as `orchestrator insights` and the dashboard explain them):
 - a *change* is a deployment by `deploy` or `promote` (a rollback restores an old commit);
 - a deployment is *rolled back* when the stack's next deployment is a rollback;
 - *lead time* of a commit in an environment: from the commit's time to the first successful
-  change deployment of it there (per project when filtered by project); a commit with no
+  change deployment of it there (per project in the per-project figures); a commit with no
   known time (not recorded, no longer in the clone) has no lead time;
 - *change failure rate*: changes that failed or were rolled back, over all changes;
 - *time to restore*: per stack, from the end of the first bad deployment (failed, or rolled
   back) to the end of the stack's next good successful deployment (the fix or the rollback).
-A measure belongs to the window its deployment (or restore) finished in.
+A figure belongs to the window its deployment (delivery, restore) finished in.
+
+`history.build_history` judges each stack's deployments once; `breakdown` then tallies the
+total, each environment, each project and each day.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import pairwise
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from orchestrator.insights.model import Deployment, Window, day_of
+from orchestrator.insights.history import BAD, History, StackHistory
+from orchestrator.insights.model import Scope, Window, day_number
 from orchestrator.insights.stats import Distribution, ratio
-
-Select = Callable[[str, str], bool]  # (environment, project) → in this group
-
-
-@dataclass(frozen=True)
-class Classified:
-    deployment: Deployment
-    rolled_back: bool = False  # succeeded, then undone by the stack's next deployment, a rollback
-
-    @property
-    def bad(self) -> bool:
-        return self.deployment.status == "failed" or self.rolled_back
-
-    @property
-    def result(self) -> str:
-        """succeeded | failed | rolled back | rollback | locked: how the dashboard's chart stacks it."""
-        d = self.deployment
-        if d.status != "succeeded":
-            return d.status
-        if self.rolled_back:
-            return "rolled back"
-        return "succeeded" if d.is_change else "rollback"
-
-
-@dataclass(frozen=True)
-class Incident:
-    """A stack that was broken (failed or rolled back) from `opened_at` until `restored_at`."""
-
-    project: str
-    environment: str
-    opened_at: datetime
-    restored_at: datetime | None = None
-
-    @property
-    def restore_s(self) -> float | None:
-        return None if self.restored_at is None else (self.restored_at - self.opened_at).total_seconds()
-
-
-@dataclass(frozen=True)
-class LeadSample:
-    project: str
-    environment: str
-    commit: str
-    delivered_at: datetime  # the first successful change deployment of the commit on the stack
-
-
-@dataclass(frozen=True)
-class History:
-    """Deployments classified per stack, once, for every group and day to draw from."""
-
-    deployments: tuple[Classified, ...]  # oldest first
-    incidents: tuple[Incident, ...]
-    first_deliveries: tuple[LeadSample, ...]
-
-
-def build_history(deployments: Iterable[Deployment]) -> History:
-    per_stack: dict[str, list[Deployment]] = defaultdict(list)
-    for d in deployments:
-        per_stack[d.stack].append(d)
-    classified: list[Classified] = []
-    incidents: list[Incident] = []
-    firsts: list[LeadSample] = []
-    for stack_deployments in per_stack.values():
-        stack_deployments.sort(key=lambda d: (d.finished_at, d.started_at))
-        mine = _classify(stack_deployments)
-        classified.extend(mine)
-        incidents.extend(_incidents(mine))
-        firsts.extend(_first_deliveries(stack_deployments))
-    classified.sort(key=lambda c: c.deployment.finished_at)
-    return History(deployments=tuple(classified), incidents=tuple(incidents), first_deliveries=tuple(firsts))
-
-
-def _classify(ordered: Sequence[Deployment]) -> list[Classified]:
-    ran = [d for d in ordered if d.ran]
-    undone = {id(d) for d, after in pairwise(ran)
-              if d.status == "succeeded" and after.flow == "rollback"}
-    return [Classified(d, rolled_back=id(d) in undone) for d in ordered]
-
-
-def _incidents(ordered: Sequence[Classified]) -> list[Incident]:
-    found: list[Incident] = []
-    opened: Deployment | None = None
-    for c in ordered:
-        d = c.deployment
-        if not d.ran:
-            continue
-        if c.bad:
-            opened = opened or d
-        elif opened is not None:
-            found.append(Incident(d.project, d.environment, opened.finished_at, d.finished_at))
-            opened = None
-    if opened is not None:
-        found.append(Incident(opened.project, opened.environment, opened.finished_at))
-    return found
-
-
-def _first_deliveries(ordered: Sequence[Deployment]) -> list[LeadSample]:
-    seen: set[str] = set()
-    found = []
-    for d in ordered:
-        if d.is_change and d.status == "succeeded" and d.commit not in seen:
-            seen.add(d.commit)
-            found.append(LeadSample(d.project, d.environment, d.commit, d.finished_at))
-    return found
-
-
-# --------------------------------------------------------------------------- measures
 
 
 @dataclass(frozen=True)
 class DeliveryMeasures:
     deployments: int  # that ran in the window
     per_day: float
-    results: Mapping[str, int]  # Classified.result → count (locked included)
+    results: Mapping[str, int]  # result (see history.py) → count, locked included
     changes: int
     failed_changes: int  # failed or rolled back
     change_failure_rate: float | None
@@ -160,58 +57,6 @@ class DeliveryMeasures:
         }
 
 
-def delivery(history: History, commit_times: Mapping[str, datetime], window: Window,
-             select: Select) -> DeliveryMeasures:
-    mine = [c for c in history.deployments
-            if c.deployment.finished_at in window and select(c.deployment.environment, c.deployment.project)]
-    results: dict[str, int] = defaultdict(int)
-    for c in mine:
-        results[c.result] += 1
-    ran = [c for c in mine if c.deployment.ran]
-    changes = [c for c in ran if c.deployment.is_change]
-    failed_changes = sum(1 for c in changes if c.bad)
-    incidents = [i for i in history.incidents if select(i.environment, i.project)]
-    restored = [i.restore_s for i in incidents if i.restored_at is not None and i.restored_at in window]
-    unrestored = sum(1 for i in incidents
-                     if i.opened_at < window.end and (i.restored_at is None or i.restored_at >= window.end))
-    return DeliveryMeasures(
-        deployments=len(ran),
-        per_day=len(ran) / window.days,
-        results=dict(results),
-        changes=len(changes),
-        failed_changes=failed_changes,
-        change_failure_rate=ratio(failed_changes, len(changes)),
-        lead_time=Distribution.of(s for _, s in lead_times(history, commit_times, window, select)),
-        time_to_restore=Distribution.of(s for s in restored if s is not None),
-        unrestored=unrestored,
-    )
-
-
-def lead_times(history: History, commit_times: Mapping[str, datetime], window: Window,
-               select: Select) -> list[tuple[datetime, float]]:
-    """(when delivered, seconds) per commit and environment delivered in the window.
-
-    The first delivery over the group's stacks: with every project selected, a commit's lead
-    time in an environment ends when its first stack there was updated to it.
-    """
-    first: dict[tuple[str, str], datetime] = {}
-    for sample in history.first_deliveries:
-        if not select(sample.environment, sample.project):
-            continue
-        key = (sample.environment, sample.commit)
-        if key not in first or sample.delivered_at < first[key]:
-            first[key] = sample.delivered_at
-    found = []
-    for (_, commit), delivered in first.items():
-        committed = commit_times.get(commit)
-        if committed is not None and delivered in window:
-            found.append((delivered, max(0.0, (delivered - committed).total_seconds())))
-    return found
-
-
-# --------------------------------------------------------------------------- per day
-
-
 @dataclass(frozen=True)
 class DeliveryDay:
     day: date
@@ -226,23 +71,112 @@ class DeliveryDay:
                 else round(self.change_failure_rate, 4)}
 
 
-def delivery_days(history: History, commit_times: Mapping[str, datetime], window: Window,
-                  select: Select) -> list[DeliveryDay]:
-    results: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    changes: dict[date, list[bool]] = defaultdict(list)
-    for c in history.deployments:
-        d = c.deployment
-        if d.finished_at not in window or not select(d.environment, d.project):
-            continue
-        day = day_of(d.finished_at)
-        results[day][c.result] += 1
-        if d.ran and d.is_change:
-            changes[day].append(c.bad)
-    leads: dict[date, list[float]] = defaultdict(list)
-    for delivered, seconds in lead_times(history, commit_times, window, select):
-        leads[day_of(delivered)].append(seconds)
-    return [
-        DeliveryDay(day=day, results=dict(results.get(day, {})), lead_time=Distribution.of(leads.get(day, ())),
-                    change_failure_rate=ratio(sum(changes.get(day, ())), len(changes.get(day, ()))))
-        for day in window.calendar_days()
-    ]
+@dataclass(frozen=True)
+class Breakdown:
+    total: DeliveryMeasures
+    environments: Mapping[str, DeliveryMeasures]
+    projects: Mapping[str, DeliveryMeasures]
+    days: tuple[DeliveryDay, ...]
+
+
+@dataclass
+class _Tally:
+    """Counts for one group (private, mutable)."""
+
+    results: Counter[str] = field(default_factory=Counter)
+    changes: int = 0
+    bad_changes: int = 0
+    leads: list[float] = field(default_factory=list)
+    restores: list[float] = field(default_factory=list)
+    unrestored: int = 0
+
+    def add(self, result: str, change: bool, count: int) -> None:
+        self.results[result] += count
+        if change:
+            self.changes += count
+            if result in BAD:
+                self.bad_changes += count
+
+    def measures(self, days: float) -> DeliveryMeasures:
+        ran = sum(n for result, n in self.results.items() if result != "locked")
+        return DeliveryMeasures(
+            deployments=ran, per_day=ran / days, results=dict(self.results), changes=self.changes,
+            failed_changes=self.bad_changes, change_failure_rate=ratio(self.bad_changes, self.changes),
+            lead_time=Distribution.of(self.leads), time_to_restore=Distribution.of(self.restores),
+            unrestored=self.unrestored,
+        )
+
+    def day(self, day: date) -> DeliveryDay:
+        return DeliveryDay(day=day, results=dict(self.results), lead_time=Distribution.of(self.leads),
+                           change_failure_rate=ratio(self.bad_changes, self.changes))
+
+
+@dataclass
+class _Groups:
+    total: _Tally = field(default_factory=_Tally)
+    environments: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    projects: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    days: defaultdict[int, _Tally] = field(default_factory=lambda: defaultdict(_Tally))  # by POSIX day number
+
+
+def breakdown(history: History, commit_times: Mapping[str, float], window: Window, scope: Scope) -> Breakdown:
+    """The measures of the deployments in scope: in total, per environment, per project, per day."""
+    groups = _Groups()
+    mine = [s for s in history.stacks if scope.covers(s.environment, s.project)]
+    for stack in mine:
+        _count_results(stack, window, groups)
+        _restores(stack, window, groups)
+    _lead_times(mine, commit_times, window, groups)
+    span = window.days
+    return Breakdown(
+        total=groups.total.measures(span),
+        environments={e: t.measures(span) for e, t in groups.environments.items()},
+        projects={p: t.measures(span) for p, t in sorted(groups.projects.items())},
+        days=tuple(groups.days.get(day_number(day), _Tally()).day(day) for day in window.calendar_days()),
+    )
+
+
+def _count_results(stack: StackHistory, window: Window, groups: _Groups) -> None:
+    # The window's slice of the stack's sorted columns, counted in C.
+    low, high = bisect_left(stack.finished, window.start_s), bisect_left(stack.finished, window.end_s)
+    if low == high:
+        return
+    results, changes = stack.results[low:high], stack.changes[low:high]
+    tallies = (groups.total, groups.environments[stack.environment], groups.projects[stack.project])
+    for (result, change), count in Counter(zip(results, changes, strict=True)).items():
+        for tally in tallies:
+            tally.add(result, change, count)
+    for (day, result, change), count in Counter(zip(stack.days[low:high], results, changes, strict=True)).items():
+        groups.days[day].add(result, change, count)
+
+
+def _restores(stack: StackHistory, window: Window, groups: _Groups) -> None:
+    start, end = window.start_s, window.end_s
+    tallies = (groups.total, groups.environments[stack.environment], groups.projects[stack.project])
+    for incident in stack.incidents:
+        restored = incident.restored_at
+        if restored is not None and start <= restored < end:
+            for tally in tallies:
+                tally.restores.append(restored - incident.opened_at)
+        elif incident.opened_at < end and (restored is None or restored >= end):
+            for tally in tallies:
+                tally.unrestored += 1
+
+
+def _lead_times(stacks: list[StackHistory], commit_times: Mapping[str, float], window: Window,
+                groups: _Groups) -> None:
+    """Per environment a commit is delivered by its first stack there; per project, by its own stack."""
+    start, end = window.start_s, window.end_s
+    per_env: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for stack in stacks:
+        delivered = [(t, c) for c, t in stack.first_deliveries if t < end and c in commit_times]
+        groups.projects[stack.project].leads.extend(max(0.0, t - commit_times[c]) for t, c in delivered if t >= start)
+        per_env[stack.environment].extend(delivered)
+    for environment, delivered in per_env.items():
+        # Newest first into a dict: the oldest delivery of each commit is the one left.
+        first = dict((c, t) for t, c in sorted(delivered, reverse=True))
+        leads = [(t, max(0.0, t - commit_times[c])) for c, t in first.items() if t >= start]
+        groups.environments[environment].leads.extend(lead for _, lead in leads)
+        groups.total.leads.extend(lead for _, lead in leads)
+        for t, lead in leads:
+            groups.days[int(t // 86400)].leads.append(lead)

@@ -44,18 +44,18 @@ def drift_measures(spans: Iterable[FindingSpan], window: Window) -> DriftMeasure
     mine = drift_spans(spans)
     resolved = [s for s in mine if s.resolved_at is not None and s.resolved_at in window]
     return DriftMeasures(
-        open_now=_open_at(mine, window.end),
+        open_now=_open_at(mine, window.end_s),
         opened=sum(1 for s in mine if s.opened_at in window),
         resolved=len(resolved),
         time_to_resolve=Distribution.of(
-            max(0.0, (s.resolved_at - s.opened_at).total_seconds()) for s in resolved if s.resolved_at is not None
+            max(0.0, s.resolved_at - s.opened_at) for s in resolved if s.resolved_at is not None
         ),
     )
 
 
 def drift_days(spans: Iterable[FindingSpan], window: Window) -> list[DriftDay]:
     """Open findings at each day's end: one sweep over the opening and resolving times."""
-    events: list[tuple[datetime, int]] = []
+    events: list[tuple[float, int]] = []
     for s in drift_spans(spans):
         events.append((s.opened_at, 1))
         if s.resolved_at is not None:
@@ -64,7 +64,7 @@ def drift_days(spans: Iterable[FindingSpan], window: Window) -> list[DriftDay]:
     found = []
     index = count = 0
     for day in window.calendar_days():
-        cut = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC), window.end)
+        cut = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC).timestamp(), window.end_s)
         while index < len(events) and events[index][0] < cut:
             count += events[index][1]
             index += 1
@@ -72,5 +72,5 @@ def drift_days(spans: Iterable[FindingSpan], window: Window) -> list[DriftDay]:
     return found
 
 
-def _open_at(spans: Iterable[FindingSpan], when: datetime) -> int:
+def _open_at(spans: Iterable[FindingSpan], when: float) -> int:
     return sum(1 for s in spans if s.opened_at < when and (s.resolved_at is None or s.resolved_at >= when))

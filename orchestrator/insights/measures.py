@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from orchestrator.insights.delivery import (
-    DeliveryDay,
-    DeliveryMeasures,
-    Select,
-    build_history,
-    delivery,
-    delivery_days,
-)
+from orchestrator.insights.delivery import DeliveryDay, DeliveryMeasures, breakdown
 from orchestrator.insights.drift import DriftDay, DriftMeasures, drift_days, drift_measures
+from orchestrator.insights.history import build_history
 from orchestrator.insights.model import ALL, Deployment, FindingSpan, JobSpan, Scope, Window
 from orchestrator.insights.queue import QueueDay, QueueMeasures, queue_days, queue_measures
 
@@ -28,7 +21,7 @@ class Rows:
     the context that decides a first delivery, a rollback or an incident's start)."""
 
     deployments: Sequence[Deployment] = ()
-    commit_times: Mapping[str, datetime] = field(default_factory=dict)
+    commit_times: Mapping[str, float] = field(default_factory=dict)  # commit → POSIX seconds
     findings: Sequence[FindingSpan] = ()
     jobs: Sequence[JobSpan] = ()
 
@@ -68,29 +61,20 @@ def compute(rows: Rows, window: Window, scope: Scope = ALL, *,
             environment_order: Sequence[str] = ()) -> Insights:
     """The measures of `rows` over `window`, for `scope`, broken down by environment and project."""
     history = build_history(rows.deployments)
-    in_scope: Select = scope.covers
-    seen_envs = {d.environment for d in rows.deployments if scope.covers(d.environment, d.project)}
-    seen_projects = {d.project for d in rows.deployments if scope.covers(d.environment, d.project)}
+    delivered = breakdown(history, rows.commit_times, window, scope)
     order = {name: n for n, name in enumerate(environment_order)}
-    environments = sorted(seen_envs, key=lambda e: (order.get(e, len(order)), e))
-
-    def env_group(env: str) -> Select:
-        return lambda e, p: e == env and scope.covers(e, p)
-
-    def project_group(project: str) -> Select:
-        return lambda e, p: p == project and scope.covers(e, p)
-
+    environments = sorted(delivered.environments, key=lambda e: (order.get(e, len(order)), e))
     # Unmanaged resources belong to no project: they count only when no project is chosen.
     findings = [f for f in rows.findings if scope.covers(f.environment, f.project)]
     return Insights(
         window=window,
         scope=scope,
-        delivery=delivery(history, rows.commit_times, window, in_scope),
-        environments={e: delivery(history, rows.commit_times, window, env_group(e)) for e in environments},
-        projects={p: delivery(history, rows.commit_times, window, project_group(p)) for p in sorted(seen_projects)},
+        delivery=delivered.total,
+        environments={e: delivered.environments[e] for e in environments},
+        projects=delivered.projects,
         drift=drift_measures(findings, window),
         queue=tuple(queue_measures(rows.jobs, window)),
-        days=tuple(delivery_days(history, rows.commit_times, window, in_scope)),
+        days=delivered.days,
         drift_days=tuple(drift_days(findings, window)),
         queue_days=tuple(queue_days(rows.jobs, window)),
     )

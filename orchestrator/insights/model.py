@@ -1,6 +1,7 @@
 """The rows insights are computed from, the window they cover and the scope they are filtered to.
 
-Times are timezone-aware UTC datetimes, as the store gives them.
+Times in rows are POSIX seconds (UTC): cheap to compare and subtract for 100,000 rows. The window
+holds aware datetimes and gives its bounds in seconds too.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 # Flows that put a commit on a stack. Remediation (drift) and previews deliver no change.
 CHANGE_FLOWS = ("deploy", "promote")
@@ -17,18 +19,19 @@ RAN = ("succeeded", "failed")
 DRIFT_KINDS = ("drifted", "deleted", "unmanaged")  # `error` findings are failed reads, not drift
 
 
-@dataclass(frozen=True)
-class Deployment:
-    """One stack's update (or destroy) by a deploying flow: a row of the store's stack results."""
+class Deployment(NamedTuple):
+    """One stack's update (or destroy) by a deploying flow: a row of the store's stack results.
 
-    run_id: str
+    A named tuple, not a dataclass: a window holds 100,000 of them, built straight from
+    database rows. `finished_at` is POSIX seconds (UTC), as every time in these rows.
+    """
+
     flow: str  # deploy | promote | rollback
     project: str
     environment: str
     commit: str
     status: str  # succeeded | failed | locked
-    started_at: datetime
-    finished_at: datetime
+    finished_at: float
 
     @property
     def stack(self) -> str:
@@ -46,35 +49,37 @@ class Deployment:
 
 @dataclass(frozen=True)
 class FindingSpan:
-    """One drift finding, open from `opened_at` until `resolved_at` (None: still open)."""
+    """One drift finding, open from `opened_at` until `resolved_at` (None: still open); POSIX seconds."""
 
     key: str
     environment: str
     project: str | None  # None for unmanaged resources (owned by no stack)
     kind: str
-    opened_at: datetime
-    resolved_at: datetime | None = None
+    opened_at: float
+    resolved_at: float | None = None
 
 
-@dataclass(frozen=True)
-class JobSpan:
-    """One server job: queued at `created_at`, claimed at `started_at`, done at `finished_at`."""
+class JobSpan(NamedTuple):
+    """One server job: queued at `created_at`, claimed at `started_at`, done at `finished_at`; POSIX seconds.
+
+    A named tuple for the same reason as `Deployment`: many rows, built straight from the database.
+    """
 
     kind: str  # preview | deploy | drift | unlock | comment
     status: str
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
 
     @property
     def wait_s(self) -> float | None:
-        return None if self.started_at is None else max(0.0, (self.started_at - self.created_at).total_seconds())
+        return None if self.started_at is None else max(0.0, self.started_at - self.created_at)
 
     @property
     def run_s(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None
-        return max(0.0, (self.finished_at - self.started_at).total_seconds())
+        return max(0.0, self.finished_at - self.started_at)
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,17 @@ class Window:
     def last(cls, span: timedelta, *, now: datetime) -> Window:
         return cls(start=now - span, end=now)
 
+    @property
+    def start_s(self) -> float:
+        return self.start.timestamp()
+
+    @property
+    def end_s(self) -> float:
+        return self.end.timestamp()
+
     def __contains__(self, when: object) -> bool:
-        return isinstance(when, datetime) and self.start <= when < self.end
+        """Whether POSIX seconds `when` fall in the window."""
+        return isinstance(when, float | int) and self.start_s <= when < self.end_s
 
     @property
     def days(self) -> float:
@@ -134,5 +148,19 @@ def parse_span(text: str) -> timedelta:
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
-def day_of(when: datetime) -> date:
-    return when.astimezone(UTC).date()
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def day_of(when: float) -> date:
+    """The UTC day of POSIX seconds `when`."""
+    return date.fromordinal(_EPOCH_ORDINAL + int(when // 86400))
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01: `int(seconds // 86400)` of any time that day."""
+    return day.toordinal() - _EPOCH_ORDINAL
+
+
+def seconds(when: datetime) -> float:
+    """POSIX seconds of an aware datetime (what the rows hold)."""
+    return when.timestamp()

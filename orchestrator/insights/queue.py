@@ -41,9 +41,10 @@ class QueueDay:
 
 def queue_measures(jobs: Iterable[JobSpan], window: Window) -> list[QueueMeasures]:
     """One entry per kind of job queued in the window, by kind."""
+    start, end = window.start_s, window.end_s
     per_kind: dict[str, list[JobSpan]] = defaultdict(list)
     for job in jobs:
-        if job.created_at in window:
+        if start <= job.created_at < end:
             per_kind[job.kind].append(job)
     return [
         QueueMeasures(
@@ -59,10 +60,10 @@ def queue_measures(jobs: Iterable[JobSpan], window: Window) -> list[QueueMeasure
 
 def queue_days(jobs: Iterable[JobSpan], window: Window) -> list[QueueDay]:
     """Wait time per day (the day a job was queued) and kind; days without jobs are left out."""
-    waits: dict[tuple[date, str], list[float]] = defaultdict(list)
-    for job in jobs:
-        wait = job.wait_s
-        if job.created_at in window and wait is not None:
-            waits[(day_of(job.created_at), job.kind)].append(wait)
-    return [QueueDay(day=day, kind=kind, wait=Distribution.of(values))
+    start, end = window.start_s, window.end_s
+    waits: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for kind, _, created, started, _ in jobs:
+        if started is not None and start <= created < end:
+            waits[(int(created // 86400), kind)].append(max(0.0, started - created))
+    return [QueueDay(day=day_of(day * 86400), kind=kind, wait=Distribution.of(values))
             for (day, kind), values in sorted(waits.items())]

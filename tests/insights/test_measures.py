@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator.insights.measures import Rows, compute
 from orchestrator.insights.model import Scope, Window, parse_span
-from tests.insights.rows import at, deployment, finding, job, window
+from tests.insights.rows import at, deployment, finding, job, ts, window
 
 
 def _rows() -> Rows:
@@ -20,7 +20,7 @@ def _rows() -> Rows:
             deployment(3, commit="a", environment="prod", project="network", status="failed"),
             deployment(4, commit="b", environment="dev", project="network"),
         ],
-        commit_times={"a": at(0), "b": at(3)},
+        commit_times={"a": ts(0), "b": ts(3)},
         findings=[finding(1, key="x"), finding(2, key="y", environment="qa"),
                   finding(2, key="z", kind="unmanaged", project=None)],
         jobs=[job(1, 2, 3)],

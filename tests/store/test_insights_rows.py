@@ -6,6 +6,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from orchestrator.engines.base import StackResult
@@ -51,7 +52,8 @@ def test_deployments_are_stack_updates_of_deploying_flows_that_were_attempted(st
     rows = InsightsStore(store).deployments(since=_window().start, until=_window().end)
     assert [(d.flow, d.stack, d.status) for d in rows] == [
         ("deploy", "app/prod", "succeeded"), ("deploy", "db/prod", "failed"), ("rollback", "app/prod", "locked")]
-    assert all(d.finished_at.tzinfo is not None for d in rows)
+    # POSIX seconds, as UTC: the database computed them from the stored times.
+    assert all(abs(d.finished_at - datetime.now(UTC).timestamp()) < 60 for d in rows)
 
 
 def test_commit_times_come_from_the_clone_once_then_from_the_store(store: SqlStore, tmp_path: Path) -> None:
@@ -59,9 +61,9 @@ def test_commit_times_come_from_the_clone_once_then_from_the_store(store: SqlSto
     _run(store, "deploy", sha, [("app/prod", "update", "succeeded")])
     _run(store, "deploy", "f" * 40, [("app/qa", "update", "succeeded")])  # not in the clone
     rows = load_rows(store, _window(), repo_root=root)
-    assert rows.commit_times == {sha: committed}
+    assert rows.commit_times == {sha: pytest.approx(committed.timestamp())}
     # Recorded: a later reader without the clone still knows it.
-    assert load_rows(store, _window(), repo_root=None).commit_times == {sha: committed}
+    assert load_rows(store, _window(), repo_root=None).commit_times == {sha: pytest.approx(committed.timestamp())}
     insights = load_insights(store, _window(), repo_root=None)
     assert insights.delivery.lead_time.count == 1
     lead = insights.delivery.lead_time.median_s
@@ -73,7 +75,8 @@ def test_recording_a_known_commit_time_again_keeps_the_first(store: SqlStore) ->
     first = datetime(2025, 1, 1, tzinfo=UTC)
     data.record_commit_times({"c" * 40: first})
     data.record_commit_times({"c" * 40: first + timedelta(days=1), "d" * 40: first})
-    assert data.commit_times() == {"c" * 40: first, "d" * 40: first}
+    assert data.commit_times() == {"c" * 40: pytest.approx(first.timestamp()),
+                                   "d" * 40: pytest.approx(first.timestamp())}
 
 
 def test_a_resolved_finding_ends_when_the_check_that_resolved_it_ran(store: SqlStore) -> None:
@@ -93,7 +96,8 @@ def test_a_resolved_finding_ends_when_the_check_that_resolved_it_ran(store: SqlS
     drift.save_findings([replace(base, state="resolved")], run_id=run.id)
     spans = {s.key: s for s in InsightsStore(store).finding_spans()}
     assert spans["prod:drifted:u"].project == "app"
-    assert spans["prod:drifted:u"].resolved_at == run.started_at
+    assert spans["prod:drifted:u"].opened_at == pytest.approx(opened.timestamp())
+    assert spans["prod:drifted:u"].resolved_at == pytest.approx(run.started_at.timestamp())
     assert spans["prod:unmanaged:x"].project is None and spans["prod:unmanaged:x"].resolved_at is None
 
 
