@@ -23,9 +23,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from orchestrator.engines.base import COUNTED_OPS, Diagnostic, OpCounts, PropertyDiff, ResourceChange
+from orchestrator.engines.base import (
+    COUNTED_OPS,
+    Diagnostic,
+    OpCounts,
+    PolicyViolation,
+    PropertyDiff,
+    ResourceChange,
+)
 from orchestrator.engines.local.deployment import Deployment, ProviderSource, Registration, StepFailed
 from orchestrator.engines.local.dynamic import DYNAMIC_TYPE, DynamicResourceProvider
+from orchestrator.engines.local.policy import finish_policies, start_policies
 from orchestrator.engines.local.props import Redactor, display_props, secret_strings, split_secrets, unwrap
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError, ResourceProvider
 from orchestrator.engines.local.state import (
@@ -49,7 +57,7 @@ from orchestrator.engines.local.urn import (
     stack_urn,
 )
 from orchestrator.errors import UserError
-from orchestrator.models import AwsSettings
+from orchestrator.models import AwsSettings, PolicyPackRef
 
 REPAIR_HINT = "orchestrator stack repair --project {project} --env {env}"
 
@@ -70,6 +78,7 @@ class Job:
     allow_pending: bool
     parallel: int
     result_path: Path
+    policy_packs: tuple[PolicyPackRef, ...] = ()
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
@@ -88,6 +97,11 @@ class Job:
             allow_pending=bool(raw.get("allow_pending", False)),
             parallel=int(raw.get("parallel", 8)),
             result_path=Path(raw["result_path"]),
+            policy_packs=tuple(
+                PolicyPackRef(path=p["path"], directory=Path(p["directory"]), config=dict(p.get("config") or {}),
+                              source=p.get("source", ""))
+                for p in raw.get("policy_packs") or ()
+            ),
         )
 
     @property
@@ -645,6 +659,9 @@ def _changes_json(changes: list[ResourceChange]) -> list[dict[str, Any]]:
 def run_job(job: Job, emit: Events) -> dict[str, Any]:
     passphrase = _read_passphrase()
     config, secret_keys, config_salt = _load_config(job, passphrase)
+    # The packs boot (about as long as the SDK's imports) while the program gets ready.
+    policies = start_policies(job.policy_packs, operation=job.operation, project=job.project, stack=job.stack,
+                              config=config, secret_keys=secret_keys)
     path = state_path(job.backend_dir, job.project, job.stack)
     # The checkpoint is decrypted with the salt it records (its secrets_providers state); the
     # stack file's encryptionsalt only seeds a new stack's state, as Pulumi does.
@@ -708,11 +725,19 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
         emit=emit,
         read_stack_reference=make_stack_reference_reader(job, passphrase),
         provider_version=providers.provider_version,
+        policy=policies,
     )
 
     check = None
     if job.operation in ("preview", "update") and job.aws.endpoint == "sandbox":
         check = SandboxCheck(snapshot, providers, "aws.endpoint: sandbox").start()
+
+    if policies is not None:
+        try:
+            policies.ready()
+        except UserError as exc:
+            policies.close()
+            return _result(job, "failed", error=redact(str(exc)))
 
     error: str | None = None
     if job.operation in ("destroy", "destroy-preview"):
@@ -732,6 +757,8 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
             with contextlib.suppress(Exception):
                 deployment.flush(final=True)
 
+    policy = finish_policies(policies, list(deployment.new.values()), failed=error is not None, dry_run=dry_run)
+    error = error or policy.error
     if check is not None:
         found = check.diagnostic()
         if found is not None:
@@ -756,7 +783,13 @@ def run_job(job: Job, emit: Events) -> dict[str, Any]:
         error=error,
         needs_apply=needs_apply,
         writes=deployment.writes,
+        policy_violations=[_redacted_violation(v, redact) for v in policy.violations],
+        policy_blocked=policy.blocked,
     )
+
+
+def _redacted_violation(v: PolicyViolation, redact: Redactor) -> dict[str, Any]:
+    return PolicyViolation(v.policy_pack, v.policy, v.enforcement, redact(v.message), v.urn).to_json()
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

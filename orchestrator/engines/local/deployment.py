@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.engines.base import Diagnostic, PropertyDiff, ResourceChange
 from orchestrator.engines.local.props import (
@@ -91,6 +91,15 @@ class StepOutcome:
     outputs: dict[str, Any]  # wire form: secret values wrapped
 
 
+class PolicyCheck(Protocol):
+    """The stack's policy packs (engines/local/policy.py): remediates, then analyzes, each
+    resource's inputs; returns the inputs to go on with and the mandatory violations."""
+
+    def check(
+        self, reg: Registration, inputs: dict[str, Any], provider: ResourceState | None
+    ) -> tuple[dict[str, Any], list[str]]: ...
+
+
 class StepFailed(Exception):
     """A step failed; the message is already fit for the user (secrets redacted)."""
 
@@ -166,6 +175,7 @@ class Deployment:
         emit: Emit,
         read_stack_reference: Callable[[str], tuple[dict[str, Any], frozenset[str]]],
         provider_version: Callable[[str], str],
+        policy: PolicyCheck | None = None,
     ) -> None:
         self.project = project
         self.stack = stack
@@ -176,6 +186,7 @@ class Deployment:
         self.emit = emit
         self._read_stack_reference = read_stack_reference
         self._provider_version = provider_version
+        self._policy = policy
         self._lock = threading.RLock()
         # Live records from the old state (a replaced resource awaiting delete is kept apart).
         self.old: dict[str, ResourceState] = {r.urn: r for r in old.resources if not _is_doomed(r)}
@@ -340,7 +351,22 @@ class Deployment:
         if write:
             self.flush()
 
+    def _checked_by_policies(
+        self, reg: Registration, inputs: dict[str, Any], provider_ref: str | None
+    ) -> dict[str, Any]:
+        """The inputs after the policy packs' remediations; a mandatory violation blocks the
+        step of an update (a preview goes on, and fails at the end)."""
+        if self._policy is None:
+            return inputs
+        with self._lock:
+            provider = self.new.get((provider_ref or "").rpartition("::")[0])
+        inputs, blocking = self._policy.check(reg, inputs, provider)
+        if blocking and not self.dry_run:
+            raise self._fail(f"{reg.type} {reg.name}: {blocking[0]}", reg.urn)
+        return inputs
+
     def _register_component(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
+        self._checked_by_policies(reg, reg.inputs, None)
         prior_outputs = old.outputs if old is not None else {}
         record = self._record_for(reg, id_="", inputs={}, outputs=prior_outputs, provider_ref=None, old=old)
         record = replace(record, secret_outputs=old.secret_outputs if old is not None else frozenset())
@@ -350,6 +376,7 @@ class Deployment:
         return StepOutcome(reg.urn, "", {})
 
     def _register_provider(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
+        reg = replace(reg, inputs=self._checked_by_policies(reg, reg.inputs, None))
         id_ = old.id if old is not None and old.id else str(uuid.uuid4())
         record = self._record_for(reg, id_=id_, inputs=reg.inputs, outputs=reg.inputs, provider_ref=None, old=old)
         self._commit(record, old=old, write=not self.dry_run and old is None)
@@ -387,6 +414,7 @@ class Deployment:
         self, reg: Registration, old: ResourceState | None, provider: ResourceProvider, provider_ref: str
     ) -> StepOutcome:
         news = provider.check(reg.urn, reg.name, old.inputs if old is not None else None, reg.inputs)
+        news = self._checked_by_policies(reg, news, provider_ref)
         decision, news = self._decide(reg, old, provider, news)
         secret_keys = reg.secret_inputs | frozenset(reg.additional_secret_outputs)
         if decision.op == "create":

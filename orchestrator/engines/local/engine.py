@@ -15,6 +15,7 @@ from orchestrator.engines.base import (
     SECRET,
     Diagnostic,
     OpCounts,
+    PolicyViolation,
     PropertyDiff,
     ResourceChange,
     ResultOperation,
@@ -183,8 +184,8 @@ class LocalEngine:
             )
         return StackResult(
             stack=result.stack, operation=result.operation, status=result.status, counts=result.counts,
-            changes=result.changes, diagnostics=result.diagnostics, outputs=result.outputs,
-            duration_s=time.monotonic() - started, error=result.error,
+            changes=result.changes, diagnostics=result.diagnostics, policy_violations=result.policy_violations,
+            outputs=result.outputs, duration_s=time.monotonic() - started, error=result.error,
         )
 
     def _child(self, stack: StackSpec, operation: str) -> dict[str, Any]:
@@ -209,6 +210,10 @@ class LocalEngine:
             changes=changes,
             diagnostics=tuple(
                 Diagnostic(d["severity"], d["message"], d.get("urn")) for d in raw.get("diagnostics") or ()
+            ),
+            policy_violations=tuple(
+                PolicyViolation(p["policy_pack"], p["policy"], p["enforcement"], p["message"], p.get("urn"))
+                for p in raw.get("policy_violations") or ()
             ),
             outputs=dict(raw.get("outputs") or {}),
             duration_s=float(raw.get("duration_s") or 0.0),
@@ -246,6 +251,8 @@ class LocalEngine:
             # The update child refuses with the full story; a preview first would be wasted.
             return self._to_result(stack, "update", self._child(stack, "update"))
         planned = self._child(stack, "preview")
+        if planned.get("policy_blocked"):
+            planned = {**planned, "error": f"{planned.get('error')}; the update was blocked: nothing was applied"}
         if planned.get("status") != "succeeded":
             return self._to_result(stack, "update", planned)
         if not planned.get("needs_apply", True):

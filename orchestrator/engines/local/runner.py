@@ -94,6 +94,10 @@ def build_job(
         "allow_pending": allow_pending,
         "parallel": parallel,
         "result_path": str(result_path),
+        "policy_packs": [
+            {"path": p.path, "directory": str(p.directory), "config": p.config, "source": p.source}
+            for p in spec.policy_packs
+        ],
     }
 
 

@@ -1,0 +1,267 @@
+"""The local engine's policy host: a stack's policy packs run as the Pulumi engine runs analyzers.
+
+For each resource the program registers, after the provider's check: every pack's remediations
+(in pack order, each seeing the last one's result), then every pack's analysis of the final
+inputs; at the end of a successful run, each pack's stack policies on the resources' outputs.
+A mandatory violation fails a preview (after analysing everything) and blocks the resource's
+step in an update, as in Pulumi (pkg/resource/deploy/step_generator.go).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from orchestrator.engines.base import PolicyViolation
+from orchestrator.engines.local.deployment import Registration
+from orchestrator.engines.local.props import mark_secrets, split_secrets
+from orchestrator.engines.local.state import ResourceState
+from orchestrator.engines.local.urn import STACK_TYPE, parse_urn
+from orchestrator.errors import UserError
+from orchestrator.models import PolicyPackRef
+from orchestrator.policy.analyzer import (
+    Analyzer,
+    AnalyzerResource,
+    Diagnostic,
+    PackError,
+    PackProcess,
+    stack_env,
+)
+from orchestrator.policy.settings import parse_pack_config, reconcile, unknown_policies
+
+
+class PolicyHost:
+    """The packs of one stack operation. Start it early (the packs boot while the program's
+    modules import), call `ready()` before the program runs, `close()` at the end."""
+
+    def __init__(
+        self,
+        packs: Sequence[PolicyPackRef],
+        *,
+        project: str,
+        stack: str,
+        dry_run: bool,
+        config: Mapping[str, str],
+        secret_keys: Iterable[str],
+    ) -> None:
+        self._project, self._stack, self._dry_run = project, stack, dry_run
+        self._config, self._secret_keys = dict(config), sorted(secret_keys)
+        env = stack_env(project=project, stack=stack, dry_run=dry_run, config=config)
+        self._processes: list[PackProcess] = []
+        try:
+            for pack in packs:
+                self._processes.append(PackProcess(pack, env=env))
+        except PackError:
+            self.close()
+            raise
+        self._analyzers: list[Analyzer] = []
+        self._lock = threading.Lock()
+        self._found: list[PolicyViolation] = []
+
+    # ------------------------------------------------------------------ start-up
+
+    def ready(self) -> None:
+        """Connect to every pack, then configure each as the CLI does; PackError naming the pack."""
+        with ThreadPoolExecutor(max_workers=max(1, len(self._processes))) as pool:
+            connected = list(pool.map(_connected, self._processes))
+        errors = [c for c in connected if isinstance(c, PackError)]
+        self._analyzers = [c for c in connected if isinstance(c, Analyzer)]
+        if errors:
+            raise errors[0]
+        for analyzer in self._analyzers:
+            self._configure(analyzer)
+
+    def _configure(self, analyzer: Analyzer) -> None:
+        pack = analyzer.pack
+        info = analyzer.info()
+        try:
+            given = parse_pack_config(pack.config)
+        except ValueError as exc:  # validated when the configuration was loaded; a guard for direct use
+            raise PackError(f"policy pack {pack.path}: {exc}") from None
+        unknown = unknown_policies(info.policies, given)
+        if unknown:
+            raise PackError(
+                f"policy pack {pack.path} ({info.name}) has no policy {', '.join(map(repr, unknown))} "
+                f"to configure ({pack.source})",
+                hint=f"its policies: {', '.join(p.name for p in info.policies)}",
+            )
+        if given and not info.supports_config:
+            raise PackError(f"policy pack {pack.path} ({info.name}) does not support config ({pack.source})")
+        config, errors = reconcile(info.policies, info.initial_config, given)
+        if errors:
+            raise PackError(
+                f"validating policy config for {info.name} ({pack.path}): {'; '.join(errors)}",
+                hint=f"fix the pack's `config` in {pack.source}",
+            )
+        analyzer.configure(config)
+        analyzer.configure_stack(
+            project=self._project, stack=self._stack, dry_run=self._dry_run,
+            config=self._config, secret_keys=self._secret_keys,
+        )
+
+    # ------------------------------------------------------------------ per resource
+
+    def check(
+        self, reg: Registration, inputs: dict[str, Any], provider: ResourceState | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Remediate, then analyze: the inputs to go on with, and the mandatory violations as
+        messages (they block the resource's step in an update)."""
+        secret_keys = reg.secret_inputs
+        for analyzer in self._analyzers:
+            for fix in analyzer.remediate(self._resource(reg, inputs, secret_keys, provider)):
+                if fix.diagnostic:
+                    self._add(Diagnostic(fix.pack, "", fix.policy, fix.description, fix.diagnostic, "advisory"),
+                              reg.urn)
+                elif fix.properties is not None:
+                    inputs, found_secrets = split_secrets(fix.properties)
+                    secret_keys = secret_keys | found_secrets
+                    self._add(Diagnostic(fix.pack, "", fix.policy, fix.description,
+                                         f"{fix.description}\nremediated {reg.name}: its inputs were rewritten",
+                                         "remediate"), reg.urn)
+        resource = self._resource(reg, inputs, secret_keys, provider)
+        blocking: list[str] = []
+        for analyzer in self._analyzers:
+            for diagnostic in analyzer.analyze(resource):
+                # Still violated although a remediation ran: it counts as mandatory, as in Pulumi.
+                if diagnostic.enforcement == "remediate":
+                    diagnostic = replace(diagnostic, enforcement="mandatory")
+                violation = self._add(diagnostic, reg.urn)
+                if violation.enforcement == "mandatory":
+                    blocking.append(f"mandatory policy {violation.policy_pack}/{violation.policy} violated: "
+                                    f"{violation.message}")
+        return inputs, blocking
+
+    def _resource(
+        self, reg: Registration, inputs: dict[str, Any], secret_keys: frozenset[str], provider: ResourceState | None
+    ) -> AnalyzerResource:
+        return AnalyzerResource(
+            urn=reg.urn, type=reg.type, name=reg.name, properties=mark_secrets(inputs, secret_keys),
+            parent=reg.parent or "", protect=reg.protect, ignore_changes=reg.ignore_changes,
+            delete_before_replace=reg.delete_before_replace or None,
+            additional_secret_outputs=reg.additional_secret_outputs, aliases=reg.alias_urns,
+            provider=_provider(provider),
+        )
+
+    # ------------------------------------------------------------------ the stack
+
+    def analyze_stack(self, resources: Sequence[ResourceState]) -> None:
+        """Stack policies on the final outputs of every resource of the stack (AnalyzeStack)."""
+        if not self._analyzers:
+            return
+        by_urn = {r.urn: r for r in resources}
+        stack_urn = next((r.urn for r in resources if r.type == STACK_TYPE), "")
+        sent = [
+            AnalyzerResource(
+                urn=r.urn, type=r.type, name=parse_urn(r.urn).name,
+                properties=mark_secrets(r.outputs, r.secret_outputs), parent=r.parent or "",
+                protect=r.protect, delete_before_replace=r.delete_before_replace or None,
+                additional_secret_outputs=r.additional_secret_outputs,
+                provider=_provider(by_urn.get((r.provider or "").rpartition("::")[0])),
+                dependencies=r.dependencies, property_dependencies=dict(r.property_dependencies),
+            )
+            for r in resources
+        ]
+        for analyzer in self._analyzers:
+            for diagnostic in analyzer.analyze_stack(sent):
+                # Stack policies cannot remediate: a remediate level counts as mandatory.
+                if diagnostic.enforcement == "remediate":
+                    diagnostic = replace(diagnostic, enforcement="mandatory")
+                urn = diagnostic.urn if diagnostic.urn in by_urn else stack_urn
+                self._add(replace(diagnostic, urn=urn), urn)
+
+    # ------------------------------------------------------------------ results
+
+    def _add(self, diagnostic: Diagnostic, urn: str) -> PolicyViolation:
+        violation = PolicyViolation(
+            policy_pack=diagnostic.pack,
+            policy=diagnostic.policy,
+            enforcement=diagnostic.enforcement,
+            message=diagnostic.message.strip(),
+            urn=diagnostic.urn or urn or None,
+        )
+        with self._lock:
+            self._found.append(violation)
+        return violation
+
+    def violations(self) -> list[PolicyViolation]:
+        with self._lock:
+            return list(self._found)
+
+    def mandatory(self) -> list[PolicyViolation]:
+        return [v for v in self.violations() if v.enforcement == "mandatory"]
+
+    def close(self) -> None:
+        for analyzer in self._analyzers:
+            analyzer.close()
+        for process in self._processes:
+            process.close()
+
+
+def _connected(process: PackProcess) -> Analyzer | PackError:
+    try:
+        return process.connect()
+    except PackError as exc:
+        return exc
+
+
+def _provider(record: ResourceState | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {"urn": record.urn, "type": record.type, "name": parse_urn(record.urn).name,
+            "properties": mark_secrets(record.inputs, record.secret_inputs)}
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    violations: tuple[PolicyViolation, ...] = ()
+    error: str | None = None  # fails the stack: a mandatory violation, or a pack that broke down
+    blocked: bool = False  # a mandatory violation: an update must not apply anything
+
+
+def start_policies(
+    packs: Sequence[PolicyPackRef],
+    *,
+    operation: str,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Iterable[str],
+) -> PolicyHost | None:
+    """The stack's packs, started, for previews and updates (Pulumi runs none on destroy or refresh)."""
+    if not packs or operation not in ("preview", "update"):
+        return None
+    return PolicyHost(packs, project=project, stack=stack, dry_run=operation == "preview",
+                      config=config, secret_keys=secret_keys)
+
+
+def finish_policies(
+    policies: PolicyHost | None, resources: Sequence[ResourceState], *, failed: bool, dry_run: bool
+) -> PolicyOutcome:
+    """Stack policies on `resources` (only after a run that did not fail, as Pulumi), then the
+    violations found and, for a mandatory one, the error that fails the stack."""
+    if policies is None:
+        return PolicyOutcome()
+    try:
+        if not failed:
+            policies.analyze_stack(resources)
+    except UserError as exc:
+        return PolicyOutcome(tuple(policies.violations()), str(exc))
+    finally:
+        policies.close()
+    mandatory = policies.mandatory()
+    error = blocked_message(mandatory, dry_run=dry_run) if mandatory else None
+    return PolicyOutcome(tuple(policies.violations()), error, blocked=bool(mandatory))
+
+
+def blocked_message(violations: Sequence[PolicyViolation], *, dry_run: bool) -> str:
+    """The stack's error when mandatory policies were violated."""
+    listed = "; ".join(
+        f"{v.policy_pack}/{v.policy} on {parse_urn(v.urn).name if v.urn else 'the stack'}" for v in violations[:3]
+    )
+    more = f" and {len(violations) - 3} more" if len(violations) > 3 else ""
+    count = f"{len(violations)} mandatory policy violation{'s' if len(violations) != 1 else ''}"
+    stopped = "" if dry_run else "; the update stopped at the violating resource"
+    return f"{count}: {listed}{more}{stopped}"

@@ -1,0 +1,398 @@
+"""Running a Python policy pack the way the Pulumi CLI does, and talking to it.
+
+The CLI starts a Python pack with `python -u -m pulumi.policy <engine address> <pack dir>` in
+the pack's directory (pulumi-language-python's RunPlugin, formerly the
+`pulumi-analyzer-policy-python` shim), with the stack's project, stack, dry-run flag and
+config in `PULUMI_*` variables. The pack's `PolicyPack(...)` serves Pulumi's `Analyzer` gRPC
+service on 127.0.0.1 and prints its port as the first line of stdout. The engine then calls
+`GetAnalyzerInfo`, `Configure` (the reconciled per-policy config) and `ConfigureStack`, and
+for each resource `Remediate` then `Analyze`, and `AnalyzeStack` at the end.
+
+This is the only module that starts pack processes; it speaks plain values, not the engine's
+types. Failures a user can fix (a pack that does not start, a syntax error, a missing SDK)
+are `PackError`s naming the pack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import UserError
+from orchestrator.models import PolicyPackRef
+from orchestrator.policy.settings import EnforcementLevel, PolicyConfig, PolicyInfo
+
+START_TIMEOUT_S = 60.0
+CALL_TIMEOUT_S = 300.0
+_LEVELS: dict[int, EnforcementLevel] = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+_LEVEL_NUMBERS = {name: number for number, name in _LEVELS.items()}
+_KINDS = {1: "resource", 2: "stack"}
+_STDERR_LINES = 15  # of a pack that failed to start, shown to the user
+_NO_ENGINE = "127.0.0.1:0"  # the pack is given an engine address; ours serves none (its logs go to stderr)
+
+
+class PackError(UserError):
+    """A policy pack that cannot run: its message names the pack."""
+
+
+@dataclass(frozen=True)
+class AnalyzerResource:
+    """One resource as the engine sends it to a pack: `properties` in wire form (secrets wrapped,
+    unknowns as Pulumi's unknown marker); `provider` as {urn, type, name, properties}."""
+
+    urn: str
+    type: str
+    name: str
+    properties: dict[str, Any]
+    parent: str = ""
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool | None = None
+    additional_secret_outputs: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    provider: dict[str, Any] | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A policy violation as a pack reports it (`urn` empty: the resource analyzed)."""
+
+    pack: str
+    pack_version: str
+    policy: str
+    description: str
+    message: str
+    enforcement: EnforcementLevel
+    urn: str = ""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A remediation policy's answer: the new properties (wire form), or a diagnostic when it could not run."""
+
+    pack: str
+    policy: str
+    description: str
+    properties: dict[str, Any] | None
+    diagnostic: str = ""
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    name: str
+    version: str
+    supports_config: bool
+    policies: tuple[PolicyInfo, ...]
+    initial_config: dict[str, PolicyConfig]
+
+
+def pack_python(directory: Path) -> str:
+    """The interpreter a pack runs with: its declared virtualenv (`runtime.options.virtualenv`
+    in PulumiPolicy.yaml) when that exists, as the CLI does; else this orchestrator's own,
+    which has the Pulumi SDK and `pulumi-policy`."""
+    runtime = _runtime(directory)
+    options = runtime.get("options") if isinstance(runtime.get("options"), dict) else {}
+    venv = options.get("virtualenv") if isinstance(options, dict) else None
+    if isinstance(venv, str) and venv:
+        python = (directory / venv / "bin" / "python").absolute()
+        if python.exists():
+            return str(python)
+    return sys.executable
+
+
+def _runtime(directory: Path) -> dict[str, Any]:
+    import yaml
+
+    path = directory / "PulumiPolicy.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise PackError(f"policy pack {directory}: no PulumiPolicy.yaml") from None
+    except yaml.YAMLError as exc:
+        raise PackError(f"policy pack {directory}: PulumiPolicy.yaml is not valid YAML: {exc}") from None
+    runtime = raw.get("runtime") if isinstance(raw, dict) else None
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if name != "python":
+        raise PackError(
+            f"policy pack {directory}: runtime {name!r}; the local engine runs Python policy packs only",
+            hint="use `engine: pulumi` for packs in other languages, or write the pack with pulumi-policy",
+        )
+    return runtime if isinstance(runtime, dict) else {"name": name}
+
+
+class PackProcess:
+    """A started pack program; `connect()` waits for the port it prints and returns its client."""
+
+    def __init__(self, pack: PolicyPackRef, *, env: Mapping[str, str]) -> None:
+        self.pack = pack
+        # A pack's output can be large and a pipe could fill; closed in close().
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._port: str | None = None
+        self._port_seen = threading.Event()
+        directory = pack.directory.resolve()
+        self.proc = subprocess.Popen(
+            [pack_python(directory), "-u", "-m", "pulumi.policy", _NO_ENGINE, str(directory)],
+            cwd=directory,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            preexec_fn=_die_with_parent,  # only a prctl: safe between fork and exec
+        )
+        self._reader = threading.Thread(target=self._read_stdout, name=f"policy-{pack.path}", daemon=True)
+        self._reader.start()
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        self._port = first.decode(errors="replace").strip()
+        self._port_seen.set()
+        for _line in self.proc.stdout:  # the policies' own prints: drained, not kept
+            pass
+
+    def connect(self, timeout_s: float = START_TIMEOUT_S) -> Analyzer:
+        if not self._port_seen.wait(timeout_s):
+            self.close()
+            raise PackError(f"policy pack {self.pack.path} did not start within {timeout_s:.0f}s")
+        port = self._port or ""
+        if not port.isdigit():
+            code = self.proc.wait(timeout=10) if not port else None
+            raise PackError(self._start_failure(code, port), hint=self._hint())
+        return Analyzer(self.pack, f"127.0.0.1:{port}", self)
+
+    def _start_failure(self, code: int | None, printed: str) -> str:
+        self._stderr.seek(0)
+        text = self._stderr.read().decode(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+        own = next((i for i, line in enumerate(lines) if str(self.pack.directory.resolve()) in line), None)
+        shown = lines[own:] if own is not None and len(lines) - own <= _STDERR_LINES else lines[-_STDERR_LINES:]
+        detail = "\n".join(shown).replace(str(self.pack.directory.resolve()) + os.sep, f"{self.pack.path}/")
+        how = f"exited with code {code}" if code is not None else f"printed {printed!r} instead of its port"
+        return f"policy pack {self.pack.path} failed to start ({how}):\n{detail}".rstrip()
+
+    def _hint(self) -> str:
+        self._stderr.seek(0)
+        text = self._stderr.read().decode(errors="replace")
+        if "No module named 'pulumi" in text:
+            return (
+                f"the Python that runs {self.pack.path} lacks the Pulumi policy SDK: install `pulumi-policy` in the "
+                "virtualenv its PulumiPolicy.yaml names, or remove that option to run it with the orchestrator's own"
+            )
+        return f"fix the pack's program ({self.pack.path}/__main__.py); it must end by serving a PolicyPack(...)"
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with contextlib.suppress(Exception):
+            self.proc.wait(timeout=5)
+        self._stderr.close()
+
+
+def _die_with_parent() -> None:
+    """The pack dies with the engine process, even when that one is killed."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def stack_env(*, project: str, stack: str, dry_run: bool, config: Mapping[str, str]) -> dict[str, str]:
+    """The variables the CLI gives a pack (constructEnv): the stack's config as JSON, project,
+    stack, organization and whether this is a preview."""
+    return {
+        "PULUMI_CONFIG": json.dumps(dict(config)),
+        "PULUMI_PROJECT": project,
+        "PULUMI_STACK": stack,
+        "PULUMI_ORGANIZATION": "organization",
+        "PULUMI_DRY_RUN": "true" if dry_run else "false",
+    }
+
+
+class Analyzer:
+    """The `Analyzer` service of one running pack (thread-safe: calls come from the SDK's threads)."""
+
+    def __init__(self, pack: PolicyPackRef, address: str, process: PackProcess) -> None:
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
+        self.pack = pack
+        self._process = process
+        self._channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 400 << 20)])
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+
+    def _call(self, method: str, request: Any) -> Any:
+        import grpc
+
+        try:
+            return getattr(self._stub, method)(request, timeout=CALL_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            details = exc.details() if hasattr(exc, "details") else str(exc)
+            raise PackError(f"policy pack {self.pack.path}: {method} failed: {details}") from None
+
+    def info(self) -> PackInfo:
+        from google.protobuf import empty_pb2, json_format
+
+        answer = self._call("GetAnalyzerInfo", empty_pb2.Empty())
+        if answer is None:
+            raise PackError(f"policy pack {self.pack.path} does not describe its policies (GetAnalyzerInfo)")
+        policies = tuple(
+            PolicyInfo(
+                name=p.name,
+                description=p.description,
+                enforcement=_LEVELS.get(p.enforcementLevel, "advisory"),
+                kind=_KINDS.get(p.policy_type, "unknown"),  # type: ignore[arg-type]
+                config_properties=json_format.MessageToDict(p.configSchema.properties),
+                config_required=tuple(p.configSchema.required),
+            )
+            for p in answer.policies
+        )
+        # As the CLI reads it (convertPolicyConfig): an entry always carries a level, 0 being advisory.
+        initial = {
+            name: PolicyConfig(
+                enforcement=_LEVELS.get(c.enforcementLevel, "advisory"),
+                properties=json_format.MessageToDict(c.properties),
+            )
+            for name, c in answer.initialConfig.items()
+        }
+        return PackInfo(answer.name, answer.version, answer.supportsConfig, policies, initial)
+
+    def configure(self, config: Mapping[str, PolicyConfig]) -> None:
+        from google.protobuf import json_format, struct_pb2
+        from pulumi.runtime.proto import analyzer_pb2
+
+        if not config:
+            return
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, value in config.items():
+            entry = request.policyConfig[name]
+            entry.enforcementLevel = _LEVEL_NUMBERS[value.enforcement or "advisory"]
+            entry.properties.CopyFrom(json_format.ParseDict(value.properties, struct_pb2.Struct()))
+        self._call("Configure", request)
+
+    def configure_stack(
+        self, *, project: str, stack: str, dry_run: bool, config: Mapping[str, str], secret_keys: Sequence[str]
+    ) -> None:
+        from pulumi.runtime.proto import analyzer_pb2
+
+        self._call(
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack, project=project, organization="organization", dry_run=dry_run,
+                config=dict(config), config_secret_keys=list(secret_keys),
+            ),
+        )
+
+    def analyze(self, resource: AnalyzerResource) -> list[Diagnostic]:
+        answer = self._call("Analyze", _analyze_request(resource))
+        return [] if answer is None else [_diagnostic(d) for d in answer.diagnostics]
+
+    def analyze_stack(self, resources: Sequence[AnalyzerResource]) -> list[Diagnostic]:
+        from pulumi.runtime.proto import analyzer_pb2
+
+        request = analyzer_pb2.AnalyzeStackRequest(resources=[_stack_resource(r) for r in resources])
+        answer = self._call("AnalyzeStack", request)
+        return [] if answer is None else [_diagnostic(d) for d in answer.diagnostics]
+
+    def remediate(self, resource: AnalyzerResource) -> list[Remediation]:
+        from google.protobuf import json_format
+
+        answer = self._call("Remediate", _analyze_request(resource))
+        if answer is None:
+            return []
+        return [
+            Remediation(
+                pack=r.policyPackName,
+                policy=r.policyName,
+                description=r.description,
+                properties=json_format.MessageToDict(r.properties) if r.HasField("properties") else None,
+                diagnostic=r.diagnostic,
+            )
+            for r in answer.remediations
+        ]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._channel.close()
+        self._process.close()
+
+
+def _struct(values: Mapping[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2
+
+    return json_format.ParseDict(dict(values), struct_pb2.Struct())
+
+
+def _options(resource: AnalyzerResource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=list(resource.ignore_changes),
+        deleteBeforeReplace=bool(resource.delete_before_replace),
+        deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+        additionalSecretOutputs=list(resource.additional_secret_outputs),
+        aliases=list(resource.aliases),
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
+        parent=resource.parent,
+    )
+
+
+def _provider(resource: AnalyzerResource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    found = resource.provider
+    if found is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        urn=found["urn"], type=found["type"], name=found["name"], properties=_struct(found.get("properties") or {})
+    )
+
+
+def _analyze_request(resource: AnalyzerResource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type, properties=_struct(resource.properties), urn=resource.urn, name=resource.name,
+        options=_options(resource), provider=_provider(resource),
+    )
+
+
+def _stack_resource(resource: AnalyzerResource) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    message = analyzer_pb2.AnalyzerResource(
+        type=resource.type, properties=_struct(resource.properties), urn=resource.urn, name=resource.name,
+        options=_options(resource), provider=_provider(resource), parent=resource.parent,
+        dependencies=list(resource.dependencies),
+    )
+    for key, urns in resource.property_dependencies.items():
+        if urns:
+            message.propertyDependencies[key].urns.extend(urns)
+    return message
+
+
+def _diagnostic(d: Any) -> Diagnostic:
+    return Diagnostic(
+        pack=d.policyPackName,
+        pack_version=d.policyPackVersion,
+        policy=d.policyName,
+        description=d.description,
+        message=d.message,
+        enforcement=_LEVELS.get(d.enforcementLevel, "advisory"),
+        urn=d.urn,
+    )

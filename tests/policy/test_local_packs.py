@@ -1,0 +1,107 @@
+"""Stack policies, remediations and broken packs on the local engine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestrator.engines.local.engine import LocalEngine
+from tests.policy.conftest import SAMPLE_PACKS, TEST_PACKS, GuardedStack, client, pack
+
+PROD_DATA = '''
+import pulumi_aws as aws
+
+tags = {"Organization": "acme", "Project": "data", "Environment": "prod", "ManagedBy": "pulumi"}
+kept = aws.s3.Bucket("kept", tags=tags)
+aws.s3.BucketVersioning("kept-versioning", bucket=kept.id, versioning_configuration={"status": "Enabled"})
+aws.s3.Bucket("loose", force_destroy=True, tags=tags)
+aws.dynamodb.Table("records", billing_mode="PAY_PER_REQUEST", hash_key="pk",
+                   attributes=[{"name": "pk", "type": "S"}], tags=tags)
+'''
+
+
+def test_the_prod_pack_checks_resources_and_the_whole_stack(guarded: GuardedStack) -> None:
+    spec = guarded(PROD_DATA, (pack(SAMPLE_PACKS / "aws-guard"), pack(SAMPLE_PACKS / "prod-guard")), stack="prod")
+    result = LocalEngine().preview(spec)
+    found = sorted((v.policy_pack, v.policy, (v.urn or "").rsplit("::", 1)[-1]) for v in result.policy_violations)
+    assert found == [
+        ("prod-guard", "dynamodb-point-in-time-recovery", "records"),
+        ("prod-guard", "s3-buckets-versioned", "loose"),  # a stack policy: pairs buckets with versioning
+        ("prod-guard", "s3-no-force-destroy", "loose"),
+    ]
+    assert result.status == "failed"
+    assert result.error is not None and result.error.startswith("3 mandatory policy violations: ")
+
+
+def test_stack_policies_see_outputs_after_an_update(guarded: GuardedStack) -> None:
+    program = 'import pulumi_aws as aws\naws.sqs.Queue("jobs")\naws.s3.Bucket("a")\naws.s3.Bucket("b")\n'
+    spec = guarded(program, (pack(TEST_PACKS / "stack-checks", {"bucket-count": {"max": 2}}),))
+    engine = LocalEngine()
+    preview = engine.preview(spec)
+    # A queue's URL is an output: unknown in a preview of its creation, so the policy cannot run yet.
+    [note] = preview.policy_violations
+    assert note.enforcement == "advisory"
+    assert "can't run policy 'queues-dead-letter' from policy pack 'stack-checks" in note.message
+    assert note.message.endswith("during preview: string value at .url can't be known during preview")
+    updated = engine.update(spec)
+    assert updated.ok, updated.error
+    [violation] = updated.policy_violations
+    assert violation.policy == "queues-dead-letter" and violation.urn is not None and violation.urn.endswith("::jobs")
+    assert "http" in violation.message  # the real URL, known after the update
+
+
+def test_a_stack_policy_without_a_resource_is_reported_on_the_stack(guarded: GuardedStack) -> None:
+    program = 'import pulumi_aws as aws\naws.s3.Bucket("a")\naws.s3.Bucket("b")\n'
+    result = LocalEngine().preview(guarded(program, (pack(TEST_PACKS / "stack-checks"),)))
+    [violation] = result.policy_violations
+    assert (violation.policy, violation.enforcement) == ("bucket-count", "mandatory")
+    assert violation.urn == "urn:pulumi:dev::guarded::pulumi:pulumi:Stack::guarded-dev"
+    assert result.error == "1 mandatory policy violation: stack-checks/bucket-count on guarded-dev"
+
+
+def test_a_remediation_rewrites_the_inputs_that_are_applied(guarded: GuardedStack, endpoint: str) -> None:
+    program = 'import pulumi, pulumi_aws as aws\nb = aws.s3.Bucket("owned", tags={"Team": "data"})\n' \
+              'pulumi.export("bucket", b.bucket)\n'
+    result = LocalEngine().update(guarded(program, (pack(TEST_PACKS / "remediate-tags"),), name="remediated"))
+    assert result.ok, result.error
+    [fix] = result.policy_violations
+    assert (fix.policy_pack, fix.policy, fix.enforcement) == ("remediate-tags", "owner-tag", "remediate")
+    tags = client("s3", endpoint).get_bucket_tagging(Bucket=result.outputs["bucket"])["TagSet"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"Team": "data", "Owner": "platform"}
+
+
+def test_a_pack_that_does_not_compile_fails_the_stack_naming_the_pack(guarded: GuardedStack) -> None:
+    result = LocalEngine().preview(guarded('import pulumi\n', (pack(TEST_PACKS / "broken-syntax"),)))
+    assert result.status == "failed"
+    assert result.error is not None
+    assert result.error.startswith(
+        "policy pack tests/fixtures/policy/broken-syntax failed to start (exited with code 1)"
+    )
+    assert 'tests/fixtures/policy/broken-syntax/__main__.py", line 4' in result.error
+    assert "SyntaxError" in result.error
+    assert "hint: fix the pack's program (tests/fixtures/policy/broken-syntax/__main__.py)" in result.error
+
+
+def test_a_pack_whose_python_lacks_the_policy_sdk_says_so(guarded: GuardedStack, tmp_path: Path) -> None:
+    copy = tmp_path / "guard-with-venv"
+    shutil.copytree(SAMPLE_PACKS / "aws-guard", copy)
+    (copy / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\n  options:\n    virtualenv: venv\n")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(copy / "venv")], check=True)
+    result = LocalEngine().preview(guarded('import pulumi\n', (pack(copy),)))
+    assert result.status == "failed"
+    assert result.error is not None
+    assert "policy pack guard-with-venv failed to start (exited with code 1)" in result.error
+    assert "No module named 'pulumi'" in result.error
+    assert "lacks the Pulumi policy SDK: install `pulumi-policy` in the virtualenv" in result.error
+
+
+def test_config_for_a_policy_the_pack_lacks_is_an_error_naming_both(guarded: GuardedStack) -> None:
+    spec = guarded('import pulumi\n', (pack(SAMPLE_PACKS / "aws-guard", {"standard-tagz": "mandatory"}),))
+    result = LocalEngine().preview(spec)
+    assert result.status == "failed"
+    assert result.error == (
+        "policy pack policies/aws-guard (aws-guard) has no policy 'standard-tagz' to configure (test)\n"
+        "hint: its policies: s3-no-public-access, standard-tags, iam-no-wildcard-admin"
+    )
