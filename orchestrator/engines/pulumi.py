@@ -40,6 +40,7 @@ from orchestrator.engines.base import (
 from orchestrator.engines.pulumi_events import EventCollector
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings, StackSpec
+from orchestrator.policy.cli_args import policy_pack_arguments
 from orchestrator.redact import Redactor
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
@@ -353,14 +354,17 @@ class PulumiEngine:
 
     def preview(self, stack: StackSpec) -> StackResult:
         def call(s: Any, events: EventCollector) -> dict[str, Any]:
-            s.preview(on_event=events, parallel=self.parallel)
+            with policy_pack_arguments(stack.policy_packs) as policies:
+                s.preview(on_event=events, parallel=self.parallel, **policies)
             return {}
 
         return self._run(stack, "preview", call, create=True)
 
     def update(self, stack: StackSpec) -> StackResult:
         def call(s: Any, events: EventCollector) -> dict[str, Any]:
-            result = s.up(on_event=events, parallel=self.parallel, show_secrets=False, message=_message(stack))
+            with policy_pack_arguments(stack.policy_packs) as policies:
+                result = s.up(on_event=events, parallel=self.parallel, show_secrets=False, message=_message(stack),
+                              **policies)
             return _masked_outputs(result.outputs)
 
         return self._run(stack, "update", call, create=True)

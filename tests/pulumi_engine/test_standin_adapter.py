@@ -5,6 +5,7 @@ These tests pin the exact commands and flags the SDK is asked to run for each op
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from orchestrator.engines.base import SECRET, OpCounts
 from orchestrator.engines.pulumi import PulumiEngine
-from orchestrator.models import AwsSettings, StackSpec
+from orchestrator.models import AwsSettings, PolicyPackRef, StackSpec
 from tests.pulumi_engine.conftest import STACK_FILE, Standin, events
 
 NI = "--non-interactive"
@@ -457,3 +458,83 @@ def test_secrets_are_redacted_from_errors_before_the_operation_starts(
     assert not any("preview" in c for c in standin.commands())
     assert (project_dir / "Pulumi.dev.yaml").read_text() != ""  # put back, with the salt of `stack init`
     assert "db_password" not in (project_dir / "Pulumi.dev.yaml").read_text()
+
+
+def _packs(tmp_path: Path) -> tuple[PolicyPackRef, ...]:
+    packs = []
+    for name, config in (("guard", {"standard-tags": {"required_tags": ["Owner"]}, "all": "mandatory"}),
+                         ("prod-guard", {})):
+        directory = tmp_path / "policies" / name
+        directory.mkdir(parents=True)
+        (directory / "PulumiPolicy.yaml").write_text("runtime: python\n")
+        packs.append(PolicyPackRef(path=f"policies/{name}", directory=directory, config=config, source="test"))
+    return tuple(packs)
+
+
+def _policy_args(call: dict[str, Any]) -> list[tuple[str, str]]:
+    args = call["args"]
+    return [(a, args[i + 1]) for i, a in enumerate(args[:-1]) if a in ("--policy-pack", "--policy-pack-config")]
+
+
+@pytest.mark.parametrize("operation", ["preview", "update"])
+def test_policy_packs_and_their_config_files_go_to_preview_and_up(
+    standin: Standin, project_dir: Path, tmp_path: Path, operation: str
+) -> None:
+    standin.script(events={"preview": events("aws_webserver_replace"), "up": events("aws_webserver_replace")})
+    packs = _packs(tmp_path)
+    engine = PulumiEngine()
+
+    result = engine.preview(_spec(project_dir, tmp_path, policy_packs=packs)) if operation == "preview" else \
+        engine.update(_spec(project_dir, tmp_path, policy_packs=packs))
+
+    assert result.status == "succeeded", result.error
+    [call] = [c for c in standin.calls() if c["command"] in ("preview", "up")]
+    flags = _policy_args(call)
+    # In order, and one config file per pack, as the CLI requires when any pack has config.
+    assert [value for flag, value in flags if flag == "--policy-pack"] == [
+        str((tmp_path / "policies/guard").resolve()), str((tmp_path / "policies/prod-guard").resolve())]
+    assert [flag for flag, _ in flags].count("--policy-pack-config") == 2
+    assert call["policy_pack_configs"] == [
+        {"all": "mandatory", "standard-tags": {"required_tags": ["Owner"]}}, {}]
+    assert not any(Path(value).exists() for flag, value in flags if flag == "--policy-pack-config")  # cleaned up
+
+
+def test_packs_without_config_are_passed_without_config_files(
+    standin: Standin, project_dir: Path, tmp_path: Path
+) -> None:
+    standin.script(events={"preview": events("aws_webserver_replace")})
+    packs = tuple(replace(p, config={}) for p in _packs(tmp_path))
+
+    result = PulumiEngine().preview(_spec(project_dir, tmp_path, policy_packs=packs))
+
+    assert result.status == "succeeded", result.error
+    [call] = [c for c in standin.calls() if c["command"] == "preview"]
+    assert [flag for flag, _ in _policy_args(call)] == ["--policy-pack", "--policy-pack"]
+
+
+def test_no_policy_flags_for_a_stack_without_packs_nor_for_destroy_and_drift(
+    standin: Standin, project_dir: Path, tmp_path: Path
+) -> None:
+    standin.script(events={"preview": events("aws_webserver_replace")})
+    engine = PulumiEngine()
+    engine.preview(_spec(project_dir, tmp_path))
+    spec = _spec(project_dir, tmp_path, policy_packs=_packs(tmp_path))
+    engine.destroy(spec, preview_only=True)
+    engine.drift(spec)
+    assert all(not _policy_args(c) for c in standin.calls())
+
+
+def test_a_recorded_mandatory_violation_fails_the_preview_with_the_policy_named(
+    standin: Standin, project_dir: Path, tmp_path: Path
+) -> None:
+    # The CLI exits non-zero after a preview with a mandatory violation; its event log says which.
+    standin.script(events={"preview": events("policy_violation")},
+                   fail={"preview": {"replay": True, "stderr": "error: preview failed: 1 policy violation"}})
+
+    result = PulumiEngine().preview(_spec(project_dir, tmp_path, policy_packs=_packs(tmp_path)))
+
+    assert result.status == "failed"
+    assert result.error is not None and "1 policy violation" in result.error
+    [violation] = result.policy_violations
+    assert (violation.policy_pack, violation.policy, violation.enforcement, violation.urn) == (
+        "analyzerA", "always-fails", "mandatory", "urn:pulumi:test::test::pkgA:m:typA::resA")

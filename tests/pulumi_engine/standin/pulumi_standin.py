@@ -24,7 +24,8 @@ tests/fixtures/pulumi/SOURCES.md, "Update history") and `exec.kind` from `--exec
 A scripted failure is recorded as a `failed` entry.
 
 Records hold the arguments, the working directory, the config of the stack file at the time
-of the call, and of the environment only what tests must check: PULUMI_BACKEND_URL, AWS_REGION,
+of the call, the JSON of each `--policy-pack-config` file (which the caller deletes afterwards),
+and of the environment only what tests must check: PULUMI_BACKEND_URL, AWS_REGION,
 AWS_DEFAULT_REGION, AWS_PROFILE and PULUMI_SKIP_UPDATE_CHECK by value; PULUMI_CONFIG_PASSPHRASE
 and AWS credentials by presence only (an access key id by its 4-letter prefix). Values given
 with `--secret` are recorded as `KEY=[secret]`.
@@ -132,6 +133,38 @@ def _masked_args(args: list[str]) -> list[str]:
     return masked
 
 
+def _flags(args: list[str], name: str) -> list[str]:
+    """Every value of a repeatable flag (`--policy-pack A --policy-pack B`)."""
+    return [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == name] + [
+        arg.split("=", 1)[1] for arg in args if arg.startswith(name + "=")
+    ]
+
+
+def _policy_pack_configs(args: list[str]) -> list[Any]:
+    """The `--policy-pack-config` files' JSON as read when the CLI ran (the files are temporary)."""
+    found = []
+    for path in _flags(args, "--policy-pack-config"):
+        try:
+            found.append(json.loads(Path(path).read_text()))
+        except (OSError, ValueError) as exc:
+            found.append(f"unreadable: {exc}")
+    return found
+
+
+def _check_policy_flags(args: list[str]) -> str | None:
+    """The CLI's checks of the policy flags (pkg/cmd/pulumi/operations/up.go, validatePolicyPackConfig,
+    and pkg/resource/plugin/analyzer_plugin.go, which loads each pack's PulumiPolicy.yaml)."""
+    packs, configs = _flags(args, "--policy-pack"), _flags(args, "--policy-pack-config")
+    if configs and not packs:
+        return 'error: "--policy-pack-config" must be specified with "--policy-pack"'
+    if configs and len(configs) != len(packs):
+        return 'error: the number of "--policy-pack-config" flags must match the number of "--policy-pack" flags'
+    for pack in packs:
+        if not (Path(pack) / "PulumiPolicy.yaml").is_file():
+            return f'error: failed to load Pulumi policy project located at "{pack}": no PulumiPolicy.yaml'
+    return None
+
+
 def _record(args: list[str], command: str, stack: str | None) -> None:
     record = {
         "command": command,
@@ -139,6 +172,7 @@ def _record(args: list[str], command: str, stack: str | None) -> None:
         "cwd": str(Path.cwd()),
         "env": _env_record(),
         "stack_file_config": (_read_stack_file(stack).get("config") if stack else None),
+        "policy_pack_configs": _policy_pack_configs(args),
     }
     with (_home() / "calls.jsonl").open("a") as out:
         out.write(json.dumps(record) + "\n")
@@ -349,6 +383,9 @@ def main(argv: list[str]) -> int:
         return _fail(failure.get("stderr", "error: scripted failure"), int(failure.get("code", 255)))
     if command in ("preview", "up", "refresh", "destroy"):
         assert stack is not None, "the SDK always passes --stack"
+        problem = _check_policy_flags(args)
+        if problem is not None:
+            return _fail(problem)
         return _operation(command, args, stack, scenario)
     if command == "stack select":
         if stack not in _load_state()["stacks"]:
