@@ -3,7 +3,8 @@
 Pages: `/` (projects × environments: last result, current commit, drift state, lock),
 `/runs` (history, filtered by flow, environment, project and status; newest first, paged),
 `/runs/{id}` (a run's stacks with their per-resource, per-property diffs, gates, audit
-entries and errors), `/locks` (leases, expired ones marked). A header strip on every page
+entries and errors), `/locks` (leases, expired ones marked), `/insights` (the DORA measures,
+drift and queue over a window, with charts; insights_view.py). A header strip on every page
 shows the server's status: job counts, workers, the drift scheduler and pull mode (an
 unreachable remote is shown as an outage).
 
@@ -69,6 +70,7 @@ def dashboard_routes(
         Route("/runs", pages.runs),
         Route("/runs/{run_id}", pages.run),
         Route("/locks", pages.locks),
+        Route("/insights", pages.insights),
         Route("/locks/{stack:path}/release", pages.release, methods=["POST"]),
     ]
 
@@ -128,6 +130,24 @@ class _Pages:
             views = sorted(data.lock_views(self.store).values(), key=lambda v: v.lease.stack)
             return self._render("locks.html.j2", title="Locks", active="locks", locks=views,
                                 writable=self.token is not None, released=released)
+
+        return await self._page(build)
+
+    async def insights(self, request: Request) -> Response:
+        from orchestrator.server import insights_view
+
+        try:
+            query = insights_view.parse_query(request.query_params)
+        except ValueError as exc:
+            message = str(exc)
+            return await self._page(lambda: self._error_page(400, "Bad request", message), status=400)
+
+        def build() -> str:
+            environments, projects = data.filter_choices(self.store, self.root)
+            view = insights_view.load_view(self.store, self.root, query, now=datetime.now(UTC),
+                                           environments=environments, projects=projects)
+            return self._render("insights.html.j2", title="Insights", active="insights", view=view,
+                                **insights_view.template_helpers())
 
         return await self._page(build)
 

@@ -69,7 +69,7 @@ class InsightsStore:
                 .where(r.c.flow.in_(DEPLOYING_FLOWS), r.c.finished_at >= since, r.c.finished_at < until,
                        r.c.operation.in_(_DEPLOY_OPERATIONS), r.c.status != "skipped")
             )
-            return list(map(Deployment._make, conn.execute(query).tuples().all()))
+            return list(map(Deployment._make, conn.execute(query).all()))
 
     def finding_spans(self) -> list[FindingSpan]:
         """Every stored drift finding; a resolved one ends when the check that resolved it ran."""

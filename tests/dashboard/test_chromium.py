@@ -215,3 +215,33 @@ def test_a_lock_is_released_through_the_token_form(
     assert page.locator('tr.lock[data-stack="network/prod"]').count() == 0
     page.goto(f"{base}/")
     assert page.locator('td.cell[data-stack="network/prod"]').get_attribute("data-locked") == "no"
+
+
+def test_insights_charts_draw_without_javascript(browser: Any, served: tuple[str, DemoHistory]) -> None:
+    """The Insights page in a tab with JavaScript off: the table, the five SVG charts drawn at their
+    size, and the filter form (a plain GET) still work."""
+    base, _ = served
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(f"{base}/insights")
+        assert page.title() == "Insights · orchestrator"
+        assert page.locator('#dora tr[data-group="all"] td').first.inner_text() == "9"
+        charts = page.locator("figure.chart svg")
+        assert charts.count() == 5
+        for n in range(5):
+            box = charts.nth(n).bounding_box()
+            assert box is not None and box["width"] > 600 and box["height"] > 150
+        assert "succeeded" in page.locator("figure#chart-deploys").inner_text()
+        _screenshot(page, "insights.png")
+
+        page.select_option('select[name="environment"]', "qa")
+        page.click('form#filters button[type="submit"]')
+        page.wait_for_url(f"{base}/insights?since=30d&environment=qa&project=")
+        assert page.locator('#dora tr[data-group="all"] td').first.inner_text() == "3"
+        _screenshot(page, "insights-qa.png")
+        assert all(url.startswith(base) for url in requests), requests
+    finally:
+        context.close()
