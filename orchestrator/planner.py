@@ -21,6 +21,7 @@ from orchestrator.deletions import deleted_projects as deleted_projects  # its h
 from orchestrator.errors import ConfigError
 from orchestrator.globs import match
 from orchestrator.models import FileChange, Operation, Plan, PlannedStack
+from orchestrator.policy.changes import changed_pack_reasons, changed_settings_reasons
 
 Event = Literal["pr", "push"]
 _MAX_LISTED_FILES = 3
@@ -260,6 +261,10 @@ def direct_reasons(head: RepoConfig, changes: Sequence[FileChange]) -> DirectRea
                 _add(env_reasons[env_files[path]], f"{path} changed")
     for name, files in files_by_project.items():
         reasons[name].insert(0, _files_reason(files, head.projects[name].directory))
+    packs = {env.name: [p.path for p in env.policy_packs] for env in head.environments.values()}
+    for env_name, why in changed_pack_reasons(packs, (p for c in changes for p in c.paths())).items():
+        for reason in why:
+            _add(env_reasons[env_name], reason)
     return DirectReasons(projects=dict(reasons), environments=dict(env_reasons), stack_files=dict(stack_reasons))
 
 
@@ -279,7 +284,8 @@ def _stack_file_stack(path: str, owner: str | None) -> str | None:
 def _with_settings_changes(
     direct: DirectReasons, head: RepoConfig, base_config: Callable[[], RepoConfig]
 ) -> DirectReasons:
-    """Projects whose own settings in orchestrator.yaml changed (watch, depends_on, environments).
+    """Projects whose own settings in orchestrator.yaml changed (watch, depends_on, environments),
+    and environments whose policy packs there changed (their stacks are checked against them).
 
     Repo-wide settings (comment size, trust, VCS) change what the orchestrator does, not what a
     stack deploys, so they plan nothing by themselves.
@@ -294,7 +300,20 @@ def _with_settings_changes(
         if before is None or _settings_of(before) == _settings_of(project):
             continue
         _add(projects.setdefault(name, []), f"its settings in {CONFIG_FILE} changed")
-    return replace(direct, projects=projects)
+    environments = {name: list(reasons) for name, reasons in direct.environments.items()}
+    for name, why in changed_settings_reasons(
+        _repo_wide_packs(base), _repo_wide_packs(head), config_file=CONFIG_FILE
+    ).items():
+        for reason in why:
+            _add(environments.setdefault(name, []), reason)
+    return replace(direct, projects=projects, environments=environments)
+
+
+def _repo_wide_packs(config: RepoConfig) -> dict[str, list[tuple[str, object]]]:
+    return {
+        env.name: [(p.path, p.config) for p in env.policy_packs if p.source.startswith(CONFIG_FILE)]
+        for env in config.environments.values()
+    }
 
 
 def _settings_of(project: Project) -> tuple[object, ...]:
