@@ -221,7 +221,11 @@ class CommentModel(Strict):
 
 class TrustModel(Strict):
     users: list[str] = Field(default_factory=list, description="Users whose pull requests are previewed.")
-    teams: list[str] = Field(default_factory=list, description="Teams (`org/team`) whose members are trusted.")
+    teams: list[str] = Field(
+        default_factory=list,
+        description="Teams (`org/team`) whose members are trusted; needs a token that can read the organization's "
+        "teams, which GitHub Actions' GITHUB_TOKEN cannot (see security.md).",
+    )
     min_permission: Literal["read", "triage", "write", "maintain", "admin"] = Field(
         "write", description="Repository permission that makes an author trusted."
     )

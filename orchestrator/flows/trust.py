@@ -6,10 +6,13 @@ authors outside `trust` waits until a trusted user asks for it (`/orchestrator p
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from orchestrator.config.resolved import Settings
-from orchestrator.vcs.base import VcsClient, VcsError, permission_at_least
+from orchestrator.vcs.base import TEAMS_DOC, VcsClient, VcsError, permission_at_least
+
+log = logging.getLogger("orchestrator.flows")
 
 
 @dataclass(frozen=True)
@@ -23,21 +26,25 @@ def is_trusted_user(settings: Settings, vcs: VcsClient | None, login: str) -> tu
         return True, f"{login} is listed in trust.users"
     if vcs is None:
         return False, f"{login} is not in trust.users and no VCS API is configured to check permissions"
+    unread: list[str] = []
     for team in settings.trust_teams:
         org, _, name = team.partition("/")
         try:
             if login in vcs.team_members(org, name):
                 return True, f"{login} is a member of {team}"
-        except VcsError:
-            continue  # a team we cannot read does not vouch for anyone
+        except VcsError as exc:
+            # A team we cannot read vouches for no one, but the user must learn why (and fix the token).
+            unread.append(f"trust.teams {team} could not be read ({exc.message}; see {TEAMS_DOC})")
+            log.warning("trust.teams %s could not be read: %s", team, exc.message)
+    teams = "".join(f"; {problem}" for problem in unread)
     try:
         permission = vcs.author_permission(login)
     except VcsError as exc:
-        return False, f"the permission of {login} could not be read ({exc.message})"
+        return False, f"the permission of {login} could not be read ({exc.message}){teams}"
     minimum = settings.trust_min_permission
     if permission_at_least(permission, minimum):
         return True, f"{login} has {permission} permission"
-    return False, f"{login} has {permission} permission; {minimum} or above is required"
+    return False, f"{login} has {permission} permission; {minimum} or above is required{teams}"
 
 
 def check_trust(

@@ -9,6 +9,7 @@ services start with the app (lifespan) and stop with it.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from orchestrator.errors import UserError
 from orchestrator.server.dashboard import dashboard_routes
+from orchestrator.server.job_page import PUBLIC_URL_ENV, job_routes
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
 from orchestrator.server.poller import Poller
 from orchestrator.server.scheduler import DriftScheduler, drift_store_last_runs
@@ -99,9 +101,11 @@ def build_server(
     runner: JobRunner | None = None,
     database_url: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    public_url: str | None = None,
 ) -> Server:
     """Open the store (ORCHESTRATOR_DATABASE_URL, `database`, else the clone's SQLite) and wire the services.
-    `runner` replaces the real flows (tests, the benchmark)."""
+    `runner` replaces the real flows (tests, the benchmark); `public_url` (default
+    $ORCHESTRATOR_PUBLIC_URL) is where users reach the server, for the statuses' Details links."""
     from orchestrator.config.load import load_repository
     from orchestrator.git import GitRepo
     from orchestrator.server.runner import FlowRunner
@@ -114,7 +118,11 @@ def build_server(
     metrics = ServerMetrics(queue.counts)
     pool = None
     if options.workers > 0:
-        pool = WorkerPool(queue, runner or FlowRunner(repo=root, store=store, remote=options.remote),
+        public_url = public_url or os.environ.get(PUBLIC_URL_ENV) or None
+        if runner is None and public_url is None:
+            log.warning("%s is not set: commit statuses will have no Details link to this server", PUBLIC_URL_ENV)
+        flows = FlowRunner(repo=root, store=store, remote=options.remote, public_url=public_url)
+        pool = WorkerPool(queue, runner or flows,
                           workers=options.workers, metrics=metrics, lease_s=options.lease_s,
                           idle_s=options.idle_s, on_start=lambda: _recover_locks(store))
     wake = pool.wake if pool is not None else (lambda count: None)
@@ -189,6 +197,7 @@ def create_app(server: Server, *, manage_services: bool = True) -> Starlette:
         Route("/status", status),
         Route("/webhooks/github", server.receiver.github, methods=["POST"]),
         Route("/webhooks/gitlab", server.receiver.gitlab, methods=["POST"]),
+        *job_routes(server.queue),
         *dashboard_routes(server.store, server.root, server.status),
     ]
 

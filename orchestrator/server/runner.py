@@ -31,16 +31,17 @@ log = logging.getLogger("orchestrator.server")
 SERVER_ACTOR = "orchestrator-server"
 FETCH_TIMEOUT_S = 120.0
 
-# (settings of the base commit, provider) → client; raises UserError when it cannot be made.
-VcsFactory = Callable[["Settings", str], "VcsClient"]
+# (settings of the base commit, provider, the job's page for status links) → client;
+# raises UserError when it cannot be made.
+VcsFactory = Callable[["Settings", str, "str | None"], "VcsClient"]
 # (repository, environment, store, vcs) → outcome: the drift check of one environment.
 DriftRunner = Callable[[Path, str, "SqlStore", "VcsClient | None"], JobOutcome]
 
 
-def default_vcs_factory(settings: Settings, provider: str) -> VcsClient:
+def default_vcs_factory(settings: Settings, provider: str, run_url: str | None) -> VcsClient:
     from orchestrator.vcs import make_vcs
 
-    return make_vcs(settings, provider=provider)
+    return make_vcs(settings, provider=provider, run_url=run_url)
 
 
 def default_drift_runner(repo: Path, environment: str, store: SqlStore, vcs: VcsClient | None) -> JobOutcome:
@@ -69,6 +70,7 @@ class FlowRunner:
     engine_factory: EngineFactory | None = None
     remote: str = "origin"
     fetch: bool = True
+    public_url: str | None = None  # where users reach this server: statuses link to /jobs/<id> there
     notes: list[str] = field(default_factory=list)
 
     def __call__(self, job: Job) -> JobOutcome:
@@ -113,10 +115,12 @@ class FlowRunner:
         raise UserError(f"branch {branch} is not in the server's clone {git.root}",
                         hint=f"check that the clone's remote {self.remote!r} has it")
 
-    def _vcs(self, settings: Settings, source: str, *, required: bool) -> VcsClient | None:
-        provider = source if source in ("github", "gitlab") else settings.vcs_provider
+    def _vcs(self, settings: Settings, job: Job, *, required: bool) -> VcsClient | None:
+        from orchestrator.server.job_page import job_url
+
+        provider = job.source if job.source in ("github", "gitlab") else settings.vcs_provider
         try:
-            return self.vcs_factory(settings, provider)
+            return self.vcs_factory(settings, provider, job_url(self.public_url, job.id))
         except UserError as exc:
             if required:
                 raise
@@ -138,7 +142,7 @@ class FlowRunner:
                               + (f" (fetch failed: {fetch_error})" if fetch_error else ""))
         base = self._ref_on(git, p.get("base_sha", ""), p["base_ref"])
         settings = load_repository(git.root, git.tree(git.resolve(base))).settings
-        vcs = self._vcs(settings, job.source, required=True)
+        vcs = self._vcs(settings, job, required=True)
         request = PreviewRequest(repo=git.root, base=base, head=p["head_sha"], branch=p["base_ref"], pr=p["pr"],
                                  author=p.get("author") or None, from_fork=bool(p.get("from_fork")),
                                  approved_by=approved_by)
@@ -170,7 +174,7 @@ class FlowRunner:
         before = p.get("before") or None
         if before == ZERO_SHA or (before and not _has_commit(git.root, before)):
             before = None  # a new branch, or history rewritten: the deploy flow diffs against the parent
-        vcs = self._vcs(config.settings, job.source, required=False)
+        vcs = self._vcs(config.settings, job, required=False)
         request = DeployRequest(repo=git.root, after=p["after"], before=before, branch=p["branch"],
                                 actor=actor or p.get("pusher") or SERVER_ACTOR, pr=pr)
         kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
@@ -190,7 +194,7 @@ class FlowRunner:
         with _GIT_LOCK:
             self.refresh(git)
         settings = load_repository(git.root).settings
-        vcs = self._vcs(settings, job.source, required=False)
+        vcs = self._vcs(settings, job, required=False)
         return self.drift_runner(git.root, str(job.payload["environment"]), self.store, vcs)
 
     def _unlock(self, job: Job, *, actor: str = SERVER_ACTOR) -> JobOutcome:
@@ -211,7 +215,7 @@ class FlowRunner:
         git = self._git()
         with _GIT_LOCK:
             self.refresh(git)
-        vcs = self._vcs(load_repository(git.root).settings, job.source, required=True)
+        vcs = self._vcs(load_repository(git.root).settings, job, required=True)
         assert vcs is not None
         pull = vcs.get_pr(number)
         if command == "preview":

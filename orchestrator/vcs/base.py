@@ -27,6 +27,8 @@ DEPLOYMENT_STATES: tuple[DeploymentState, ...] = (
     "pending",
     "success",
 )
+# Where the token trust.teams needs is explained (named in warnings and PR comments).
+TEAMS_DOC = "docs/security.md#trusted-authors"
 # Ordered weakest first, so `permission_at_least` can compare ranks.
 PERMISSIONS: tuple[Permission, ...] = ("none", "read", "triage", "write", "maintain", "admin")
 

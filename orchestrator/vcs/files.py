@@ -41,8 +41,9 @@ from orchestrator.vcs.base import (
 
 
 class FilesVcs:
-    def __init__(self, out_dir: Path | str) -> None:
+    def __init__(self, out_dir: Path | str, *, run_url: str | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.run_url = run_url  # the "Details" link of statuses that name none
         self.out_dir.mkdir(parents=True, exist_ok=True)
         # Flows set statuses from worker threads; read-modify-write of one JSON file needs a lock.
         self._lock = threading.Lock()
@@ -136,7 +137,7 @@ class FilesVcs:
             "context": context,
             "state": check_status_state(state),
             "description": description,
-            "target_url": target_url,
+            "target_url": target_url or self.run_url,
         }
         with self._lock:
             statuses: list[dict[str, Any]] = self._read_json("statuses.json", [])

@@ -6,9 +6,10 @@ Every path, method and body field here is in GitHub's published description
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -16,6 +17,7 @@ from orchestrator.errors import UserError
 from orchestrator.vcs._http import Clock, HostInfo, JsonApi, RetryPolicy, Sleep
 from orchestrator.vcs.base import (
     PERMISSIONS,
+    TEAMS_DOC,
     CommentRef,
     DeploymentState,
     Issue,
@@ -30,6 +32,10 @@ from orchestrator.vcs.base import (
 )
 from orchestrator.vcs.status_ledger import ShownStatus, StatusLedger
 
+if TYPE_CHECKING:
+    from orchestrator.config.resolved import Settings
+
+log = logging.getLogger("orchestrator.vcs")
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
 # GitHub rejects longer status and deployment-status descriptions with 422.
@@ -51,6 +57,7 @@ class GitHubClient:
         clock: Clock | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        run_url: str | None = None,
     ) -> None:
         owner, _, name = repo.partition("/")
         if not owner or not name or "/" in name:
@@ -59,6 +66,7 @@ class GitHubClient:
                 hint="set vcs.repo in orchestrator.yaml, e.g. `repo: acme/infrastructure`",
             )
         self.repo = repo
+        self.run_url = run_url  # the "Details" link of statuses that name none: this run's page
         self._api = JsonApi(
             base_url=api_url or DEFAULT_API_URL,
             headers={
@@ -186,6 +194,7 @@ class GitHubClient:
             "context": context,
             "description": truncate(description, DESCRIPTION_LIMIT),
         }
+        target_url = target_url or self.run_url
         if target_url:
             payload["target_url"] = target_url
         wanted = ShownStatus(payload["state"], payload["description"], target_url or "")
@@ -303,7 +312,28 @@ class GitHubClient:
         }
         if environment_url:
             payload["environment_url"] = environment_url
+        if self.run_url:
+            payload["log_url"] = self.run_url  # "View logs" on the deployment: the run that deployed
         self._api.call("POST", f"{self._repo_path}/deployments/{deployment_id}/statuses", json=payload)
+
+
+def warn_about_team_reads(settings: Settings, env: Mapping[str, str]) -> str | None:
+    """Warn (and return the warning) when trust.teams is set but the token is GitHub Actions' own.
+
+    Listing a team's members needs organization read access (a GitHub App installation token
+    with "Members: read", or a personal access token with `read:org`); the GITHUB_TOKEN a
+    workflow gets can never have it, so every team lookup fails with 403/404.
+    """
+    if not settings.trust_teams or env.get("GITHUB_ACTIONS") != "true" or settings.vcs_token_env != "GITHUB_TOKEN":
+        return None
+    message = (
+        f"trust.teams ({', '.join(settings.trust_teams)}) needs a token that can read the organization's team "
+        "members; the GITHUB_TOKEN of GitHub Actions cannot, so team membership vouches for no one here. "
+        "Give the orchestrator a GitHub App token (Members: read) or a token with read:org in another "
+        f"variable and name it in vcs.token_env; see {TEAMS_DOC}"
+    )
+    log.warning("%s", message)
+    return message
 
 
 def _pull_request(data: Mapping[str, Any]) -> PullRequest:

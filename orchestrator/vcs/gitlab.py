@@ -67,10 +67,12 @@ class GitLabClient:
         clock: Clock | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        run_url: str | None = None,
     ) -> None:
         if not project:
             raise UserError("no GitLab project", hint="set vcs.repo in orchestrator.yaml to `group/project`")
         self.project = project
+        self.run_url = run_url  # the "Details" link of statuses that name none: this job's page
         self._project_path = f"/projects/{quote(project, safe='')}"
         self._api = JsonApi(
             base_url=api_url or DEFAULT_API_URL,
@@ -171,6 +173,7 @@ class GitLabClient:
             "name": context,
             "description": truncate(description, STATUS_DESCRIPTION_LIMIT),
         }
+        target_url = target_url or self.run_url
         if target_url:
             payload["target_url"] = target_url
         self._api.call("POST", f"{self._project_path}/statuses/{sha}", json=payload)

@@ -121,7 +121,7 @@ def test_closing_a_pr_releases_its_locks(infra: InfraRepo) -> None:
 @pytest.fixture
 def standin_runner(infra: InfraRepo, github_standin: GitHubStandIn) -> FlowRunner:
     client = GitHubClient(github_standin.full_name, github_standin.token, api_url=github_standin.base_url)
-    return FlowRunner(repo=infra.root, store=infra.open_store(), vcs_factory=lambda settings, provider: client)
+    return FlowRunner(repo=infra.root, store=infra.open_store(), vcs_factory=lambda settings, provider, run_url: client)
 
 
 @pytest.mark.parametrize("command", ["unlock", "deploy"])
@@ -165,10 +165,14 @@ def test_drift_jobs_go_to_the_drift_runner(infra: InfraRepo) -> None:
         calls.append(environment)
         return JobOutcome("succeeded", {"drift": False})
 
-    def no_token(settings: Any, provider: str) -> Any:
+    links: list[str | None] = []
+
+    def no_token(settings: Any, provider: str, run_url: str | None) -> Any:
+        links.append(run_url)
         raise UserError("no GitHub token")  # drift still runs, without reporting to the VCS
 
-    runner = FlowRunner(repo=infra.root, store=infra.open_store(), drift_runner=drift, vcs_factory=no_token)
+    runner = FlowRunner(repo=infra.root, store=infra.open_store(), drift_runner=drift, vcs_factory=no_token,
+                        public_url="https://orchestrator.example/")
     server = make_server(infra, runner=runner, workers=1, idle_s=0.1)
     server.start()
     try:
@@ -179,6 +183,7 @@ def test_drift_jobs_go_to_the_drift_runner(infra: InfraRepo) -> None:
     finally:
         server.stop()
     assert calls == ["qa"]
+    assert links == [f"https://orchestrator.example/jobs/{job_id}"]  # the statuses' Details link
 
 
 def test_on_start_the_stack_leases_of_a_dead_servers_runs_are_freed(infra: InfraRepo) -> None:
