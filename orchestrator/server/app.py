@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from orchestrator.errors import UserError
+from orchestrator.insights.measures import Rows
 from orchestrator.server.dashboard import dashboard_routes
 from orchestrator.server.job_page import PUBLIC_URL_ENV, job_routes
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
@@ -115,7 +117,7 @@ def build_server(
     settings = _settings(root)
     store = SqlStore(database_url) if database_url else open_store(settings.get("database"), root)
     queue = JobQueue(store)
-    metrics = ServerMetrics(queue.counts)
+    metrics = ServerMetrics(queue.counts, insights=_insights_collector(store, root))
     pool = None
     if options.workers > 0:
         public_url = public_url or os.environ.get(PUBLIC_URL_ENV) or None
@@ -138,6 +140,21 @@ def build_server(
         server.poller = Poller(root, queue, interval_s=options.poll_s, remote=options.remote, metrics=metrics,
                                on_queued=wake)
     return server
+
+
+def _insights_collector(store: SqlStore, root: Path) -> Collector:
+    from datetime import timedelta
+
+    from orchestrator.flows.insights import load_rows
+    from orchestrator.insights.model import Window
+    from orchestrator.server.insights_metrics import InsightsCollector
+
+    def everything() -> Rows:  # all history: the families are all-time counters and histograms
+        now = datetime.now(UTC)
+        return load_rows(store, Window(start=datetime.fromtimestamp(0, UTC), end=now + timedelta(days=1)),
+                         repo_root=root)
+
+    return InsightsCollector(everything)
 
 
 def _settings(root: Path) -> dict[str, Any]:

@@ -50,7 +50,8 @@ class _QueueCollector(Collector):
 
 
 class ServerMetrics:
-    def __init__(self, queue_counts: Callable[[], Mapping[str, int]] | None = None) -> None:
+    def __init__(self, queue_counts: Callable[[], Mapping[str, int]] | None = None,
+                 insights: Collector | None = None) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series only clutter a scrape
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
@@ -77,6 +78,8 @@ class ServerMetrics:
                                  registry=r)
         if queue_counts is not None:
             r.register(_QueueCollector(queue_counts))
+        if insights is not None:
+            r.register(insights)  # the delivery measures (insights_metrics.py)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

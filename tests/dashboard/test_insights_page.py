@@ -94,3 +94,25 @@ def test_unknown_names_in_the_query_are_shown_as_text(client: TestClient) -> Non
 
 def test_every_page_links_to_insights(client: TestClient) -> None:
     assert "/insights" in page(client, "/").find("nav").links()
+
+
+def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def test_metrics_export_the_measures_in_prometheus_conventions(client: TestClient) -> None:
+    samples = _samples(client)
+    qa_app = (("environment", "qa"), ("flow", "deploy"), ("project", "app"), ("status", "succeeded"))
+    assert samples[("orchestrator_deployments_total", qa_app)] == 1
+    assert sum(v for (name, _), v in samples.items() if name == "orchestrator_deployments_total") == 9
+    # One commit reached dev, qa and uat: one lead time each, all in the +Inf bucket and a finite sum.
+    for env in ("dev", "qa", "uat"):
+        assert samples[("orchestrator_lead_time_seconds_count", (("environment", env),))] == 1
+        assert samples[("orchestrator_lead_time_seconds_bucket", (("environment", env), ("le", "+Inf")))] == 1
+    assert sum(v for (name, _), v in samples.items() if name == "orchestrator_drift_findings_open") == 2
+    assert ("orchestrator_database_up", ()) in samples  # the server's own families are still there
