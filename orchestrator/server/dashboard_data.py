@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from orchestrator.errors import UserError
 from orchestrator.store import schema
 from orchestrator.store.api import AuditEntry, Lease, Run, StackRunRecord
-from orchestrator.store.sql import SqlStore, _audit_entry, _run, _stack_run_record
+from orchestrator.store.rows import audit_entry_from_row, run_from_row, stack_run_record_from_row
+from orchestrator.store.sql import SqlStore
 
 log = logging.getLogger("orchestrator.server.dashboard")
 
@@ -198,7 +199,7 @@ def latest_results(store: SqlStore, flows: Sequence[str], *, ran_only: bool = Fa
     ranked = chosen.subquery()
     query = sa.select(*(ranked.c[c.name] for c in results.c)).where(ranked.c.rank == 1)
     with store.transaction(write=False) as conn:
-        return {row["stack"]: _stack_run_record(row) for row in conn.execute(query).mappings()}
+        return {row["stack"]: stack_run_record_from_row(row) for row in conn.execute(query).mappings()}
 
 
 def latest_gate_blocks(store: SqlStore) -> dict[str, AuditEntry]:
@@ -212,7 +213,7 @@ def latest_gate_blocks(store: SqlStore) -> dict[str, AuditEntry]:
     )
     query = sa.select(*(ranked.c[c.name] for c in log_table.c)).where(ranked.c.rank == 1)
     with store.transaction(write=False) as conn:
-        return {row["environment"]: _audit_entry(row) for row in conn.execute(query).mappings()}
+        return {row["environment"]: audit_entry_from_row(row) for row in conn.execute(query).mappings()}
 
 
 def _newer_block(block: AuditEntry | None, last: StackRunRecord | None) -> AuditEntry | None:
@@ -303,7 +304,7 @@ def load_runs(store: SqlStore, filters: RunFilters, *, page_size: int = PAGE_SIZ
         query = query.where(touched)
     query = query.limit(page_size + 1).offset((filters.page - 1) * page_size)
     with store.transaction(write=False) as conn:
-        found = [_run(row) for row in conn.execute(query).mappings()]
+        found = [run_from_row(row) for row in conn.execute(query).mappings()]
         shown = found[:page_size]
         tallies = _status_tallies(conn, [r.id for r in shown])
     rows = tuple(RunRow(run, sum(tallies.get(run.id, {}).values()), tallies.get(run.id, {})) for run in shown)
@@ -356,7 +357,7 @@ def load_run(store: SqlStore, run_id: str) -> RunDetail | None:
     results = schema.stack_results
     query = sa.select(results).where(results.c.run_id == run_id).order_by(results.c.id)
     with store.transaction(write=False) as conn:
-        stacks = tuple(_stack_run_record(row) for row in conn.execute(query).mappings())
+        stacks = tuple(stack_run_record_from_row(row) for row in conn.execute(query).mappings())
     audit = tuple(reversed(store.audit_log(run_id=run_id, limit=1000)))
     held = tuple(view for view in lock_views(store).values() if view.lease.run_id == run_id)
     return RunDetail(run=run, stacks=stacks, audit=audit, locks=held)

@@ -18,7 +18,7 @@ from typing import Any
 
 from orchestrator.ci.events import ZERO_SHA
 from orchestrator.errors import UserError
-from orchestrator.store.jobs import JobSpec
+from orchestrator.store.job_model import JobSpec
 
 PREVIEW_ACTIONS = ("opened", "synchronize", "reopened")
 COMMANDS = ("preview", "deploy", "unlock")

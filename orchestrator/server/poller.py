@@ -26,7 +26,8 @@ from typing import Any
 from orchestrator.errors import UserError
 from orchestrator.server.events import branch_key
 from orchestrator.server.metrics import ServerMetrics
-from orchestrator.store.jobs import JobQueue, JobSpec
+from orchestrator.store.job_model import JobSpec
+from orchestrator.store.jobs import JobQueue
 
 log = logging.getLogger("orchestrator.server")
 MAX_COMMITS_PER_BRANCH = 20  # beyond this, one deploy from the last known commit to the tip

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.ci.events import ZERO_SHA
 from orchestrator.errors import UserError
 from orchestrator.server.worker import JobOutcome
-from orchestrator.store.jobs import Job
+from orchestrator.store.job_model import Job
 
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Settings

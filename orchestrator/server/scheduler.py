@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.errors import UserError
 from orchestrator.server.events import branch_key
 from orchestrator.server.metrics import ServerMetrics
-from orchestrator.store.jobs import JobQueue, JobSpec
+from orchestrator.store.job_model import JobSpec
+from orchestrator.store.jobs import JobQueue
 
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Environment, RepoConfig

@@ -25,7 +25,8 @@ from starlette.responses import JSONResponse
 from orchestrator.errors import UserError
 from orchestrator.server.events import BadPayload, Decision, github_decision, gitlab_decision
 from orchestrator.server.metrics import ServerMetrics
-from orchestrator.store.jobs import Enqueued, JobQueue
+from orchestrator.store.job_model import Enqueued
+from orchestrator.store.jobs import JobQueue
 
 log = logging.getLogger("orchestrator.server")
 MAX_BODY_BYTES = 5 * 1024 * 1024

@@ -15,7 +15,8 @@ from typing import Any
 
 from orchestrator.errors import UserError
 from orchestrator.server.metrics import ServerMetrics
-from orchestrator.store.jobs import FinalStatus, Job, JobQueue, WorkerId
+from orchestrator.store.job_model import FinalStatus, Job, WorkerId
+from orchestrator.store.jobs import JobQueue
 
 log = logging.getLogger("orchestrator.server")
 

@@ -8,9 +8,9 @@ SQLite's write locking and the store's clear connection errors.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,6 +19,7 @@ from orchestrator.drift.findings import ACTIVE_STATES, Acknowledgement
 from orchestrator.drift.model import Finding
 from orchestrator.engines.base import PropertyDiff
 from orchestrator.store import schema
+from orchestrator.store.database import Transactional
 from orchestrator.store.schema import UtcDateTime, metadata
 
 drift_findings = sa.Table(
@@ -55,16 +56,10 @@ drift_environment_runs = sa.Table(
 )
 
 
-class _Transactional(Protocol):
-    def transaction(self, *, write: bool) -> AbstractContextManager[Connection]: ...
-
-    def ensure_schema(self) -> None: ...
-
-
 class DriftStore:
     """Drift findings, acknowledgements and per-environment run times, in the run store's database."""
 
-    def __init__(self, store: _Transactional) -> None:
+    def __init__(self, store: Transactional) -> None:
         self._store = store
         store.ensure_schema()  # our tables are in `metadata` now that this module is imported
 

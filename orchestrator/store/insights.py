@@ -10,15 +10,15 @@ opening an existing database creates the missing ones (`CREATE INDEX IF NOT EXIS
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orchestrator.insights.model import DEPLOYING_FLOWS, Deployment, FindingSpan, JobSpan
 from orchestrator.store import schema
+from orchestrator.store.database import Transactional
 from orchestrator.store.drift import drift_findings
 from orchestrator.store.jobs import server_jobs
 from orchestrator.store.schema import UtcDateTime, metadata
@@ -43,16 +43,10 @@ _DEPLOY_OPERATIONS = ("update", "destroy")
 _BATCH = 500
 
 
-class _Transactional(Protocol):
-    def transaction(self, *, write: bool) -> AbstractContextManager[Connection]: ...
-
-    def ensure_schema(self) -> None: ...
-
-
 class InsightsStore:
     """Read-only queries for insights, plus the commit times they record."""
 
-    def __init__(self, store: _Transactional) -> None:
+    def __init__(self, store: Transactional) -> None:
         self._store = store
         store.ensure_schema()  # commit_times, drift and job tables, now in `metadata`
         with store.transaction(write=True) as conn:

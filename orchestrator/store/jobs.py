@@ -19,24 +19,29 @@ How the queue keeps its promises:
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol, cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from orchestrator.store import schema
+from orchestrator.store.database import Transactional
+from orchestrator.store.job_model import (
+    JOB_STATUSES,
+    Enqueued,
+    FinalStatus,
+    Job,
+    JobKind,
+    JobSpec,
+    JobStatus,
+    WorkerId,
+    job_from_row,
+)
 from orchestrator.store.schema import UtcDateTime, metadata
 
-JobKind = Literal["preview", "deploy", "drift", "unlock", "comment"]
-JobStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "superseded"]
-FinalStatus = Literal["succeeded", "failed", "skipped"]
-JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "skipped", "superseded")
 DEFAULT_MAX_ATTEMPTS = 3
 
 server_jobs = sa.Table(
@@ -98,102 +103,14 @@ server_poll_heads = sa.Table(
 )
 
 
-class _Transactional(Protocol):
-    @property
-    def backend(self) -> str: ...
-
-    def transaction(self, *, write: bool) -> AbstractContextManager[Connection]: ...
-
-    def ensure_schema(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """A job to queue."""
-
-    kind: JobKind
-    key: str
-    payload: dict[str, Any]
-    commit: str | None = None
-    supersede: bool = False  # queued previews of the same key give way to this job
-
-
-@dataclass(frozen=True)
-class Enqueued:
-    duplicate: bool  # the delivery was seen before: nothing was queued
-    job_ids: tuple[int, ...]
-    superseded: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: JobKind
-    key: str
-    status: JobStatus
-    source: str
-    payload: dict[str, Any]
-    created_at: datetime
-    attempts: int = 0
-    delivery: str | None = None
-    commit: str | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    lease_expires_at: datetime | None = None
-    worker: str | None = None
-    superseded_by: int | None = None
-    result: dict[str, Any] | None = None
-    error: str | None = None
-
-    @property
-    def duration_s(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "key": self.key,
-            "status": self.status,
-            "source": self.source,
-            "delivery": self.delivery,
-            "commit": self.commit,
-            "payload": self.payload,
-            "created_at": self.created_at.isoformat(),
-            "started_at": None if self.started_at is None else self.started_at.isoformat(),
-            "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
-            "attempts": self.attempts,
-            "worker": self.worker,
-            "superseded_by": self.superseded_by,
-            "result": self.result,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
-class WorkerId:
-    """Who claims a job: a name unique across servers, and where its process runs."""
-
-    name: str
-    host: str = field(default_factory=socket.gethostname)
-    pid: int = field(default_factory=os.getpid)
-
-    @classmethod
-    def for_thread(cls, index: int) -> WorkerId:
-        host, pid = socket.gethostname(), os.getpid()
-        return cls(name=f"{host}:{pid}:w{index}", host=host, pid=pid)
-
-
 class JobQueue:
     """The queue and the server's other small state, in the run store's database."""
 
-    def __init__(self, store: _Transactional, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    def __init__(self, store: Transactional, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         self._store = store
         self.max_attempts = max_attempts
         store.ensure_schema()  # our tables are in `metadata` now that this module is imported
-        self._statements = _Statements(self._insert)
+        self._statements = _Statements(store.insert)
 
     @property
     def backend(self) -> str:
@@ -205,7 +122,7 @@ class JobQueue:
     ) -> Enqueued:
         """Queue `specs` in one transaction; a delivery id seen before queues nothing."""
         with self._store.transaction(write=True) as conn:
-            now = self._now(conn)
+            now = self._store.now(conn)
             if delivery is not None and not self._record_delivery(conn, delivery, event, now):
                 known = conn.execute(
                     sa.select(server_jobs.c.id).where(server_jobs.c.delivery == delivery).order_by(server_jobs.c.id)
@@ -257,7 +174,7 @@ class JobQueue:
                 job_id = conn.execute(self._candidate()).scalar()
                 if job_id is None:
                     return None
-                now = self._now(conn)
+                now = self._store.now(conn)
                 row = (
                     conn.execute(
                         sa.update(server_jobs)
@@ -281,7 +198,7 @@ class JobQueue:
             # Another server started a job of the same key between our look and our claim:
             # the unique index refused ours. Nothing was claimed; the caller tries again later.
             return None
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     def _candidate(self) -> Any:
         j = server_jobs.alias("j")
@@ -305,7 +222,7 @@ class JobQueue:
         if not ids:
             return 0
         with self._store.transaction(write=True) as conn:
-            now = self._now(conn)
+            now = self._store.now(conn)
             return int(
                 conn.execute(
                     sa.update(server_jobs)
@@ -329,7 +246,7 @@ class JobQueue:
     ) -> bool:
         """Record the outcome; False when the job is no longer ours (its lease lapsed and it was requeued)."""
         with self._store.transaction(write=True) as conn:
-            now = self._now(conn)
+            now = self._store.now(conn)
             updated = conn.execute(
                 sa.update(server_jobs)
                 .where(server_jobs.c.id == job_id, server_jobs.c.worker == worker.name,
@@ -345,7 +262,7 @@ class JobQueue:
         alive = pid_alive or _pid_alive
         host = socket.gethostname()
         with self._store.transaction(write=True) as conn:
-            now = self._now(conn)
+            now = self._store.now(conn)
             rows = list(conn.execute(
                 sa.select(server_jobs.c.id, server_jobs.c.worker_host, server_jobs.c.worker_pid,
                           server_jobs.c.lease_expires_at, server_jobs.c.attempts)
@@ -378,7 +295,7 @@ class JobQueue:
     def get(self, job_id: int) -> Job | None:
         with self._store.transaction(write=False) as conn:
             row = conn.execute(sa.select(server_jobs).where(server_jobs.c.id == job_id)).mappings().first()
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     def jobs(self, *, status: JobStatus | None = None, kind: JobKind | None = None, limit: int = 100) -> list[Job]:
         """Newest first."""
@@ -388,7 +305,7 @@ class JobQueue:
         if kind is not None:
             query = query.where(server_jobs.c.kind == kind)
         with self._store.transaction(write=False) as conn:
-            return [_job(row) for row in conn.execute(query).mappings()]
+            return [job_from_row(row) for row in conn.execute(query).mappings()]
 
     def counts(self) -> dict[str, int]:
         """Jobs by status (every status present, zero included)."""
@@ -417,10 +334,10 @@ class JobQueue:
             ).scalar()
             if last is not None and last >= slot:
                 return None
-            upsert = self._insert(server_schedule).values(name=name, last_slot=slot)
+            upsert = self._store.insert(server_schedule).values(name=name, last_slot=slot)
             conn.execute(upsert.on_conflict_do_update(index_elements=[server_schedule.c.name],
                                                       set_={"last_slot": slot}))
-            return self._insert_job(conn, job, "schedule", None, self._now(conn))
+            return self._insert_job(conn, job, "schedule", None, self._store.now(conn))
 
     # ------------------------------------------------------------------ poll state
     def poll_heads(self) -> dict[str, str]:
@@ -429,27 +346,10 @@ class JobQueue:
 
     def set_poll_head(self, branch: str, commit: str) -> None:
         with self._store.transaction(write=True) as conn:
-            upsert = self._insert(server_poll_heads).values(branch=branch, commit=commit, at=self._now(conn))
+            now = self._store.now(conn)
+            upsert = self._store.insert(server_poll_heads).values(branch=branch, commit=commit, at=now)
             conn.execute(upsert.on_conflict_do_update(index_elements=[server_poll_heads.c.branch],
-                                                      set_={"commit": commit, "at": self._now(conn)}))
-
-    # ------------------------------------------------------------------ plumbing
-    def _now(self, conn: Connection) -> datetime:
-        if self.backend != "postgresql":
-            return datetime.now(UTC)
-        # Leases are judged by the database server's clock: servers sharing it agree on expiry.
-        server_now = conn.execute(sa.text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")).scalar_one()
-        assert isinstance(server_now, datetime)
-        return server_now.replace(tzinfo=UTC)
-
-    def _insert(self, table: sa.Table) -> Any:
-        if self.backend == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
+                                                      set_={"commit": commit, "at": now}))
 
 
 class _Statements:
@@ -471,28 +371,6 @@ class _Statements:
                     created_at=sa.bindparam("j_created"), attempts=0)
             .returning(server_jobs.c.id)
         )
-
-
-def _job(row: RowMapping) -> Job:
-    return Job(
-        id=int(row["id"]),
-        kind=cast(JobKind, row["kind"]),
-        key=row["key"],
-        status=cast(JobStatus, row["status"]),
-        source=row["source"],
-        payload=dict(row["payload"] or {}),
-        created_at=row["created_at"],
-        attempts=int(row["attempts"] or 0),
-        delivery=row["delivery"],
-        commit=row["commit"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        lease_expires_at=row["lease_expires_at"],
-        worker=row["worker"],
-        superseded_by=row["superseded_by"],
-        result=None if row["result"] is None else dict(row["result"]),
-        error=row["error"],
-    )
 
 
 def _pid_alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from orchestrator.server import dashboard_data as data
 from orchestrator.server.app import Server, ServerOptions, build_server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
-from orchestrator.store.jobs import JobSpec
+from orchestrator.store.job_model import JobSpec
 from tests.dashboard.conftest import HOSTILE, LEAKED_PASSWORD, WEBHOOK_SECRET, DemoHistory, git, make_demo_repo
 from tests.dashboard.htmltree import Element, parse
 

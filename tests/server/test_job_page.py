@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from orchestrator.server.app import Server, create_app
 from orchestrator.server.job_page import job_url
-from orchestrator.store.jobs import JobSpec, WorkerId
+from orchestrator.store.job_model import JobSpec, WorkerId
 
 
 def test_the_job_link_names_the_job_under_the_public_address() -> None:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from orchestrator.store.jobs import JobQueue, JobSpec, WorkerId, server_jobs
+from orchestrator.store.job_model import JobSpec, WorkerId
+from orchestrator.store.jobs import JobQueue, server_jobs
 from orchestrator.store.sql import SqlStore
 from tests.store.conftest import postgres_schema_url, postgres_url, store_url  # noqa: F401  (fixtures)
 

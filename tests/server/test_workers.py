@@ -15,7 +15,7 @@ from orchestrator.errors import UserError
 from orchestrator.server.app import create_app
 from orchestrator.server.runner import FlowRunner
 from orchestrator.server.worker import JobOutcome
-from orchestrator.store.jobs import Job, JobSpec
+from orchestrator.store.job_model import Job, JobSpec
 from orchestrator.vcs.github import GitHubClient
 from tests.deploy.conftest import InfraRepo
 from tests.server.conftest import make_server, send_github
