@@ -18,6 +18,7 @@ class PullRequestEvent:
     from_fork: bool  # head lives in another repository: never run it with our credentials unasked
     action: str  # opened, synchronize, reopened, ... (GitLab: the MR pipeline's event type)
     repo_full_name: str
+    base_changed_from: str | None = None  # an `edited` PR retargeted: the base branch it had before
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ def _pull_request(payload: Mapping[str, Any]) -> PullRequestEvent:
         from_fork=head_repo != base_repo,
         action=payload["action"],
         repo_full_name=payload["repository"]["full_name"],
+        # `edited` with changes.base: the PR now targets another branch and must be previewed again.
+        base_changed_from=((payload.get("changes") or {}).get("base") or {}).get("ref", {}).get("from"),
     )
 
 

@@ -20,7 +20,7 @@ from orchestrator.ci.events import ZERO_SHA
 from orchestrator.errors import UserError
 from orchestrator.store.job_model import JobSpec
 
-PREVIEW_ACTIONS = ("opened", "synchronize", "reopened")
+PREVIEW_ACTIONS = ("opened", "synchronize", "reopened", "retargeted")
 COMMANDS = ("preview", "deploy", "unlock")
 _COMMAND = re.compile(r"^\s*/orchestrator\s+(\S+)")
 
@@ -71,7 +71,9 @@ def github_decision(event: str, payload: Mapping[str, Any], *, expected_repo: st
     if expected_repo and repo.lower() != expected_repo.lower():
         return ignored(f"the delivery is for {repo}, this server serves {expected_repo}")
     if isinstance(parsed, PullRequestEvent):
-        return _pull_request(parsed.action, parsed.number, {
+        # An edit that changed the base branch changes what the PR deploys to: preview it again.
+        retargeted = parsed.action == "edited" and parsed.base_changed_from is not None
+        return _pull_request("retargeted" if retargeted else parsed.action, parsed.number, {
             "pr": parsed.number,
             "base_ref": parsed.base_ref,
             "base_sha": parsed.base_sha,
@@ -121,10 +123,12 @@ def _gitlab_merge_request(payload: Mapping[str, Any], repo: str) -> Decision:
     attrs = payload["object_attributes"]
     action = str(attrs.get("action") or "")
     number = int(attrs["iid"])
-    if action == "update" and not attrs.get("oldrev"):
-        return ignored(f"merge request !{number} update without new commits")
-    mapped = {"open": "opened", "reopen": "reopened", "update": "synchronize", "close": "closed",
-              "merge": "closed"}.get(action, action)
+    # GitLab sends `changes` with every update; a new target branch there is a retarget.
+    retargeted = action == "update" and "target_branch" in (payload.get("changes") or {})
+    if action == "update" and not attrs.get("oldrev") and not retargeted:
+        return ignored(f"merge request !{number} update without new commits or a new target branch")
+    mapped = {"open": "opened", "reopen": "reopened", "update": "retargeted" if retargeted else "synchronize",
+              "close": "closed", "merge": "closed"}.get(action, action)
     source = attrs.get("source_project_id")
     target = attrs.get("target_project_id")
     return _pull_request(mapped, number, {
@@ -143,6 +147,8 @@ def _gitlab_note(payload: Mapping[str, Any], repo: str) -> Decision:
     attrs = payload["object_attributes"]
     if attrs.get("noteable_type") != "MergeRequest":
         return ignored(f"a note on a {attrs.get('noteable_type')}, not a merge request")
+    if attrs.get("action", "create") != "create":  # GitLab 16.11+ also sends edits (action: update)
+        return ignored(f"note {attrs.get('action')}: only new notes carry commands")
     number = int(payload["merge_request"]["iid"])
     return _comment(number, str(attrs.get("note") or ""), str(payload["user"]["username"]), repo)
 
@@ -154,12 +160,14 @@ def _pull_request(action: str, number: int, details: dict[str, Any], *, merged: 
     key = pr_key(number)
     if action in PREVIEW_ACTIONS:
         job = JobSpec(kind="preview", key=key, payload=details, commit=details["head_sha"], supersede=True)
-        return Decision((job,), f"preview of #{number} at {details['head_sha'][:12]} queued")
+        why = f" (retargeted to {details['base_ref']})" if action == "retargeted" else ""
+        return Decision((job,), f"preview of #{number} at {details['head_sha'][:12]} queued{why}")
     if action == "closed":
         why = "merged" if merged else "closed"
         job = JobSpec(kind="unlock", key=key, payload={"pr": number, "reason": why}, supersede=True)
         return Decision((job,), f"#{number} {why}: its PR locks will be released")
-    return ignored(f"pull request action {action!r} needs nothing (opened, synchronize, reopened, closed do)")
+    return ignored(f"pull request action {action!r} needs nothing (opened, synchronize, reopened, closed and "
+                   "a change of base branch do)")
 
 
 def _push(branch: str | None, before: str, after: str, pusher: str, repo: str, *, deleted: bool) -> Decision:

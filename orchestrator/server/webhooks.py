@@ -4,7 +4,8 @@ Order matters: the body is read up to the limit only; the signature is checked o
 bytes before anything parses them; the job rows (and the delivery id) are committed before
 the 202 goes back, so an acknowledged delivery is never lost.
 
-GitHub signs the body: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`.
+A delivery that is not JSON (GitHub's `application/x-www-form-urlencoded` content type) gets
+415 naming the setting to change. GitHub signs the body: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`.
 GitLab sends the configured secret token as is: `X-Gitlab-Token`. Both compare in constant time.
 """
 
@@ -97,6 +98,10 @@ class Receiver:
             return self._answer(source, "too_large", 413, error=f"body over {self.max_body} bytes")
         if not self._authentic(source, request.headers, body):
             return self._answer(source, "unauthorized", 401, error=self._auth_error(source, request.headers))
+        media = _media_type(request.headers.get("content-type"))
+        if media is not None and media != "application/json" and not media.endswith("+json"):
+            return self._answer(source, "unsupported_media", 415, error=f"the delivery is {media}, not JSON: set "
+                                f"the webhook's content type to application/json ({_CONTENT_TYPE_SETTING[source]})")
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -148,6 +153,18 @@ class Receiver:
     def _answer(self, source: str, outcome: str, code: int, **body: Any) -> JSONResponse:
         self.metrics.deliveries.labels(source, outcome).inc()
         return JSONResponse(body, status_code=code)
+
+
+_CONTENT_TYPE_SETTING = {
+    "github": "GitHub: the repository's Settings > Webhooks > the webhook > Content type",
+    "gitlab": "GitLab sends JSON only: check what sits between GitLab and this server",
+}
+
+
+def _media_type(header: str | None) -> str | None:
+    """`application/json` of `application/json; charset=utf-8`; None when the sender named none."""
+    media = (header or "").split(";", 1)[0].strip().lower()
+    return media or None
 
 
 def _event_and_delivery(source: str, headers: Mapping[str, str]) -> tuple[str, str | None]:

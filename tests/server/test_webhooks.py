@@ -2,7 +2,7 @@
 
 GitHub payloads are GitHub's own examples (fixtures/github/webhook-examples.json), validated
 against GitHub's webhook schemas, edited only where a test needs a value (and re-validated).
-GitLab has no fixture file: its payloads are written from GitLab's webhook documentation.
+GitLab payloads are the examples of GitLab's webhook documentation (fixtures/gitlab/webhooks).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 from orchestrator.server.app import Server
 from orchestrator.server.webhooks import github_signature
 from tests.server.conftest import SECRET, github_headers, send_github, send_gitlab
-from tests.support.webhooks import schema_errors, webhook_examples
+from tests.support.webhooks import gitlab_example, schema_errors, webhook_examples
 
 
 def first_example(event: str, action: str | None = None) -> dict[str, Any]:
@@ -230,6 +231,49 @@ def pr_comment(body: str, action: str = "created") -> dict[str, Any]:
     return payload
 
 
+def edited(changes: dict[str, Any]) -> dict[str, Any]:
+    """GitHub's opened example as the `edited` delivery it becomes (validated against pull_request$edited)."""
+    payload = first_example("pull_request", "opened")
+    payload["action"] = "edited"
+    payload["changes"] = changes
+    assert schema_errors("pull_request", payload) == [], schema_errors("pull_request", payload)
+    return payload
+
+
+def test_a_pr_whose_base_branch_changed_is_previewed_again(client: TestClient, server: Server) -> None:
+    payload = edited({"base": {"ref": {"from": "develop"}, "sha": {"from": "b" * 40}}})
+    answer = send_github(client, "pull_request", payload).json()
+    new_base = payload["pull_request"]["base"]["ref"]
+    assert answer["status"] == "queued", answer
+    assert answer["reason"].endswith(f"queued (retargeted to {new_base})")
+    [job] = queued(server)
+    assert (job.kind, job.key) == ("preview", f"pr:{payload['number']}")
+    assert job.payload["base_ref"] == new_base
+
+
+def test_a_pr_edit_of_title_or_body_previews_nothing(client: TestClient, server: Server) -> None:
+    payload = edited({"title": {"from": "Old title"}, "body": {"from": "old"}})
+    answer = send_github(client, "pull_request", payload).json()
+    assert answer["status"] == "ignored" and "'edited' needs nothing" in answer["reason"]
+    assert queued(server) == []
+
+
+def test_a_form_encoded_delivery_gets_415_saying_to_choose_json(client: TestClient, server: Server) -> None:
+    # What GitHub sends when the webhook's content type is application/x-www-form-urlencoded.
+    body = urlencode({"payload": json.dumps(first_example("pull_request", "opened"))}).encode()
+    headers = {**github_headers("pull_request", body), "Content-Type": "application/x-www-form-urlencoded"}
+    answer = client.post("/webhooks/github", content=body, headers=headers)
+    assert answer.status_code == 415
+    error = answer.json()["error"]
+    assert error.startswith("the delivery is application/x-www-form-urlencoded, not JSON: set the webhook's "
+                            "content type to application/json")
+    assert "Settings > Webhooks" in error
+    assert queued(server) == []
+    # An unsigned one is still refused for its signature first: the 415 tells nothing to strangers.
+    headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64
+    assert client.post("/webhooks/github", content=body, headers=headers).status_code == 401
+
+
 @pytest.mark.parametrize("command", ["preview", "deploy", "unlock"])
 def test_a_command_comment_on_a_pr_queues_it(client: TestClient, server: Server, command: str) -> None:
     payload = pr_comment(f"/orchestrator {command}\nplease")
@@ -275,19 +319,33 @@ def test_events_we_do_not_act_on_get_a_202_with_the_reason(client: TestClient, s
 
 
 # --------------------------------------------------------------------------- GitLab
+# Payloads are GitLab's own documented examples (fixtures/gitlab/webhooks), edited only where a
+# test needs a value, with fields GitLab documents for that case (`oldrev`, `changes`, `action`).
 
-PROJECT = {"id": 15, "name": "infra", "path_with_namespace": "acme/infra", "default_branch": "main"}
+MR_HEAD = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"  # last_commit of GitLab's merge request example
 
 
-def gitlab_mr(action: str, *, oldrev: str | None = None, iid: int = 7) -> dict[str, Any]:
-    attrs: dict[str, Any] = {
-        "iid": iid, "action": action, "state": "opened", "source_branch": "feature", "target_branch": "main",
-        "source_project_id": 15, "target_project_id": 15, "last_commit": {"id": "c" * 40}, "title": "Change",
-    }
+def gitlab_mr(action: str, *, oldrev: str | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    payload = gitlab_example("merge_request")
+    payload["object_attributes"]["action"] = action
+    payload["changes"] = changes if changes is not None else payload["changes"]  # the example's: labels, draft
     if oldrev:
-        attrs["oldrev"] = oldrev
-    return {"object_kind": "merge_request", "event_type": "merge_request", "user": {"username": "dev1"},
-            "project": PROJECT, "object_attributes": attrs}
+        payload["object_attributes"]["oldrev"] = oldrev
+    return payload
+
+
+def gitlab_note(note: str, *, action: str = "create") -> dict[str, Any]:
+    payload = gitlab_example("note_merge_request")
+    payload["object_attributes"].update(note=note, action=action)
+    return payload
+
+
+def retarget(payload: dict[str, Any], new_target: str) -> dict[str, Any]:
+    """What GitLab sends when a merge request's target branch is changed: an update with changes.target_branch."""
+    previous = payload["object_attributes"]["target_branch"]
+    payload["object_attributes"]["target_branch"] = new_target
+    payload["changes"] = {"target_branch": {"previous": previous, "current": new_target}}
+    return payload
 
 
 def test_gitlab_token_is_checked(client: TestClient, server: Server) -> None:
@@ -298,29 +356,52 @@ def test_gitlab_token_is_checked(client: TestClient, server: Server) -> None:
     assert len(queued(server)) == 1
 
 
+def test_gitlab_documented_merge_request_opens_a_preview(client: TestClient, server: Server) -> None:
+    answer = send_gitlab(client, "Merge Request Hook", gitlab_mr("open"))
+    assert answer.json()["status"] == "queued", answer.text
+    [job] = queued(server)
+    assert (job.kind, job.key, job.commit) == ("preview", "pr:1", MR_HEAD)
+    assert job.payload == {
+        "pr": 1, "base_ref": "master", "base_sha": "", "head_ref": "ms-viewport", "head_sha": MR_HEAD,
+        "author": "root", "from_fork": False, "repo": "gitlabhq/gitlab-test",
+    }
+
+
+def test_gitlab_documented_push_and_note_examples(client: TestClient, server: Server) -> None:
+    push = send_gitlab(client, "Push Hook", gitlab_example("push")).json()
+    assert push["status"] == "queued", push
+    note = send_gitlab(client, "Note Hook", gitlab_note("/orchestrator preview")).json()
+    assert note["status"] == "queued", note
+    issue_note = gitlab_example("note_issue")
+    issue_note["object_attributes"]["note"] = "/orchestrator preview"
+    ignored = send_gitlab(client, "Note Hook", issue_note).json()
+    assert (ignored["status"], ignored["reason"]) == ("ignored", "a note on a Issue, not a merge request")
+    deploy, comment = queued(server)
+    assert (deploy.kind, deploy.key, deploy.payload["after"]) == ("deploy", "branch:master", MR_HEAD)
+    assert deploy.payload["pusher"] == "jsmith"
+    assert (comment.kind, comment.key) == ("comment", "pr:1")
+    assert comment.payload == {"pr": 1, "command": "preview", "commenter": "root", "repo": "gitlab-org/gitlab-test"}
+
+
 @pytest.mark.parametrize(
     "payload,expected",
     [
-        (gitlab_mr("open"), ("preview", "pr:7")),
-        (gitlab_mr("reopen"), ("preview", "pr:7")),
-        (gitlab_mr("update", oldrev="a" * 40), ("preview", "pr:7")),
-        (gitlab_mr("update"), None),
-        (gitlab_mr("merge"), ("unlock", "pr:7")),
-        (gitlab_mr("close"), ("unlock", "pr:7")),
+        (gitlab_mr("open"), ("preview", "pr:1")),
+        (gitlab_mr("reopen"), ("preview", "pr:1")),
+        (gitlab_mr("update", oldrev="a" * 40), ("preview", "pr:1")),
+        (gitlab_mr("update"), None),  # the example's changes: labels and draft only
+        (retarget(gitlab_mr("update"), "develop"), ("preview", "pr:1")),
+        (gitlab_mr("merge"), ("unlock", "pr:1")),
+        (gitlab_mr("close"), ("unlock", "pr:1")),
         (gitlab_mr("approved"), None),
-        ({"object_kind": "push", "ref": "refs/heads/main", "before": "a" * 40, "after": "b" * 40,
-          "user_username": "dev1", "project": PROJECT}, ("deploy", "branch:main")),
-        ({"object_kind": "push", "ref": "refs/heads/main", "before": "a" * 40, "after": "0" * 40,
-          "user_username": "dev1", "project": PROJECT}, None),
-        ({"object_kind": "note", "user": {"username": "lead"}, "project": PROJECT,
-          "object_attributes": {"note": "/orchestrator preview", "noteable_type": "MergeRequest"},
-          "merge_request": {"iid": 7}}, ("comment", "pr:7")),
-        ({"object_kind": "note", "user": {"username": "lead"}, "project": PROJECT,
-          "object_attributes": {"note": "/orchestrator preview", "noteable_type": "Issue"}}, None),
-        ({"object_kind": "pipeline", "project": PROJECT}, None),
+        ({**gitlab_example("push"), "after": "0" * 40}, None),
+        (gitlab_note("/orchestrator preview"), ("comment", "pr:1")),
+        (gitlab_note("/orchestrator preview", action="update"), None),
+        (gitlab_note("This MR needs work."), None),
+        ({"object_kind": "pipeline", "project": gitlab_example("push")["project"]}, None),
     ],
-    ids=["mr open", "mr reopen", "mr update commits", "mr update title", "mr merge", "mr close", "mr approved",
-         "push", "branch deleted", "note command", "note on issue", "pipeline"],
+    ids=["mr open", "mr reopen", "mr update commits", "mr update labels", "mr retarget", "mr merge", "mr close",
+         "mr approved", "branch deleted", "note command", "note edited", "note without command", "pipeline"],
 )
 def test_gitlab_hooks(client: TestClient, server: Server, payload: dict[str, Any],
                       expected: tuple[str, str] | None) -> None:
@@ -332,6 +413,19 @@ def test_gitlab_hooks(client: TestClient, server: Server, payload: dict[str, Any
         assert answer.json()["status"] == "ignored"
     else:
         assert [(j.kind, j.key) for j in jobs] == [expected]
+
+
+def test_a_gitlab_retarget_previews_against_the_new_target(client: TestClient, server: Server) -> None:
+    answer = send_gitlab(client, "Merge Request Hook", retarget(gitlab_mr("update"), "develop")).json()
+    assert answer["reason"] == f"preview of #1 at {MR_HEAD[:12]} queued (retargeted to develop)"
+    [job] = queued(server)
+    assert job.payload["base_ref"] == "develop"
+
+
+def test_a_gitlab_note_edit_is_ignored_like_githubs_edited_comments(client: TestClient, server: Server) -> None:
+    answer = send_gitlab(client, "Note Hook", gitlab_note("/orchestrator deploy", action="update")).json()
+    assert (answer["status"], answer["reason"]) == ("ignored", "note update: only new notes carry commands")
+    assert queued(server) == []
 
 
 def test_gitlab_retries_are_recognised_by_idempotency_key(client: TestClient, server: Server) -> None:

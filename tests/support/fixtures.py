@@ -9,6 +9,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GITHUB = FIXTURES / "github"
+GITLAB = FIXTURES / "gitlab"
 PULUMI = FIXTURES / "pulumi"
 MONOREPO = FIXTURES / "monorepo"  # a mixed-language repository (see its SOURCES.md)
 POLICY = FIXTURES / "policy"  # policy packs for the tests (see its SOURCES.md)

@@ -1,4 +1,6 @@
-"""GitHub's real webhook examples and schemas, for tests that feed events to the orchestrator.
+"""GitHub's and GitLab's real webhook examples (and GitHub's schemas), for tests that feed events
+to the orchestrator. GitLab publishes no webhook schema: `gitlab_example(name)` gives the payload
+examples of GitLab's webhook documentation (fixtures/gitlab/webhooks/, see SOURCES.md there).
 
 `webhook_examples(event)` gives the examples from `fixtures/github/webhook-examples.json` that
 pass their own schema (SOURCES.md: one example each of pull_request, push and issue_comment does
@@ -17,6 +19,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # no types-jsonschema in the venv
 
+from tests.support.fixtures import GITLAB
 from tests.support.github_standin import FIXTURES
 
 # (event, position in the examples file, content fingerprint) of the examples that fail their schema.
@@ -78,3 +81,9 @@ def known_invalid_examples_still_fail() -> list[str]:
         elif not schema_errors(event, example):
             problems.append(f"{event} example {index} now passes its schema: stop skipping it")
     return problems
+
+
+def gitlab_example(name: str) -> dict[str, Any]:
+    """A deep copy of GitLab's documented payload `name` (push, merge_request, note_merge_request, note_issue)."""
+    payload: dict[str, Any] = json.loads((GITLAB / "webhooks" / f"{name}.json").read_text(encoding="utf-8"))
+    return payload

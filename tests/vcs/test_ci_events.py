@@ -75,6 +75,18 @@ def test_pull_request_from_a_fork() -> None:
     assert parse_event("pull_request_target", payload) == event
 
 
+def test_pull_request_edited_to_another_base_says_which_base_it_left() -> None:
+    payload = copy.deepcopy(next(p for _, p in valid_examples("pull_request") if p["action"] == "opened"))
+    payload["action"] = "edited"
+    payload["changes"] = {"base": {"ref": {"from": "develop"}, "sha": {"from": "b" * 40}}}
+    assert schema_errors("pull_request", payload) == []
+    event = parse_event("pull_request", payload)
+    assert isinstance(event, PullRequestEvent) and event.base_changed_from == "develop"
+    payload["changes"] = {"title": {"from": "old"}}
+    retitled = parse_event("pull_request", payload)
+    assert isinstance(retitled, PullRequestEvent) and retitled.base_changed_from is None
+
+
 def test_pull_request_whose_fork_was_deleted_counts_as_a_fork() -> None:
     payload = copy.deepcopy(valid_examples("pull_request")[0][1])
     payload["pull_request"]["head"]["repo"] = None
