@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.cli_deploy import _actor
+from orchestrator.cli.deploy import _actor
 from orchestrator.errors import UserError
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from orchestrator.cli_store import history
+from orchestrator.cli.store import history
 from orchestrator.engines.base import OpCounts, StackResult
 from orchestrator.flows.deploy import DeployOutcome, DeployRequest, run_deploy
 from orchestrator.flows.gates import DESTROY_PENDING, WAITING_FOR_GATE

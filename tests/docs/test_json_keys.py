@@ -87,8 +87,8 @@ def test_plan_keys_are_documented() -> None:
         ("flows", "## 3. Drift on a schedule", "orchestrator.flows.drift:DriftOutcome.to_json"),
         ("flows", "## 3. Drift on a schedule", "orchestrator.drift.model:Finding.to_json"),
         ("flows", "## 3. Drift on a schedule", "orchestrator.drift.model:StackDrift.to_json"),
-        ("operations", "## Locks", "orchestrator.cli_store:_lease_json"),
-        ("operations", "## History", "orchestrator.cli_store:_record_json"),
+        ("operations", "## Locks", "orchestrator.cli.store:_lease_json"),
+        ("operations", "## History", "orchestrator.cli.store:_record_json"),
     ],
 )
 def test_outcome_keys_are_documented(where: str, heading: str, function: str) -> None:

@@ -251,6 +251,6 @@ def _recreate_queue(cycle: Cycle, url: str) -> None:
 
 
 def _drift_group() -> Any:
-    from orchestrator.cli_drift import drift
+    from orchestrator.cli.drift import drift
 
     return drift

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.cli_drift import parse_until
+from orchestrator.cli.drift import parse_until
 from orchestrator.config.resolved import DriftSettings, Environment, RepoConfig, Settings
 from orchestrator.drift.model import Finding
 from orchestrator.drift.notify import notify

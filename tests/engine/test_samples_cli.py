@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from orchestrator.cli_stack import stack
+from orchestrator.cli.stack import stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

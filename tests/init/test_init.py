@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from orchestrator.cli_init import init as init_command
+from orchestrator.cli.init import init as init_command
 from orchestrator.config import load_repository
 from orchestrator.errors import UserError
 from orchestrator.init import InitOptions, gitlab_branch_regex, run_init

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator import sandbox
-from orchestrator.cli_sandbox import sandbox as sandbox_group
+from orchestrator.cli.sandbox import sandbox as sandbox_group
 from orchestrator.engines.local.providers.aws import Bucket, Role
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from orchestrator.errors import UserError

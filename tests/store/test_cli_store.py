@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from orchestrator.cli_store import history, locks
+from orchestrator.cli.store import history, locks
 from orchestrator.engines.base import OpCounts, StackResult
 from orchestrator.errors import UserError
 from orchestrator.store import ENV_VAR

@@ -11,20 +11,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from orchestrator.config.resolved import RepoConfig
-    from orchestrator.execute import OnEvent
-    from orchestrator.flows.drift import DriftOutcome
-    from orchestrator.store.sql import SqlStore
-    from orchestrator.vcs.base import VcsClient
-
-repo_option = click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
+from orchestrator.cli.options import (
+    json_option,
+    open_context,
+    progress_printer,
+    repo_option,
+    vcs_option,
+    vcs_out_option,
 )
+
+if TYPE_CHECKING:
+    from orchestrator.flows.drift import DriftOutcome
 
 
 @click.group(invoke_without_command=True)
-@repo_option
+@repo_option()
 @click.option("--env", "environments", multiple=True, help="Only this environment (repeatable; default all).")
 @click.option("--project", "projects", multiple=True, help="Only this project (repeatable; default all).")
 @click.option("--due", is_flag=True, help="Only environments whose drift.schedule fell due since their last check.")
@@ -33,12 +34,11 @@ repo_option = click.option(
               help="Directory for the reports (default .orchestrator/reports/drift).")
 @click.option("--remediate", is_flag=True, help="Update drifted stacks back to their code (never protected ones).")
 @click.option("--all", "everything", is_flag=True, help="Reports list every finding, not only what changed.")
-@click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where tracking issues go.")
-@click.option("--out-vcs", "out_vcs", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for --vcs files.")
+@vcs_option("Where tracking issues go.")
+@vcs_out_option("--out-vcs", "out_vcs")
 @click.option("--concurrency", type=int, help="Stacks checked at once.")
 @click.option("--actor", help="Who ran this (default: CI user or login name).")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON; no progress output.")
+@json_option("Print the outcome as JSON; no progress output.")
 @click.pass_context
 def drift(
     ctx: click.Context,
@@ -65,7 +65,7 @@ def drift(
         return
     from orchestrator.flows.drift import DriftRequest, run_drift
 
-    config, store, client = _context(repo, vcs, out_vcs)
+    config, store, client = open_context(repo, vcs, out_vcs)
     request = DriftRequest(
         repo=repo,
         environments=environments,
@@ -78,7 +78,7 @@ def drift(
         actor=_actor(actor),
         concurrency=concurrency,
     )
-    outcome = run_drift(request, store, client, config=config, on_event=None if as_json else _progress())
+    outcome = run_drift(request, store, client, config=config, on_event=None if as_json else progress_printer())
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
     else:
@@ -91,7 +91,7 @@ def drift(
 @click.option("--reason", required=True, help="Why this drift is accepted (kept with it and in the audit log).")
 @click.option("--until", "until", help="Date (YYYY-MM-DD, through that day, UTC) or ISO time the acknowledgement ends.")
 @click.option("--actor", help="Who acknowledges (default: CI user or login name).")
-@repo_option
+@repo_option()
 @click.pass_context
 def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor: str | None, repo: Path) -> None:
     """Acknowledge FINDING (its key, or a unique URN, ARN or name): not reported as new while it lasts."""
@@ -106,7 +106,7 @@ def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor:
         raise UserError("--reason is empty", "say why this drift is accepted")
     now = datetime.now(UTC)
     ends = parse_until(until, now) if until else None
-    _config, store, _client = _context(repo, None, None)
+    _config, store, _client = open_context(repo, None, None)
     drift_store = DriftStore(store)
     matches = drift_store.find(finding)
     if not matches:
@@ -148,28 +148,10 @@ def parse_until(text: str, now: datetime) -> datetime:
     return ends.astimezone(UTC)
 
 
-def _context(repo: Path, vcs: str | None, out_dir: Path | None) -> tuple[RepoConfig, SqlStore, VcsClient | None]:
-    from orchestrator.config import load_repository
-    from orchestrator.git import GitRepo
-    from orchestrator.store import open_store
-    from orchestrator.vcs import make_vcs
-
-    config = load_repository(GitRepo(repo).root)
-    store = open_store(config.settings.database, config.root)
-    client = None if vcs is None else make_vcs(config.settings, provider=vcs, out_dir=out_dir)
-    return config, store, client
-
-
 def _actor(actor: str | None) -> str:
     import getpass
 
     return actor or os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") or getpass.getuser()
-
-
-def _progress() -> OnEvent:
-    from orchestrator.cli_preview import progress_printer
-
-    return progress_printer()
 
 
 def _print(outcome: DriftOutcome) -> None:

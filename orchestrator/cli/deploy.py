@@ -5,53 +5,41 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from orchestrator.cli.options import (
+    apply,
+    json_option,
+    open_context,
+    progress_printer,
+    repo_option,
+    vcs_option,
+    vcs_out_option,
+)
 
 if TYPE_CHECKING:
     from orchestrator.ci.events import PushEvent
-    from orchestrator.config.resolved import RepoConfig
-    from orchestrator.execute import OnEvent
     from orchestrator.flows.deploy import DeployOutcome
-    from orchestrator.store.api import Store
-    from orchestrator.vcs.base import VcsClient
 
-repo_option = click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
-)
-vcs_options = [
-    click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where reports go."),
-    click.option(
-        "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory for --vcs files."
-    ),
-]
-common_options = [
+# The options deploy, promote and rollback share, after their own.
+_run_options = apply(
+    vcs_option(),
+    vcs_out_option(),
     click.option("--concurrency", type=int, help="Stacks run at once within a wave."),
     click.option("--lock-wait", type=float, default=300.0, show_default=True, help="Seconds to wait for a held lock."),
     click.option(
         "--lock-ttl", type=float, default=600.0, show_default=True, help="Lease length, renewed while running."
     ),
     click.option("--actor", help="Who triggered this (default: CI user or login name)."),
-    click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON; no progress output."),
-]
-
-
-def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
+    json_option("Print the outcome as JSON; no progress output."),
+)
 
 
 @click.command()
-@repo_option
+@repo_option()
 @click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Read the push from the CI event.")
 @click.option("--before", help="The commit before the push (default: the first parent of --after).")
 @click.option("--after", default="HEAD", show_default=True, help="The pushed commit.")
@@ -59,8 +47,7 @@ def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
 @click.option("--pr", type=int, help="The merged pull request (default: looked up by commit).")
 @click.option("--allow-destroy", is_flag=True, help="Destroy stacks of deleted projects in protected environments too.")
 @click.option("--redeploy", is_flag=True, help="Also run environments where this commit already succeeded.")
-@_apply(vcs_options)
-@_apply(common_options)
+@_run_options
 def deploy(
     repo: Path,
     ci: str | None,
@@ -92,7 +79,7 @@ def deploy(
             return
         before, after, branch, actor = event.before, event.after, event.branch, actor or event.pusher
         summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
-    _config, store, client = _context(repo, vcs or _ci_vcs(ci), out_dir)
+    _config, store, client = open_context(repo, vcs or _ci_vcs(ci), out_dir)
     request = DeployRequest(
         repo=repo,
         after=after,
@@ -106,18 +93,17 @@ def deploy(
         locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
         summary_path=Path(summary) if summary else None,
     )
-    outcome = run_deploy(request, store, client, on_event=None if as_json else _progress())
+    outcome = run_deploy(request, store, client, on_event=None if as_json else progress_printer())
     _finish(outcome, as_json)
 
 
 @click.command()
-@repo_option
+@repo_option()
 @click.option("--env", "environment", required=True, help="The environment to promote into.")
 @click.option("--commit", required=True, help="The commit to deploy there.")
 @click.option("--before", help="The commit before it (default: its first parent).")
 @click.option("--reason", help="Why (kept in the audit log).")
-@_apply(vcs_options)
-@_apply(common_options)
+@_run_options
 def promote(
     repo: Path,
     environment: str,
@@ -139,7 +125,7 @@ def promote(
     from orchestrator.flows.trust import is_trusted_user
     from orchestrator.git import GitRepo
 
-    config, store, client = _context(repo, vcs, out_dir)
+    config, store, client = open_context(repo, vcs, out_dir)
     who = _actor(actor)
     trusted, why = is_trusted_user(config.settings, client, who)
     if not trusted:
@@ -161,16 +147,15 @@ def promote(
         locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
         flow="promote",
     )
-    _finish(run_deploy(request, store, client, on_event=None if as_json else _progress()), as_json)
+    _finish(run_deploy(request, store, client, on_event=None if as_json else progress_printer()), as_json)
 
 
 @click.command()
-@repo_option
+@repo_option()
 @click.option("--env", "environment", required=True, help="The environment to roll back.")
 @click.option("--project", "projects", multiple=True, help="Only these projects (repeatable; default all).")
 @click.option("--to", "target", required=True, help="A commit, or the id of a run whose commit to go back to.")
-@_apply(vcs_options)
-@_apply(common_options)
+@_run_options
 def rollback(
     repo: Path,
     environment: str,
@@ -191,7 +176,7 @@ def rollback(
     from orchestrator.git import GitRepo
     from orchestrator.planner import plan_all
 
-    _config, store, client = _context(repo, vcs, out_dir)
+    _config, store, client = open_context(repo, vcs, out_dir)
     git = GitRepo(repo)
     run = store.get_run(target)
     sha = run.commit if run is not None else git.resolve(target)
@@ -220,22 +205,8 @@ def rollback(
         flow="rollback",
         locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
     )
-    _finish(
-        run_deploy(request, store, client, plan=plan, config=at_commit, on_event=None if as_json else _progress()),
-        as_json,
-    )
-
-
-def _context(repo: Path, vcs: str | None, out_dir: Path | None) -> tuple[RepoConfig, Store, VcsClient | None]:
-    from orchestrator.config import load_repository
-    from orchestrator.git import GitRepo
-    from orchestrator.store import open_store
-    from orchestrator.vcs import make_vcs
-
-    config = load_repository(GitRepo(repo).root)
-    store = open_store(config.settings.database, config.root)
-    client = None if vcs is None else make_vcs(config.settings, provider=vcs, out_dir=out_dir)
-    return config, store, client
+    on_event = None if as_json else progress_printer()
+    _finish(run_deploy(request, store, client, plan=plan, config=at_commit, on_event=on_event), as_json)
 
 
 def _ci_vcs(ci: str | None) -> str | None:
@@ -287,13 +258,7 @@ def _finish(outcome: DeployOutcome, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
         sys.exit(outcome.exit_code)
-    from orchestrator.cli_text import print_deploy
+    from orchestrator.cli.text import print_deploy
 
     print_deploy(outcome)
     sys.exit(outcome.exit_code)
-
-
-def _progress() -> OnEvent:
-    from orchestrator.cli_preview import progress_printer
-
-    return progress_printer()

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator.cli.options import json_option, repo_option
+
 if TYPE_CHECKING:
     from orchestrator.engines.base import StackResult
     from orchestrator.engines.local.engine import LocalEngine
@@ -24,18 +26,17 @@ _OPS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " 
 def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--allow-pending", is_flag=True,
                       help="Continue despite pending operations left by an interrupted run.")(fn)
-    fn = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
-    fn = click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=Path), default=None,
-                      help="The infrastructure repository (default: the current directory).")(fn)
+    fn = json_option("Print the result as JSON.")(fn)
+    fn = repo_option()(fn)
     fn = click.option("--env", "-e", "env", required=True, help="Environment name.")(fn)
     fn = click.option("--project", "-p", "project", required=True, help="Project name.")(fn)
     return fn
 
 
-def _spec(repo: Path | None, project: str, env: str) -> StackSpec:
+def _spec(repo: Path, project: str, env: str) -> StackSpec:
     from orchestrator.config import load_repository
 
-    root = (repo or Path.cwd()).resolve()
+    root = repo.resolve()
     spec = load_repository(root).stack_spec(project, env)
     if spec.engine != "local":
         from orchestrator.errors import UserError
@@ -104,7 +105,7 @@ def _print_result(result: StackResult) -> None:
         console.print(f"[red]error:[/red] {escape(result.error)}", highlight=False)
 
 
-def _run(op: str, project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def _run(op: str, project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     spec = _spec(repo, project, env)
     interactive = not as_json and sys.stderr.isatty()
     engine, status = _engine(allow_pending=allow_pending, interactive=interactive)
@@ -141,14 +142,14 @@ def stack() -> None:
 
 @stack.command("preview")
 @_options
-def preview_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def preview_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     """Show what an update would change."""
     _run("preview", project, env, repo, as_json, allow_pending)
 
 
 @stack.command("update")
 @_options
-def update_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def update_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     """Apply the program: create, update, replace and delete resources."""
     _run("update", project, env, repo, as_json, allow_pending)
 
@@ -157,7 +158,7 @@ def update_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_p
 @_options
 @click.option("--preview-only", is_flag=True, help="Only show what would be deleted.")
 def destroy_cmd(
-    project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool, preview_only: bool
+    project: str, env: str, repo: Path, as_json: bool, allow_pending: bool, preview_only: bool
 ) -> None:
     """Delete every resource of the stack."""
     _run("destroy-preview" if preview_only else "destroy", project, env, repo, as_json, allow_pending)
@@ -165,14 +166,14 @@ def destroy_cmd(
 
 @stack.command("drift")
 @_options
-def drift_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def drift_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     """Compare the live cloud with the recorded state; writes nothing."""
     _run("drift", project, env, repo, as_json, allow_pending)
 
 
 @stack.command("outputs")
 @_options
-def outputs_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def outputs_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     """Print the stack's outputs (secrets shown as [secret])."""
     from orchestrator.engines.local.engine import LocalEngine
 
@@ -186,7 +187,7 @@ def outputs_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_
 
 @stack.command("repair")
 @_options
-def repair_cmd(project: str, env: str, repo: Path | None, as_json: bool, allow_pending: bool) -> None:
+def repair_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     """Clear pending operations left by an interrupted run."""
     from orchestrator.engines.local.engine import LocalEngine
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from orchestrator.cli.options import repo_option
+
 if TYPE_CHECKING:
     from orchestrator.init import InitResult
 
@@ -21,13 +23,7 @@ _MARKS = {
 
 
 @click.command("init")
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The infrastructure repository.",
-)
+@repo_option()
 @click.option(
     "--ci",
     type=click.Choice(["github", "gitlab", "none"]),

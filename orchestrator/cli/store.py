@@ -5,8 +5,6 @@ Only click is imported at module level; the store (SQLAlchemy) loads when a comm
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,19 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator.cli.options import json_option, print_json, repo_option
+
 if TYPE_CHECKING:
     from orchestrator.store.api import Lease, StackRunRecord
     from orchestrator.store.sql import SqlStore
 
-_repo_option = click.option(
-    "--repo",
-    "repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The infrastructure repository (its orchestrator.yaml names the database).",
-)
-_json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+_repo_option = repo_option("The infrastructure repository (its orchestrator.yaml names the database).")
 
 
 @click.command()
@@ -34,7 +26,7 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-rea
 @click.option("--env", "-e", "environment", help="Only this environment.")
 @click.option("--project", "-p", "project", help="Only this project.")
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1), help="How many results.")
-@_json_option
+@json_option()
 def history(repo: Path, environment: str | None, project: str | None, limit: int, as_json: bool) -> None:
     """Which commit each stack runs now, and the latest stack results, newest first."""
     store = _open(repo)
@@ -44,7 +36,7 @@ def history(repo: Path, environment: str | None, project: str | None, limit: int
     finally:
         store.close()
     if as_json:
-        _print_json({"current": current, "history": [_record_json(r) for r in records]})
+        print_json({"current": current, "history": [_record_json(r) for r in records]})
         return
     _print_current(current)
     click.echo()
@@ -58,7 +50,7 @@ def locks() -> None:
 
 @locks.command("list")
 @_repo_option
-@_json_option
+@json_option()
 def list_locks(repo: Path, as_json: bool) -> None:
     """Every lock, expired ones included (they no longer block anyone)."""
     store = _open(repo)
@@ -68,7 +60,7 @@ def list_locks(repo: Path, as_json: bool) -> None:
     finally:
         store.close()
     if as_json:
-        _print_json([_lease_json(lease, now) for lease in leases])
+        print_json([_lease_json(lease, now) for lease in leases])
         return
     if not leases:
         click.echo("no locks")
@@ -237,8 +229,3 @@ def _lease_json(lease: Lease, now: datetime) -> dict[str, Any]:
         "expires_at": lease.expires_at.isoformat(),
         "expired": lease.expires_at <= now,
     }
-
-
-def _print_json(data: Any) -> None:
-    indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(data, indent=indent))

@@ -10,22 +10,21 @@ from typing import TYPE_CHECKING
 
 import click
 
+from orchestrator.cli.options import json_option, progress_printer, repo_option, vcs_option, vcs_out_option
+
 if TYPE_CHECKING:
-    from orchestrator.engines.base import StackResult
-    from orchestrator.execute import OnEvent
     from orchestrator.flows.preview import PreviewRequest
-    from orchestrator.models import PlannedStack
 
 
 @click.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@repo_option()
 @click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Read the pull request from the CI event.")
 @click.option("--base", help="The PR's base branch (or a ref on it).")
 @click.option("--head", default="HEAD", show_default=True, help="The PR's head commit.")
 @click.option("--branch", help="The base branch name, when --base is not one.")
 @click.option("--pr", "pr", type=int, help="Pull request number (GitHub) or merge request IID (GitLab).")
-@click.option("--vcs", type=click.Choice(["github", "gitlab", "files"]), help="Where the comment and statuses go.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Directory for --vcs files.")
+@vcs_option("Where the comment and statuses go.")
+@vcs_out_option()
 @click.option("--concurrency", type=int, help="Stacks previewed at once (default: setting, else cores).")
 @click.option("--stack", "stacks", multiple=True, help="Preview only this stack (a CI matrix job; no comment).")
 @click.option(
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
     type=click.Path(file_okay=False, path_type=Path),
     help="Post the comment from results the matrix jobs wrote (*.json), running nothing.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON; no progress output.")
+@json_option("Print the results as JSON; no progress output.")
 def preview(
     repo: Path,
     ci: str | None,
@@ -128,24 +127,3 @@ def _request(
         concurrency=concurrency,
         summary_path=Path(summary) if summary else None,
     )
-
-
-def progress_printer() -> OnEvent:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from orchestrator.flows.publish import error_headline
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)  # CI logs: no wrapping at 80 columns
-
-    def on_event(kind: str, stack: PlannedStack, result: StackResult | None) -> None:
-        if kind == "start":
-            console.print(f"[dim]▶ {stack.operation} {escape(stack.id)}[/dim]")
-        elif result is not None:
-            mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]⏭[/yellow]"}.get(result.status, "[red]✖[/red]")
-            c = result.counts
-            detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else error_headline(result.error)
-            # Escaped: error text holds brackets ("[secret]", "[Errno 111]") rich would take as markup.
-            console.print(f"{mark} {escape(stack.id)} {result.status} {escape(detail)} ({result.duration_s:.1f}s)")
-
-    return on_event

@@ -1,4 +1,7 @@
-"""Command line: thin. Parses arguments, calls a use case, prints its result.
+"""The root command group, the commands that only read the configuration (plan,
+environments, projects, explain), and the console entry point.
+
+Command line: thin. Parses arguments, calls a use case, prints its result.
 
 One error boundary: a user error exits 1 with a hint, a bug exits 3, Ctrl-C exits 130.
 Nothing heavy is imported at start-up so `orchestrator --help` stays fast.
@@ -7,14 +10,13 @@ Nothing heavy is imported at start-up so `orchestrator --help` stays fast.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from orchestrator import __version__
+from orchestrator.cli.options import json_option, print_json, repo_option
 
 EXIT_USER_ERROR = 1
 EXIT_BUG = 3
@@ -22,17 +24,17 @@ EXIT_INTERRUPTED = 130
 
 # Subcommand groups living in their own modules, imported only when used.
 _LAZY_COMMANDS = {
-    "stack": ("orchestrator.cli_stack", "stack"),
-    "sandbox": ("orchestrator.cli_sandbox", "sandbox"),
-    "preview": ("orchestrator.cli_preview", "preview"),
-    "deploy": ("orchestrator.cli_deploy", "deploy"),
-    "promote": ("orchestrator.cli_deploy", "promote"),
-    "rollback": ("orchestrator.cli_deploy", "rollback"),
-    "history": ("orchestrator.cli_store", "history"),
-    "locks": ("orchestrator.cli_store", "locks"),
-    "drift": ("orchestrator.cli_drift", "drift"),
-    "init": ("orchestrator.cli_init", "init"),
-    "serve": ("orchestrator.cli_serve", "serve"),
+    "stack": ("orchestrator.cli.stack", "stack"),
+    "sandbox": ("orchestrator.cli.sandbox", "sandbox"),
+    "preview": ("orchestrator.cli.preview", "preview"),
+    "deploy": ("orchestrator.cli.deploy", "deploy"),
+    "promote": ("orchestrator.cli.deploy", "promote"),
+    "rollback": ("orchestrator.cli.deploy", "rollback"),
+    "history": ("orchestrator.cli.store", "history"),
+    "locks": ("orchestrator.cli.store", "locks"),
+    "drift": ("orchestrator.cli.drift", "drift"),
+    "init": ("orchestrator.cli.init", "init"),
+    "serve": ("orchestrator.cli.serve", "serve"),
 }
 
 
@@ -55,16 +57,6 @@ class LazyGroup(click.Group):
         return [name for name, (module, _) in _LAZY_COMMANDS.items() if importlib.util.find_spec(module) is not None]
 
 
-repo_option = click.option(
-    "--repo",
-    "repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The infrastructure repository.",
-)
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orchestrator")
 def cli() -> None:
@@ -72,7 +64,7 @@ def cli() -> None:
 
 
 @cli.command()
-@repo_option
+@repo_option()
 @click.option("--base", help="PR: the base branch. Push: the commit before the push (default: head's parent).")
 @click.option("--head", default="HEAD", show_default=True, help="The commit to plan for.")
 @click.option("--branch", help="PR: the target branch. Push: the pushed branch (default: from --base or HEAD).")
@@ -84,52 +76,52 @@ def plan(repo: Path, base: str | None, head: str, branch: str | None, event: str
 
     result, _config = make_plan(PlanRequest(repo=repo, head=head, base=base, branch=branch, event=event))  # type: ignore[arg-type]
     if fmt == "json":
-        _print_json(result.to_json())
+        print_json(result.to_json())
     elif fmt == "matrix":
-        _print_json(result.to_matrix())
+        print_json(result.to_matrix())
     else:
-        from orchestrator.cli_text import print_plan
+        from orchestrator.cli.text import print_plan
 
         print_plan(result)
 
 
 @cli.command()
-@repo_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@repo_option()
+@json_option()
 def environments(repo: Path, as_json: bool) -> None:
     """The environments, their branch rules, order and gates."""
-    from orchestrator.cli_text import environments_json, print_environments
+    from orchestrator.cli.text import environments_json, print_environments
     from orchestrator.config import load_repository
 
     config = load_repository(_repo_root(repo))
     if as_json:
-        _print_json(environments_json(config))
+        print_json(environments_json(config))
     else:
         print_environments(config)
 
 
 @cli.command()
-@repo_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@repo_option()
+@json_option()
 def projects(repo: Path, as_json: bool) -> None:
     """The projects, their directories, dependencies and environments."""
-    from orchestrator.cli_text import print_projects, projects_json
+    from orchestrator.cli.text import print_projects, projects_json
     from orchestrator.config import load_repository
 
     config = load_repository(_repo_root(repo))
     if as_json:
-        _print_json(projects_json(config))
+        print_json(projects_json(config))
     else:
         print_projects(config)
 
 
 @cli.command()
-@repo_option
+@repo_option()
 @click.option("--branch", required=True, help="The branch to explain.")
 @click.option("--path", "paths", multiple=True, help="A changed file (repeatable).")
 def explain(repo: Path, branch: str, paths: tuple[str, ...]) -> None:
     """Which environments and projects a branch (and changed files) map to, and the rule that decided."""
-    from orchestrator.cli_text import print_explanation
+    from orchestrator.cli.text import print_explanation
     from orchestrator.config import load_repository
 
     config = load_repository(_repo_root(repo))
@@ -140,12 +132,6 @@ def _repo_root(repo: Path) -> Path:
     from orchestrator.git import GitRepo
 
     return GitRepo(repo).root
-
-
-def _print_json(data: Any) -> None:
-    # Indented for people at a terminal; compact (and several times faster) for tools.
-    indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(data, indent=indent, default=str))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.options import repo_option
+
 
 @click.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="A clone of the infrastructure repository, kept for the server.")
+@repo_option("A clone of the infrastructure repository, kept for the server.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,

@@ -8,24 +8,19 @@ from pathlib import Path
 import click
 
 from orchestrator import sandbox as sandbox_module
+from orchestrator.cli.options import json_option, repo_option
 
-_repo_option = click.option(
-    "--repo",
-    "repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository whose .orchestrator/ holds the sandbox's pid and port files (default: current directory).",
-)
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+_repo_option = repo_option("Repository whose .orchestrator/ holds the sandbox's pid and port files.")
+_json_option = json_option("Print the status as JSON.")
 
 
-def _repo_root(repo: Path | None) -> Path:
+def _repo_root(repo: Path) -> Path:
     """The repository's top directory (so every command finds the same `.orchestrator/`), or
     the directory itself when it is not in a Git repository."""
     from orchestrator.errors import UserError
     from orchestrator.git import GitRepo
 
-    path = (repo or Path.cwd()).resolve()
+    path = repo.resolve()
     try:
         return GitRepo(path).root
     except UserError:
@@ -49,7 +44,7 @@ def sandbox() -> None:
 @sandbox.command("start")
 @_repo_option
 @_json_option
-def start(repo: Path | None, as_json: bool) -> None:
+def start(repo: Path, as_json: bool) -> None:
     """Start the sandbox in the background (does nothing if it already runs)."""
     _show(sandbox_module.start_background(_repo_root(repo)), as_json=as_json)
 
@@ -57,7 +52,7 @@ def start(repo: Path | None, as_json: bool) -> None:
 @sandbox.command("stop")
 @_repo_option
 @_json_option
-def stop(repo: Path | None, as_json: bool) -> None:
+def stop(repo: Path, as_json: bool) -> None:
     """Stop the sandbox; everything it held is forgotten."""
     _show(sandbox_module.stop(_repo_root(repo)), as_json=as_json, stopped_text="stopped")
 
@@ -65,6 +60,6 @@ def stop(repo: Path | None, as_json: bool) -> None:
 @sandbox.command("status")
 @_repo_option
 @_json_option
-def status(repo: Path | None, as_json: bool) -> None:
+def status(repo: Path, as_json: bool) -> None:
     """Whether the sandbox runs, and its endpoint."""
     _show(sandbox_module.status(_repo_root(repo)), as_json=as_json)
