@@ -36,6 +36,11 @@ def skipped_result(stack: PlannedStack, reason: str) -> StackResult:
     return StackResult(stack=stack.id, operation=_result_operation(stack), status="skipped", error=reason)
 
 
+def refused_result(stack: PlannedStack, reason: str) -> StackResult:
+    """The plan refused this stack (see PlannedStack.refusal): it fails without running."""
+    return StackResult(stack=stack.id, operation=_result_operation(stack), status="failed", error=reason)
+
+
 def _result_operation(stack: PlannedStack) -> ResultOperation:
     return stack.operation
 
@@ -58,8 +63,10 @@ def execute(
             runnable: list[PlannedStack] = []
             for stack in stacks:
                 reason = blocked.get(stack.id) or _failed_dependency(stack, results)
-                if reason:
-                    results[stack.id] = skipped_result(stack, reason)
+                if stack.refusal or reason:
+                    results[stack.id] = (
+                        refused_result(stack, stack.refusal) if stack.refusal else skipped_result(stack, reason or "")
+                    )
                     if on_event:
                         on_event("done", stack, results[stack.id])
                 else:

@@ -100,6 +100,7 @@ class PlannedStack:
     wave: int
     depends_on: tuple[str, ...]
     reasons: tuple[str, ...]
+    refusal: str | None = None  # why it must not run: it fails without running (a deleted project still read)
 
     @property
     def id(self) -> str:
@@ -167,6 +168,7 @@ class Plan:
                     "wave": s.wave,
                     "depends_on": list(s.depends_on),
                     "reasons": list(s.reasons),
+                    "refusal": s.refusal,
                 }
                 for s in self.stacks
             ],

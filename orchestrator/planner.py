@@ -22,6 +22,7 @@ from orchestrator.errors import ConfigError
 from orchestrator.globs import match
 from orchestrator.models import FileChange, Operation, Plan, PlannedStack
 from orchestrator.policy.changes import changed_pack_reasons, changed_settings_reasons
+from orchestrator.referenced import refusal
 
 Event = Literal["pr", "push"]
 _MAX_LISTED_FILES = 3
@@ -138,6 +139,7 @@ def plan(
                     wave=offset + depth + item.level,
                     depends_on=tuple(f"{d}/{env.name}" for d in item.after),
                     reasons=item.reasons,
+                    refusal=refusal(head, item.project, env.name),
                 )
             )
         depth += 1 + max((item.level for item in destroyed), default=-1)

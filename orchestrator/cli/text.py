@@ -50,6 +50,8 @@ def print_plan(plan: Plan) -> None:
             console.print(f"  [{style}]{stack.operation:8}[/{style}] {line}")
             for reason in stack.reasons:
                 console.print(f"           - {reason}", markup=False)
+            if stack.refusal:
+                console.print(f"           [red]refused[/red]: {escape(stack.refusal)}")
         del wave
 
 

@@ -1,7 +1,7 @@
 """`orchestrator preview --vcs files` end to end: a real Git repository holding the sample, its dev
 stacks deployed by the local engine on moto, pull-request branches previewed by the CLI in a
-child process. Covers the normal PR (data + lib), a program that raises, a deleted project and
-a comment over its size budget."""
+child process. Covers the normal PR (data + lib), a program that raises, a deleted project, a
+deleted project another one still reads, and a comment over its size budget."""
 
 from __future__ import annotations
 
@@ -139,6 +139,29 @@ def test_deleted_project_is_a_destroy_preview(deployed: SampleRepo, tmp_path: Pa
         assert re.search(rf"^-\s+delete\s+{re.escape(kind)}\s+{name}$", comment, re.M), (kind, comment)
     assert "| network |" not in comment and "| data |" not in comment, "only the deleted project is planned"
     assert statuses(out)[f"{AGGREGATE}: app/dev"]["state"] == "success"
+
+
+def test_deleting_a_project_that_others_still_read_fails_its_stack(deployed: SampleRepo, tmp_path: Path) -> None:
+    repo = deployed
+    repo.start_branch("pr-retire-data")
+    repo.git("rm", "-r", "-q", "stacks/data")
+    repo.commit("retire data; app still reads it")
+    out = tmp_path / "out"
+
+    code, _, stderr = preview_files(repo, 17, out)
+
+    assert code == 1, stderr
+    comment = (out / "comment.md").read_text()
+    assert "❌" in summary_row(comment, "data")
+    line = next(
+        i
+        for i, text in enumerate((repo.root / "stacks/app/__main__.py").read_text().splitlines(), 1)
+        if "StackReference(" in text
+    )
+    assert f"project data is deleted, but app (stacks/app/__main__.py:{line}) still reads its outputs" in comment
+    status = statuses(out)[f"{AGGREGATE}: data/dev"]
+    assert status["state"] == "failure" and "app" in status["description"]
+    assert "| app |" not in comment, "the reader itself did not change"
 
 
 def test_comment_over_budget_is_cut_and_points_to_the_full_report(deployed: SampleRepo, tmp_path: Path) -> None:

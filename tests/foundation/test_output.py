@@ -17,7 +17,9 @@ MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]
 
 PLAN_KEYS = ["base", "head", "branch", "event", "environments", "changed_files", "stacks", "waves"]
-STACK_KEYS = ["id", "project", "environment", "stack", "directory", "operation", "wave", "depends_on", "reasons"]
+STACK_KEYS = [
+    "id", "project", "environment", "stack", "directory", "operation", "wave", "depends_on", "reasons", "refusal",
+]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("orchestrator")
 
 
@@ -53,6 +55,7 @@ def test_plan_json_has_exactly_the_documented_keys_and_types(repo: GitFixture, p
         "wave": 0,
         "depends_on": [],
         "reasons": ["changed stacks/network/__main__.py"],
+        "refusal": None,
     }
     # waves list every stack once, in wave order, consistent with each stack's wave
     flat = [i for wave in plan["waves"] for i in wave]

@@ -120,3 +120,30 @@ def test_the_working_tree_and_a_commit_give_the_same_dependencies(monorepo: GitF
     assert {n: p.stack_reference_sites for n, p in worktree.projects.items()} == {
         n: p.stack_reference_sites for n, p in committed.projects.items()
     }
+
+
+def test_deleting_a_project_still_read_refuses_its_destroy(monorepo: GitFixture, plan_json: PlanJson) -> None:
+    monorepo.branch("retire-network")
+    monorepo.git("rm", "-r", "-q", "stacks/network")
+    monorepo.commit(message="retire the network")
+    plan = plan_json(monorepo, "--base", "main", "--branch", "main")
+    destroy = next(s for s in plan["stacks"] if s["id"] == "network/prod")
+    assert destroy["operation"] == "destroy"
+    cluster = _line_of("stacks/cluster/index.ts", "StackReference(")
+    data = _line_of("stacks/data/Program.cs", "StackReference(")
+    legacy = _line_of("stacks/legacy/index.js", "StackReference(`network")
+    assert destroy["refusal"] == (
+        f"project network is deleted, but cluster (stacks/cluster/index.ts:{cluster}); "
+        f"data (stacks/data/Program.cs:{data}); legacy (stacks/legacy/index.js:{legacy}) still read its outputs "
+        "through StackReference: destroying its prod stack would break them. Remove those StackReferences in this "
+        "change too, or keep the project."
+    )
+
+
+def test_deleting_a_project_with_its_readers_is_not_refused(monorepo: GitFixture, plan_json: PlanJson) -> None:
+    monorepo.branch("retire-cluster")
+    monorepo.git("rm", "-r", "-q", "stacks/cluster", "stacks/dns")
+    monorepo.commit({"stacks/app/__main__.py": "import pulumi\n"}, message="retire the cluster and its readers")
+    plan = plan_json(monorepo, "--base", "main", "--branch", "main")
+    destroys = {s["id"]: s["refusal"] for s in plan["stacks"] if s["operation"] == "destroy"}
+    assert destroys == {"cluster/prod": None, "dns/prod": None}
