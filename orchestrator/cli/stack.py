@@ -125,6 +125,9 @@ def _run(op: str, project: str, env: str, repo: Path, as_json: bool, allow_pendi
     finally:
         if status is not None:
             status.stop()
+    from orchestrator.engines.canonical import canonical
+
+    result = canonical(result)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, default=str))
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Engine, StackResult
+from orchestrator.engines.canonical import canonical
 from orchestrator.execute import Execution, OnEvent, execute
 from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan, PlannedStack, StackSpec
@@ -72,14 +73,15 @@ def checkouts(git: GitRepo, plan: Plan, head_config: RepoConfig) -> Iterator[Che
 
 
 def run_operation(engine: Engine, spec: StackSpec, stack: PlannedStack, *, preview: bool) -> StackResult:
-    """The engine call for a planned stack: previews on PRs, real operations on merges."""
+    """The engine call for a planned stack: previews on PRs, real operations on merges (in the
+    canonical order, so the same change reads the same in every environment and every run)."""
     if stack.operation == "destroy":
-        return engine.destroy(spec, preview_only=preview)
+        return canonical(engine.destroy(spec, preview_only=preview))
     if stack.operation == "drift":
-        return engine.drift(spec)
+        return canonical(engine.drift(spec))
     if preview or stack.operation == "preview":
-        return engine.preview(spec)
-    return engine.update(spec)
+        return canonical(engine.preview(spec))
+    return canonical(engine.update(spec))
 
 
 def run_plan(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from orchestrator.engines.base import SECRET, UNKNOWN, Diagnostic, PolicyViolation
+from orchestrator.engines.base import SECRET, UNKNOWN, Diagnostic, PolicyViolation, StackResult
+from orchestrator.engines.canonical import canonical
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import CommentModel
 from tests.report.factory import add, big_stack, change, model, outcome, remove, result, update
@@ -227,6 +228,58 @@ def over_budget() -> CommentModel:
     return dataclasses.replace(built, full_report_path="reports/preview-3f2a9c1.md")
 
 
+def _data_change_of_the_demo(env: str, order: int, suffix: str) -> StackResult:
+    """The demo's change to the data project in one environment, as the local engine handed it
+    back before results were made canonical: resources in the order their steps finished, the
+    tags of the new topic in the order the program built them, its autoname suffix random."""
+    tags = {"Organization": "acme", "Project": "data", "Environment": env, "ManagedBy": "pulumi"}
+    tags |= {"Stack": f"data/{env}", "Component": "upload-events", "CostCenter": "platform"}
+    if order:
+        tags = dict(reversed(tags.items()))
+    changes = [
+        change(
+            "data", env, "aws:s3/bucket:Bucket", f"{env}-data-uploads", "update", add("tags.CostCenter", "platform")
+        ),
+        change(
+            "data",
+            env,
+            "aws:iam/role:Role",
+            f"{env}-data-app-role",
+            "update",
+            *[add("tags.CostCenter", "platform"), update("maxSessionDuration", 3600, 7200)][:: 1 if order else -1],
+        ),
+        change(
+            "data",
+            env,
+            "aws:sns/topic:Topic",
+            f"{env}-data-upload-events",
+            "create",
+            add("name", f"{env}-data-upload-events-{suffix}"),
+            add("tags", tags),
+        ),
+        change(
+            "data", env, "aws:dynamodb/table:Table", f"{env}-data-records", "update", add("tags.CostCenter", "platform")
+        ),
+    ]
+    finished = changes[order:] + changes[:order]
+    return canonical(result("data", env, finished, same=4, duration_s=11.0))
+
+
+def demo_grouping() -> CommentModel:
+    """`make demo`'s pull request: the same data change in qa, uat and prod, shown once although
+    each engine run listed it in another order and autonamed the new topic differently."""
+    suffixes = {"qa": "d8ad494", "uat": "0c41f7e", "prod": "9b3e2a7"}
+    stacks = [outcome(_data_change_of_the_demo(env, i, suffixes[env])) for i, env in enumerate(("qa", "uat", "prod"))]
+    return model(stacks)
+
+
+def nothing_previewed() -> CommentModel:
+    """Every stack failed or was skipped: the footer cannot say what a merge would do."""
+    network = result("network", "qa", status="failed", error="RuntimeError: events queue misconfigured: no DLQ")
+    data = result("data", "qa", status="skipped", error="skipped: depends on network/qa, which failed")
+    return model([outcome(network), outcome(data, wave=1)], environments=("qa",))
+
+
 SCENARIOS = {
     "typical_preview": typical_preview,
     "no_changes": no_changes,
@@ -235,4 +288,6 @@ SCENARIOS = {
     "identical_across_environments": identical_across_environments,
     "deployed": deployed,
     "over_budget": over_budget,
+    "demo_grouping": demo_grouping,
+    "nothing_previewed": nothing_previewed,
 }

@@ -282,7 +282,9 @@ def test_comment_model_pairs_plan_and_results() -> None:
     assert built.gates[1] == EnvironmentGates("prod", requires=("qa",), protected=True, approvals=1)
     assert built.stacks[1].result.status == "skipped"  # no result: shown as not run
     text = render_comment(built).markdown
-    assert "qa → prod, in that order" in text
+    # prod did not preview: the footer says what a merge does only where a preview ran.
+    assert "**On merge** the changes previewed above are applied in qa.\n" in text
+    assert "did not preview is not shown: app/prod (skipped)" in text
     assert "`prod`: needs a successful qa first; 1 approving review; protected" in text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,7 +79,8 @@ def _fingerprint(outcome: StackOutcome, lines: LinesCache, *, quick: bool) -> st
 
     Built from the rendered lines (needed anyway) rather than the raw values, for speed.
     Plain substring replacement (no token boundaries) can only make two change sets compare
-    equal when they differ exactly by those names, which is the point.
+    equal when they differ exactly by those names, which is the point; autoname suffixes are
+    masked the same way.
     """
     result, planned = outcome.result, outcome.planned
     if section_kind(result) == "quiet":
@@ -96,8 +98,13 @@ def _fingerprint(outcome: StackOutcome, lines: LinesCache, *, quick: bool) -> st
     return _without_names("\x1d".join(parts), planned)
 
 
+# Pulumi's autonaming appends `-` and 7 random hex digits to a resource's name
+# (`uploads-3f9a2b1`): different in every stack, never a difference in what the change does.
+AUTONAME_SUFFIX = re.compile(r"(?<=[0-9A-Za-z]-)[0-9a-f]{7}(?![0-9A-Za-z])")
+
+
 def _without_names(document: str, planned: PlannedStack) -> str:
     for name in sorted({planned.stack, planned.environment} - {""}, key=len, reverse=True):
         for spelling in dict.fromkeys((name, name.upper(), name.capitalize())):
             document = document.replace(spelling, "\x00")
-    return document
+    return AUTONAME_SUFFIX.sub("\x01", document)

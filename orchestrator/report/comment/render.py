@@ -114,9 +114,19 @@ def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
 
 
 def _footer_context(model: CommentModel) -> dict[str, Any]:
+    """What a merge does is told only for the stacks that previewed: for the others it is unknown."""
+    previewed = [s for s in model.stacks if s.result.status == "succeeded"]
+    missing = [s for s in model.stacks if s.result.status != "succeeded"]
+    environments = {s.planned.environment for s in previewed}
     return {
         "kind": model.kind,
-        "on_merge": list(model.on_merge),
+        "on_merge": [env for env in model.on_merge if env in environments],
+        "planned": bool(model.on_merge),
+        "previewed": len(previewed),
+        "failed": sum(s.result.status in ("failed", "locked") for s in missing),
+        "skipped": sum(s.result.status == "skipped" for s in missing),
+        "missing": [f"{s.id} ({s.result.status})" for s in missing[:MAX_LISTED_STACKS]],
+        "missing_more": max(0, len(missing) - MAX_LISTED_STACKS),
         "gates": list(model.gates),
         "rerun_command": model.rerun_command,
     }
