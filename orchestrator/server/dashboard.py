@@ -346,7 +346,7 @@ def format_counts(counts: Mapping[str, int] | None) -> str:
 
 def format_value(value: Any) -> str:
     """A property value on one line, as the PR comment prints it, redacted, then cut."""
-    from orchestrator.report.drift import show_value
+    from orchestrator.report.values import show_value
 
     text = _REDACTOR.text(show_value(value))
     if len(text) > MAX_VALUE_CHARS:

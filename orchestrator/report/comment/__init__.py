@@ -27,7 +27,7 @@ from orchestrator.report.comment.model import (
     comment_model,
     deploy_marker,
 )
-from orchestrator.report.comment.render import format_duration, render_comment
+from orchestrator.report.comment.render import render_comment
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -40,6 +40,5 @@ __all__ = [
     "StackOutcome",
     "comment_model",
     "deploy_marker",
-    "format_duration",
     "render_comment",
 ]

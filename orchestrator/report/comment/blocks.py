@@ -8,17 +8,16 @@ threads do not share it).
 from __future__ import annotations
 
 import contextvars
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from markupsafe import Markup
 
-from orchestrator.engines.base import SECRET, UNKNOWN, Diagnostic, ResourceChange
+from orchestrator.engines.base import Diagnostic, ResourceChange
 from orchestrator.redact import Redactor
 from orchestrator.report import mdtext
 from orchestrator.report.comment.model import SEVERITY_ORDER, StackOutcome
+from orchestrator.report.values import cut_value, one_line, show_value
 
 REDACTOR: contextvars.ContextVar[Redactor] = contextvars.ContextVar("comment_redactor")
 
@@ -67,20 +66,20 @@ def _change_lines(changes: Sequence[ResourceChange], *, sanitize: bool = False) 
     Values are JSON-quoted (no raw line breaks); a type, name or path holding one is rare, so
     the whole block is checked once and rebuilt with `sanitize` only when needed.
     """
-    one_line = _one_line if sanitize else _same
-    show = _show
+    line_of = one_line if sanitize else _same
+    show = show_value
     resources: list[str] = []
     full: list[str] = []
     add_line = full.append
     index: list[int] = []
     cut: list[str] = []
     for change in changes:
-        line = f"{OP_SYMBOL.get(change.op, '?'):<2} {change.op:<7} {one_line(change.type)}  {one_line(change.name)}"
+        line = f"{OP_SYMBOL.get(change.op, '?'):<2} {change.op:<7} {line_of(change.type)}  {line_of(change.name)}"
         resources.append(line)
         index.append(len(full))
         add_line(line)
         for diff in change.diffs:
-            path = one_line(diff.path)
+            path = line_of(diff.path)
             kind = diff.kind
             old = "" if kind == "add" else show(diff.old)
             new = "" if kind == "delete" else show(diff.new)
@@ -105,42 +104,8 @@ def _same(text: str) -> str:
 def _cut(text: str, cut: list[str]) -> str:
     if len(text) <= MAX_VALUE_CHARS:
         return text
-    cut.append(text)
-    # Redact before cutting: a cut through a secret or a token would leave half of it
-    # that no later redaction recognises.
-    text = REDACTOR.get().text(text)
-    return f"{text[:MAX_VALUE_CHARS]}...(+{len(text) - MAX_VALUE_CHARS} chars)"
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": "))
-_json_string: Callable[[str], str] = json.encoder.encode_basestring
-
-
-def _show(value: Any) -> str:
-    """One property value on one line: strings JSON-quoted, markers bare, floats without `.0`."""
-    kind = type(value)
-    if kind is str:
-        return value if value in (SECRET, UNKNOWN) else _json_string(value)
-    if kind is float and value.is_integer():
-        return str(int(value))  # Pulumi hands numbers over as floats: 80.0 is the 80 the user wrote
-    if kind is int or kind is float:
-        return str(value)
-    return _JSON.encode(_whole_numbers(value))  # None, booleans, lists, maps: as JSON
-
-
-def _whole_numbers(value: Any) -> Any:
-    """Integral floats inside lists and maps as ints, as at the top level."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_whole_numbers(v) for v in value]
-    return value
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    cut.append(text)  # uncut, for the fingerprints
+    return cut_value(text, MAX_VALUE_CHARS, REDACTOR.get().text)
 
 
 def diagnostics_block(diagnostics: Sequence[Diagnostic], *, capped: bool) -> str | None:

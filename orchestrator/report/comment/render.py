@@ -15,6 +15,7 @@ from orchestrator.report.comment.grouping import group_sections
 from orchestrator.report.comment.model import MARKERS, STATUS_EMOJI, CommentModel, RenderedComment
 from orchestrator.report.comment.sections import Section
 from orchestrator.report.comment.templates import comment_templates
+from orchestrator.report.values import format_duration
 
 MAX_LISTED_STACKS = 5  # stack ids named per kind of cut in the "shortened" note
 
@@ -148,10 +149,3 @@ def _cut_context(model: CommentModel, sections: Sequence[Section], levels: Seque
         "lines": listed(ids(lambda s, lv: not s.unchanged and lv == Level.HEADLINE)),
         "sections": listed(ids(lambda s, lv: not s.unchanged and lv == Level.NONE)),
     }
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}m {rest:02d}s"
