@@ -13,7 +13,7 @@ from typing import Any
 
 from orchestrator.config.resolved import Environment, RepoConfig, UnmanagedSettings
 from orchestrator.drift.model import Finding, UnmanagedScan
-from orchestrator.drift.unmanaged import owned_in_backend
+from orchestrator.drift.owned import owned_in_backend
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings
 

@@ -14,21 +14,9 @@ from typing import Any
 import pytest
 
 from orchestrator.config.resolved import UnmanagedSettings
-from orchestrator.drift.unmanaged import (
-    BUCKET,
-    PARAMETER,
-    QUEUE,
-    ROLE,
-    TABLE,
-    TOPIC,
-    CloudResource,
-    OwnedIndex,
-    owned_identifiers,
-    owned_in_backend,
-    resource_from_arn,
-    scan_unmanaged,
-    typed_name,
-)
+from orchestrator.drift.cloud import BUCKET, PARAMETER, QUEUE, ROLE, TABLE, TOPIC, CloudResource, resource_from_arn
+from orchestrator.drift.owned import OwnedIndex, owned_identifiers, owned_in_backend, typed_name
+from orchestrator.drift.unmanaged import scan_unmanaged
 from orchestrator.models import AwsSettings
 
 PASSPHRASE = "unmanaged scan passphrase"
