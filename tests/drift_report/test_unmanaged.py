@@ -232,7 +232,8 @@ def test_an_endpoint_answering_with_errors_is_a_scan_error(endpoint: str) -> Non
     assert "\n" not in scan.error and len(scan.error) <= 503
 
 
-def test_three_hundred_resources_scan_quickly(endpoint: str) -> None:
+def test_three_hundred_resources_are_all_scanned_and_owned_ones_left_out(endpoint: str) -> None:
+    # How fast the scan is belongs to bench/drift.py (unmanaged scan figure), not to a timed test.
     s3, sqs, sns, ssm, iam = (client(s, endpoint) for s in ("s3", "sqs", "sns", "ssm", "iam"))
     owned: set[str] = set()
     for i in range(80):
@@ -244,13 +245,10 @@ def test_three_hundred_resources_scan_quickly(endpoint: str) -> None:
     for i in range(30):  # SSM is moto's slowest service to fill (about 50 ms a parameter)
         ssm.put_parameter(Name=f"/bulk/{i:03d}", Value="v", Type="String")
         iam.create_role(RoleName=f"bulk-{i:03d}", AssumeRolePolicyDocument=TRUST)
-    started = time.monotonic()
     findings, scan = scan_unmanaged("dev", AwsSettings(), endpoint, owned, UnmanagedSettings())
-    elapsed = time.monotonic() - started
     assert scan.error is None
     assert scan.scanned == 300
     assert len(findings) == 300 - 24
-    assert elapsed < 5, f"scan of 300 resources took {elapsed:.1f}s"
 
 
 # --------------------------------------------------------------------------- pure parts
