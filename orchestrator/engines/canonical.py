@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 from orchestrator.engines.base import PropertyDiff, ResourceChange, StackResult
-from orchestrator.engines.pulumi_events import parse_property_path
+from orchestrator.engines.pulumi_diffs import parse_property_path
 
 
 def canonical(result: StackResult) -> StackResult:

@@ -11,6 +11,7 @@ operation (through `pulumi config set-all`, so secrets are encrypted by the stac
 provider) and the file is put back afterwards: a run never leaves the environment's values in
 the checkout, where the next run would mistake them for the stack's own.
 
+The config a run sets is in `pulumi_config`, the environment the CLI runs in in `pulumi_env`.
 pulumi, boto3 and yaml are imported inside functions: the CLI must start fast.
 """
 
@@ -18,14 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 from orchestrator.engines.applied import AppliedCommit, HistoryEntry, applied_from_history, update_message
@@ -37,9 +34,21 @@ from orchestrator.engines.base import (
     Status,
     redact_result,
 )
+from orchestrator.engines.pulumi_config import (
+    config_entries,
+    load_mapping,
+    needs_passphrase,
+    project_name,
+    restore_stack_file,
+    stack_file,
+    stack_file_config_keys,
+    write_secure_config,
+)
+from orchestrator.engines.pulumi_diffs import clean_value
+from orchestrator.engines.pulumi_env import assume_role_env, aws_env_vars, default_endpoint, session_name
 from orchestrator.engines.pulumi_events import EventCollector
 from orchestrator.errors import UserError
-from orchestrator.models import AwsSettings, StackSpec
+from orchestrator.models import StackSpec
 from orchestrator.policy.cli_args import policy_pack_arguments
 from orchestrator.redact import Redactor
 
@@ -48,162 +57,8 @@ MISSING_CLI_HINT = (
     f"install the Pulumi CLI ({INSTALL_URL}) so that `pulumi` is on PATH, "
     "or set `engine: local` in the environment's file (environments/<env>.yaml)"
 )
-# Services whose endpoint is pointed at a custom AWS endpoint (an emulator such as moto).
-ENDPOINT_SERVICES: tuple[str, ...] = (
-    "cloudwatch",
-    "dynamodb",
-    "ec2",
-    "iam",
-    "kms",
-    "lambda",
-    "logs",
-    "s3",
-    "secretsmanager",
-    "sns",
-    "sqs",
-    "ssm",
-    "sts",
-)
-# Backends whose secrets default to the passphrase provider (everything but Pulumi Cloud).
 HISTORY_PAGE_SIZE = 50  # `stack history` entries per CLI call while looking for the applied commit
 HISTORY_PAGES = 4
-_DIY_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "postgres://")
-_STACK_FILE_EXTENSIONS = (".yaml", ".yml", ".json")
-
-
-# ---------------------------------------------------------------------------------------------
-# Pure pieces: config, environment variables, redaction
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConfigEntry:
-    """One config value as `pulumi config set-all` takes it; `path`: the key is a property path
-    (`aws:endpoints[0].s3`) into a structured value, set with `--path`."""
-
-    value: str
-    secret: bool = False
-    path: bool = False
-
-
-def config_text(value: Any) -> str:
-    """A config value as Pulumi hands it to programs: strings as they are, the rest as JSON."""
-    import json
-
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-_PLAIN_PATH_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-def structured_entries(key: str, value: Any) -> dict[str, ConfigEntry]:
-    """A list or mapping as `--path` entries, one per leaf, so providers get a real structure
-    (pulumi-aws reads `aws:endpoints` as a list of objects), not a JSON string."""
-    if isinstance(value, Mapping) and value:
-        entries: dict[str, ConfigEntry] = {}
-        for child, child_value in value.items():
-            name = str(child)
-            step = f".{name}" if _PLAIN_PATH_KEY.match(name) else '["{}"]'.format(name.replace('"', '\\"'))
-            entries.update(structured_entries(f"{key}{step}", child_value))
-        return entries
-    if isinstance(value, list | tuple) and value:
-        entries = {}
-        for index, item in enumerate(value):
-            entries.update(structured_entries(f"{key}[{index}]", item))
-        return entries
-    return {key: ConfigEntry(config_text(value), path=True)}
-
-
-def namespaced(key: str, project: str) -> str:
-    """`key` → `<project>:key`, as Pulumi reads un-namespaced keys of a stack file."""
-    return key if ":" in key else f"{project}:{key}"
-
-
-def aws_provider_config(aws: AwsSettings, endpoint: str | None) -> dict[str, Any]:
-    """Provider config of pulumi-aws for the environment's AWS settings."""
-    config: dict[str, Any] = {"aws:region": aws.region}
-    if aws.profile and not aws.role_arn:
-        config["aws:profile"] = aws.profile
-    if endpoint:
-        config["aws:endpoints"] = [dict.fromkeys(ENDPOINT_SERVICES, endpoint)]
-        # An emulator has no real account, metadata service or virtual-host S3 buckets.
-        config["aws:skipCredentialsValidation"] = True
-        config["aws:skipRequestingAccountId"] = True
-        config["aws:skipMetadataApiCheck"] = True
-        config["aws:s3UsePathStyle"] = True
-    return config
-
-
-def config_entries(
-    spec: StackSpec,
-    *,
-    project: str,
-    stack_file_keys: set[str],
-    endpoint: str | None,
-    environ: Mapping[str, str],
-) -> tuple[dict[str, ConfigEntry], dict[str, Any], tuple[str, ...]]:
-    """The config to set for one run: AWS-derived values under the environment's `config`,
-    both under the stack file's own keys (which are left alone).
-
-    Environment values: a scalar, list or mapping is plain (lists and mappings set leaf by leaf
-    with `--path`, so they arrive structured); `{secret: VALUE}` or
-    `{secret_env: NAME}` is set as a secret; `{secure: "v1:..."}` is an encrypted value for this
-    stack's secrets provider, written as it is. Returns (entries, secure values, plain secrets).
-    """
-    merged: dict[str, Any] = {}
-    for key, value in aws_provider_config(spec.aws, endpoint).items():
-        merged[key] = value
-    for key, value in spec.config.items():
-        merged[namespaced(str(key), project)] = value
-
-    entries: dict[str, ConfigEntry] = {}
-    secure: dict[str, Any] = {}
-    secrets: list[str] = []
-    for key, value in merged.items():
-        if key in stack_file_keys:
-            continue  # the stack's own file wins
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            secure[key] = dict(value)
-        elif isinstance(value, Mapping) and set(value) == {"secret"}:
-            text = config_text(value["secret"])
-            entries[key] = ConfigEntry(text, secret=True)
-            secrets.append(text)
-        elif isinstance(value, Mapping) and set(value) == {"secret_env"}:
-            name = str(value["secret_env"])
-            if name not in environ:
-                raise UserError(
-                    f"environment {spec.environment}: config {key}: environment variable {name} is not set",
-                    hint=f"export {name} before running, or remove the key from the environment's config",
-                )
-            entries[key] = ConfigEntry(environ[name], secret=True)
-            secrets.append(environ[name])
-        elif isinstance(value, Mapping | list | tuple) and value and not _has_path_syntax(key):
-            entries.update(structured_entries(key, value))
-        else:
-            entries[key] = ConfigEntry(config_text(value))
-    return entries, secure, tuple(secrets)
-
-
-def _has_path_syntax(key: str) -> bool:
-    # A key that itself holds path characters cannot be the root of a `--path` entry.
-    return any(ch in key for ch in '.[]"')
-
-
-def aws_env_vars(aws: AwsSettings, endpoint: str | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """Environment variables for the AWS SDKs in the CLI and its provider plugins."""
-    env = {"AWS_REGION": aws.region, "AWS_DEFAULT_REGION": aws.region}
-    if aws.profile and not aws.role_arn:
-        env["AWS_PROFILE"] = aws.profile
-    has_credentials = "AWS_ACCESS_KEY_ID" in environ or "AWS_PROFILE" in environ or aws.profile or aws.role_arn
-    if endpoint and not has_credentials:
-        # Emulators accept any key; pulumi-aws refuses to start with none at all.
-        env["AWS_ACCESS_KEY_ID"] = "test"
-        env["AWS_SECRET_ACCESS_KEY"] = "test"
-    return env
 
 
 def redact_text(text: str, secrets: tuple[str, ...] | list[str]) -> str:
@@ -222,105 +77,6 @@ def command_error_text(exc: BaseException) -> str:
     tail = "\n".join(out.splitlines()[-20:])
     return tail or text.strip()
 
-
-def stack_file(directory: Path, stack_name: str) -> Path:
-    """`Pulumi.<stack>.yaml` (or .yml/.json) of a project; the .yaml path when none exists."""
-    short = stack_name.split("/")[-1]
-    for ext in _STACK_FILE_EXTENSIONS:
-        candidate = directory / f"Pulumi.{short}{ext}"
-        if candidate.exists():
-            return candidate
-    return directory / f"Pulumi.{short}.yaml"
-
-
-def _load_mapping(path: Path) -> dict[str, Any]:
-    import json
-
-    import yaml
-
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot be read: {exc}", hint="fix the file's syntax") from exc
-    if document is None:
-        return {}
-    if not isinstance(document, dict):
-        raise UserError(f"{path}: expected a mapping, found {type(document).__name__}")
-    return document
-
-
-def project_name(directory: Path) -> str:
-    for ext in _STACK_FILE_EXTENSIONS:
-        path = directory / f"Pulumi{ext}"
-        if path.exists():
-            name = _load_mapping(path).get("name")
-            if isinstance(name, str) and name:
-                return name
-            raise UserError(f"{path}: missing `name`", hint="every Pulumi project names itself in Pulumi.yaml")
-    raise UserError(
-        f"{directory}: no Pulumi.yaml; not a Pulumi project directory",
-        hint="check the project's directory in orchestrator.yaml / stacks/",
-    )
-
-
-def stack_file_config_keys(path: Path, project: str) -> set[str]:
-    config = _load_mapping(path).get("config") or {}
-    if not isinstance(config, dict):
-        raise UserError(f"{path}: `config` must be a mapping of keys to values")
-    return {namespaced(str(k), project) for k in config}
-
-
-def needs_passphrase(spec: StackSpec, stack_settings: Mapping[str, Any]) -> bool:
-    """Whether the CLI will ask for a passphrase this run cannot type."""
-    if not spec.backend.startswith(_DIY_SCHEMES):
-        return False  # Pulumi Cloud manages the keys
-    provider = spec.secrets_provider or stack_settings.get("secretsprovider")
-    return provider in (None, "", "default") or str(provider).startswith("passphrase")
-
-
-def default_endpoint(spec: StackSpec) -> str | None:
-    """The AWS endpoint URL: `sandbox` → the running embedded AWS; a URL as is; None → AWS."""
-    if spec.aws.endpoint is None:
-        return None
-    from orchestrator.sandbox import resolve_endpoint
-
-    return resolve_endpoint(spec.aws, spec.repo_root)
-
-
-def assume_role_env(aws: AwsSettings, endpoint: str | None, session_name: str) -> dict[str, str]:
-    """Temporary credentials of `aws.role_arn` (boto3 STS), as environment variables."""
-    import boto3
-    import botocore.exceptions
-
-    try:
-        session = boto3.Session(profile_name=aws.profile, region_name=aws.region)
-        sts = session.client("sts", endpoint_url=endpoint) if endpoint else session.client("sts")
-        response = sts.assume_role(RoleArn=aws.role_arn, RoleSessionName=session_name)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        raise UserError(
-            f"cannot assume role {aws.role_arn}: {redact_text(str(exc), ())}",
-            hint="check the environment's aws.role_arn and aws.profile, and the credentials allowed to assume it",
-        ) from exc
-    credentials = response["Credentials"]
-    return {
-        "AWS_ACCESS_KEY_ID": str(credentials["AccessKeyId"]),
-        "AWS_SECRET_ACCESS_KEY": str(credentials["SecretAccessKey"]),
-        "AWS_SESSION_TOKEN": str(credentials["SessionToken"]),
-    }
-
-
-def session_name(spec: StackSpec) -> str:
-    """An STS session name (≤ 64 chars of [\\w+=,.@-]) saying who assumed the role for what."""
-    raw = f"gitops-orchestrator-{spec.project}-{spec.environment}"
-    return re.sub(r"[^\w+=,.@-]", "-", raw)[:64]
-
-
-# ---------------------------------------------------------------------------------------------
-# The engine
-# ---------------------------------------------------------------------------------------------
 
 EventCallback = Callable[[StackSpec, Any], None]
 StackCall = Callable[[Any, EventCollector], dict[str, Any]]
@@ -507,7 +263,7 @@ class PulumiEngine:
         directory = spec.directory.resolve()
         project = project_name(directory)
         settings_path = stack_file(directory, spec.stack_name)
-        settings = _load_mapping(settings_path)
+        settings = load_mapping(settings_path)
         if needs_passphrase(spec, settings) and not (
             "PULUMI_CONFIG_PASSPHRASE" in os.environ or "PULUMI_CONFIG_PASSPHRASE_FILE" in os.environ
         ):
@@ -553,7 +309,7 @@ class PulumiEngine:
         secrets.extend(config_secrets)
         try:
             if secure:
-                _write_secure_config(settings_path, secure)
+                write_secure_config(settings_path, secure)
             for as_path in (False, True):  # plain keys, then property paths (`--path`)
                 chosen = {k: ConfigValue(value=e.value, secret=e.secret) for k, e in entries.items()
                           if e.path == as_path}
@@ -561,7 +317,7 @@ class PulumiEngine:
                     stack.set_all_config(chosen, path=as_path)
             yield stack
         finally:
-            _restore(settings_path, original)
+            restore_stack_file(settings_path, original)
 
     def _env_vars(self, spec: StackSpec, endpoint: str | None) -> dict[str, str]:
         env = {"PULUMI_BACKEND_URL": spec.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
@@ -594,35 +350,4 @@ def _history(stack: Any) -> Iterator[HistoryEntry]:
 
 def _masked_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """Stack outputs (SDK `OutputValue`s) with secret ones replaced by `[secret]`."""
-    from orchestrator.engines.pulumi_events import clean_value
-
     return {key: SECRET if out.secret else clean_value(out.value) for key, out in outputs.items()}
-
-
-def _write_secure_config(path: Path, secure: Mapping[str, Any]) -> None:
-    """Add `secure:` values (already encrypted for this stack) to the stack file."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    document = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
-    if document is None:
-        document = {}
-    config = document.setdefault("config", {})
-    for key, value in secure.items():
-        config[key] = dict(value)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        yaml.dump(document, tmp)
-    os.replace(tmp.name, path)
-
-
-def _restore(path: Path, original: bytes | None) -> None:
-    """Put the stack file back as it was before this run's config (atomically)."""
-    if original is None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        return
-    if path.exists() and path.read_bytes() == original:
-        return
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(original)
-    os.replace(tmp.name, path)

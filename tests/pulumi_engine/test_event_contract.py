@@ -10,14 +10,8 @@ import pytest
 from pulumi.automation.events import EngineEvent
 
 from orchestrator.engines.base import SECRET, UNKNOWN, OpCounts, PropertyDiff
-from orchestrator.engines.pulumi_events import (
-    EventCollector,
-    NormalizedEvents,
-    clean_value,
-    normalize_events,
-    parse_property_path,
-    structural_diff,
-)
+from orchestrator.engines.pulumi_diffs import clean_value, parse_property_path, structural_diff
+from orchestrator.engines.pulumi_events import EventCollector, NormalizedEvents, normalize_events
 from tests.support.fixtures import PULUMI
 
 EVENTS = PULUMI / "events"

@@ -7,19 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.engines.pulumi import (
-    INSTALL_URL,
+from orchestrator.engines.pulumi import INSTALL_URL, PulumiEngine, command_error_text
+from orchestrator.engines.pulumi_config import (
     ConfigEntry,
-    PulumiEngine,
-    assume_role_env,
-    aws_env_vars,
     aws_provider_config,
-    command_error_text,
     config_entries,
     needs_passphrase,
-    session_name,
     structured_entries,
 )
+from orchestrator.engines.pulumi_env import assume_role_env, aws_env_vars, session_name
 from orchestrator.engines.select import engine_for
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings, StackSpec
