@@ -299,10 +299,7 @@ class _Deployment:
     def _approvers(self) -> list[str] | None:
         if self.vcs is None or self.pr is None:
             return None
-        try:
-            return self.vcs.approvals(self.pr)
-        except VcsError:
-            return None
+        return self.vcs.approvals(self.pr)  # a VcsError is the gate's to report
 
     def _blocked_destroys(self, plan: Plan, protected: bool) -> dict[str, str]:
         if self.request.allow_destroy or not protected:
@@ -441,7 +438,7 @@ def _record_deployments(
             if env not in ran or not mine:
                 continue
             ok = all(r.status == "succeeded" for r in mine)
-            deployment = vcs.create_deployment(plan.head, env, f"orchestrator: {len(mine)} stack(s)")
+            deployment = vcs.create_deployment(plan.head, env, f"orchestrator: {len(mine)} stack(s)", ref=plan.branch)
             vcs.set_deployment_status(
                 deployment, "success" if ok else "failure", f"{sum(r.ok for r in mine)} of {len(mine)} stacks succeeded"
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from orchestrator.config.resolved import Environment
 from orchestrator.engines.base import StackResult
 from orchestrator.store.api import Store
+from orchestrator.vcs.base import VcsError
 
 # Reasons of stacks that did not run because they wait for someone (an approval, a flag), as
 # opposed to stacks skipped because something failed: the first are `pending`, not errors.
@@ -44,7 +45,8 @@ def evaluate(
     approvers: Callable[[], list[str] | None],
 ) -> GateResult:
     """`earlier` maps environments run earlier in this run to their status; `approvers` lists the
-    merged PR's approving reviewers, or None when there is no PR to ask."""
+    merged PR's approving reviewers, or None when there is no PR to ask (a VcsError it raises is
+    reported in the gate's reason)."""
     passed: list[str] = []
     missing: list[str] = []
     for required in env.requires:
@@ -58,11 +60,18 @@ def evaluate(
         if promotion is not None:
             passed.append(f"promoted by {promotion.actor}")
         else:
-            found = approvers()
+            try:
+                found, unreadable = approvers(), None
+            except VcsError as exc:  # e.g. GitLab without the approvals API: say so, never "no PR"
+                found, unreadable = None, exc.message
             if found is not None and len(found) >= needed:
                 passed.append(f"approved by {', '.join(sorted(found))}")
             else:
-                have = "no pull request found for this commit" if found is None else f"{len(found)} found"
+                have = (
+                    f"approvals could not be read: {unreadable}"
+                    if unreadable
+                    else "no pull request found for this commit" if found is None else f"{len(found)} found"
+                )
                 missing.append(
                     f"needs {needed} approving review(s) on the merged pull request ({have}), or "
                     f"`orchestrator promote --env {env.name} --commit {commit[:12]}` by a trusted user"

@@ -115,7 +115,9 @@ class VcsClient(Protocol):
 
     def close_issue(self, number: int, comment: str) -> Issue: ...
 
-    def create_deployment(self, sha: str, environment: str, description: str) -> int: ...
+    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+        """`ref`: the branch that was deployed (GitLab needs it; GitHub deploys the SHA itself)."""
+        ...
 
     def set_deployment_status(
         self,

@@ -5,7 +5,7 @@ For dry runs and the demo. Layout under `out_dir`:
   pr-<n>/comment.md          the comment of PR n (one per PR and marker: upserted, never duplicated)
   statuses.json              [{sha, context, state, description, target_url}], one entry per (sha, context)
   issues/<n>.md + issues.json  tracking issues and their index (number, title, state, marker, labels)
-  deployments.json           [{id, sha, environment, description, statuses: [...]}]
+  deployments.json           [{id, sha, ref, environment, description, statuses: [...]}]
 Inputs a review would give, read when present:
   approvals.json             {"<pr>": ["alice", ...]}   approving reviewers per PR
   permissions.json           {"<login>": "write", ...}  repository permission per user (absent: none)
@@ -229,7 +229,7 @@ class FilesVcs:
 
     # -- deployments ---------------------------------------------------------------------
 
-    def create_deployment(self, sha: str, environment: str, description: str) -> int:
+    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
         with self._lock:
             deployments: list[dict[str, Any]] = self._read_json("deployments.json", [])
             deployment_id = max((int(d["id"]) for d in deployments), default=0) + 1
@@ -237,6 +237,7 @@ class FilesVcs:
                 {
                     "id": deployment_id,
                     "sha": sha,
+                    "ref": ref,
                     "environment": environment,
                     "description": description,
                     "statuses": [],

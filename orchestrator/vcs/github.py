@@ -273,7 +273,8 @@ class GitHubClient:
 
     # -- deployments ---------------------------------------------------------------------
 
-    def create_deployment(self, sha: str, environment: str, description: str) -> int:
+    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+        # `ref` is the SHA itself: a branch name would deploy whatever the branch points at by then.
         payload = {
             "ref": sha,
             "environment": environment,

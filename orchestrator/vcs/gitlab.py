@@ -23,11 +23,14 @@ from orchestrator.vcs.base import (
     Permission,
     PullRequest,
     StatusState,
+    VcsError,
     check_deployment_state,
     check_status_state,
     truncate,
     with_marker,
 )
+from orchestrator.vcs.gitlab_pipeline import GitLabPipeline
+from orchestrator.vcs.status_ledger import ShownStatus, StatusLedger
 
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
 # GitLab commit statuses: pending, running, success, failed, canceled.
@@ -68,11 +71,15 @@ class GitLabClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         run_url: str | None = None,
+        pipeline: GitLabPipeline | None = None,
     ) -> None:
         if not project:
             raise UserError("no GitLab project", hint="set vcs.repo in orchestrator.yaml to `group/project`")
         self.project = project
         self.run_url = run_url  # the "Details" link of statuses that name none: this job's page
+        self.pipeline = pipeline  # the CI pipeline this runs in: statuses on its commit join it
+        self._statuses = StatusLedger(self._read_statuses)
+        self._mr_urls: dict[int, str] = {}
         self._project_path = f"/projects/{quote(project, safe='')}"
         self._api = JsonApi(
             base_url=api_url or DEFAULT_API_URL,
@@ -109,7 +116,14 @@ class GitLabClient:
                 "no GitLab project: vcs.repo is not set and CI_PROJECT_PATH is empty",
                 hint="set vcs.repo: group/project in orchestrator.yaml",
             )
-        return cls(project, token, api_url=api_url or environ.get("CI_API_V4_URL"), token_env=token_env, **kwargs)
+        return cls(
+            project,
+            token,
+            api_url=api_url or environ.get("CI_API_V4_URL"),
+            token_env=token_env,
+            pipeline=GitLabPipeline.from_env(environ),
+            **kwargs,
+        )
 
     def close(self) -> None:
         self._api.close()
@@ -129,11 +143,27 @@ class GitLabClient:
         path = f"{self._project_path}/merge_requests/{number}"
         data = self._api.call("GET", path)
         with self._api.parsed("GET", path):
-            return _merge_request(data)
+            pr = _merge_request(data)
+        self._mr_urls[number] = pr.url
+        return pr
 
     def approvals(self, pr: int) -> list[str]:
         path = f"{self._project_path}/merge_requests/{pr}/approvals"
-        data = self._api.call("GET", path)
+        try:
+            data = self._api.call("GET", path)
+        except VcsError as exc:
+            if exc.status not in (403, 404):
+                raise
+            raise VcsError(
+                f"GitLab's merge request approvals API answered HTTP {exc.status} for !{pr}: this GitLab "
+                "instance does not offer it to this token (an older GitLab Free, or approvals not in its tier), "
+                "or the merge request is gone; approvals cannot be counted",
+                status=exc.status,
+                method="GET",
+                endpoint=exc.endpoint,
+                hint="approve the deploy with `orchestrator promote --env ENV --commit SHA` instead, or set "
+                "`approvals: 0` for environments that cannot have merge request approvals",
+            ) from None
         with self._api.parsed("GET", path):
             return sorted({entry["user"]["username"] for entry in data.get("approved_by") or []})
 
@@ -151,12 +181,20 @@ class GitLabClient:
         if existing is None:
             created = self._api.call("POST", notes_path, json={"body": text})
             with self._api.parsed("POST", notes_path):
-                return CommentRef(id=int(created["id"]), url=_note_url(created), created=True)
+                note_id = int(created["id"])
+            return CommentRef(id=note_id, url=self._note_url(pr, note_id), created=True)
         note_path = f"{notes_path}/{existing['id']}"
         if existing.get("body") != text:
             existing = self._api.call("PUT", note_path, json={"body": text})
         with self._api.parsed("PUT", note_path):
-            return CommentRef(id=int(existing["id"]), url=_note_url(existing), created=False)
+            note_id = int(existing["id"])
+        return CommentRef(id=note_id, url=self._note_url(pr, note_id), created=False)
+
+    def _note_url(self, pr: int, note_id: int) -> str:
+        # The Notes API returns no web URL: the merge request's page plus the anchor GitLab uses.
+        if pr not in self._mr_urls:
+            self.get_pr(pr)
+        return f"{self._mr_urls[pr]}#note_{note_id}" if self._mr_urls[pr] else f"note {note_id}"
 
     # -- statuses ------------------------------------------------------------------------
 
@@ -172,11 +210,33 @@ class GitLabClient:
             "state": _STATUS_STATE[check_status_state(state)],
             "name": context,
             "description": truncate(description, STATUS_DESCRIPTION_LIMIT),
+            **(self.pipeline.placement(sha) if self.pipeline else {}),
         }
         target_url = target_url or self.run_url
         if target_url:
             payload["target_url"] = target_url
+        wanted = ShownStatus(payload["state"], payload["description"], target_url or "")
+        shown = self._statuses.shown(sha, context)
+        # GitLab refuses to move a pending or running status to the state it is in (HTTP 400),
+        # and the text of one cannot change without a new state: leave it as it is.
+        unchanged_wait = shown is not None and shown.state == wanted.state and wanted.state in ("pending", "running")
+        if shown == wanted or unchanged_wait:
+            return
         self._api.call("POST", f"{self._project_path}/statuses/{sha}", json=payload)
+        self._statuses.record(sha, context, wanted)
+
+    def _read_statuses(self, sha: str) -> dict[str, ShownStatus]:
+        # The latest status of each name, where this client posts: its pipeline, or its ref.
+        path = f"{self._project_path}/repository/commits/{sha}/statuses"
+        placement = self.pipeline.placement(sha) if self.pipeline else {}
+        params: dict[str, str | int] = {k: v for k, v in placement.items() if k in ("pipeline_id", "ref")}
+        shown: dict[str, ShownStatus] = {}
+        for item in self._api.paginate(path, params):  # oldest first: the newest of a name wins
+            with self._api.parsed("GET", path):
+                shown[item["name"]] = ShownStatus(
+                    item["status"], item.get("description") or "", item.get("target_url") or ""
+                )
+        return shown
 
     # -- people --------------------------------------------------------------------------
 
@@ -235,7 +295,15 @@ class GitLabClient:
 
     def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
         # GitLab deployments carry no description; the environment and commit say what ran.
-        payload = {"environment": environment, "sha": sha, "ref": ref or sha, "tag": False, "status": "running"}
+        # `ref` must be a branch or tag (GitLab answers 400 to a SHA): the branch that was deployed.
+        branch = ref or (self.pipeline.head_branch if self.pipeline else None)
+        if not branch:
+            raise VcsError(
+                f"a GitLab deployment of {sha[:12]} to {environment} needs the branch that was deployed",
+                method="POST",
+                endpoint=f"{self._project_path}/deployments",
+            )
+        payload = {"environment": environment, "sha": sha, "ref": branch, "tag": False, "status": "running"}
         path = f"{self._project_path}/deployments"
         data = self._api.call("POST", path, json=payload)
         with self._api.parsed("POST", path):
@@ -277,8 +345,3 @@ def _issue(data: Mapping[str, Any]) -> Issue:
         url=data.get("web_url") or "",
         labels=tuple(data.get("labels") or ()),
     )
-
-
-def _note_url(note: Mapping[str, Any]) -> str:
-    # Notes carry no web URL of their own; the noteable's URL plus the anchor GitLab uses.
-    return f"{note['noteable_url']}#note_{note['id']}" if note.get("noteable_url") else f"note {note['id']}"
