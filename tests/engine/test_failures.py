@@ -60,10 +60,16 @@ def test_unsupported_type_names_it(make_stack: Callable[..., Stack]) -> None:
     engine = LocalEngine()
     assert engine.update(st.spec(items_config(st.store, [{"name": "a"}]))).ok
     config = items_config(st.store, [{"name": "a", "value": "changed"}], unsupported="acme:widgets:Widget")
-    for result in (engine.preview(st.spec(config)), engine.update(st.spec(config))):
+    preview, update = engine.preview(st.spec(config)), engine.update(st.spec(config))
+    for result in (preview, update):
         assert result.status == "failed"
-        assert "acme:widgets:Widget" in (result.error or "")
-        assert "aws:s3/bucket:Bucket" in (result.error or ""), "the supported types are listed"
+        assert result.error == ("not supported by the local engine: resource type acme:widgets:Widget; "
+                                "`orchestrator stack types` lists what it supports")
+        assert [d.message for d in result.diagnostics if d.severity == "error"] == [
+            "resource type acme:widgets:Widget is not supported by the local engine"]
+    assert {c.name: c.op for c in preview.changes} == {"a": "update"}, "the preview shows its plan"
+    assert update.changes == () and update.counts.changed == 0, "the update applied nothing and says so"
+    assert any("nothing was changed" in d.message for d in update.diagnostics)
     assert list(st.objects().values()) == ["v"]
 
 

@@ -14,19 +14,11 @@ from typing import Any
 import pytest
 
 from orchestrator.engines.base import SECRET, UNKNOWN, PropertyDiff
+from orchestrator.engines.local.checkpoint import ordered, snapshot_from_json, snapshot_to_json
 from orchestrator.engines.local.engine import LocalEngine
+from orchestrator.engines.local.locks import StackLock, StackLocked
 from orchestrator.engines.local.props import SECRET_SIG, SIG_KEY, UNKNOWN_MARKER
-from orchestrator.engines.local.state import (
-    ResourceState,
-    SecretsManager,
-    Snapshot,
-    StackLock,
-    StackLocked,
-    backend_dir,
-    ordered,
-    snapshot_from_json,
-    snapshot_to_json,
-)
+from orchestrator.engines.local.state import ResourceState, SecretsManager, Snapshot, backend_dir
 from orchestrator.engines.local.steps import apply_ignore_changes, display_diffs, property_diffs
 from orchestrator.engines.local.urn import default_provider_urn, parse_urn, resource_urn, stack_urn
 from orchestrator.errors import UserError

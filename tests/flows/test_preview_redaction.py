@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from orchestrator.engines.base import SECRET
+from orchestrator.engines.local.checkpoint import peek_salt
 from orchestrator.engines.local.secrets import crypter_for_salt, new_encryption_salt
-from orchestrator.engines.local.state import peek_salt, state_path
+from orchestrator.engines.local.state import state_path
 from tests.flows.conftest import BASE_BRANCH, ENV, PASSPHRASE, SampleRepo, run_cli
 
 API_TOKEN = "tok-7f3a9c1e5b2d8046-queue-admin"

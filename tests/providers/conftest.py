@@ -8,11 +8,20 @@ from typing import Any
 
 import pytest
 
+from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.base import ProviderContext
+from orchestrator.engines.local.providers.registry import get_provider
 from orchestrator.models import AwsSettings
 from orchestrator.sandbox import InProcessSandbox
 
 DEFAULT_TAGS = {"ManagedBy": "orchestrator-tests"}
+
+
+def provider(token: str, ctx: ProviderContext) -> DeclaredResource:
+    """The built-in provider of an AWS type, as the engine gets it."""
+    found = get_provider(token, ctx)
+    assert isinstance(found, DeclaredResource)
+    return found
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,19 @@ from typing import Any
 import pytest
 
 from orchestrator.engines.base import SECRET, UNKNOWN
-from orchestrator.engines.local.providers.aws import (
-    Bucket,
-    BucketVersioning,
-    Parameter,
-    Queue,
-    Role,
-    Table,
-    Topic,
-)
-from orchestrator.engines.local.providers.aws_common import AwsResource
+from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderContext, ProviderError
 from orchestrator.engines.local.providers.props import diff_values
 
-from .conftest import DEFAULT_TAGS
+from .conftest import DEFAULT_TAGS, provider
 
 URN = "urn:pulumi:dev::proj::{type}::{name}"
 
 
-def _create(provider: AwsResource, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+Created = tuple[str, dict[str, Any], dict[str, Any]]
+
+
+def _create(provider: DeclaredResource, name: str, inputs: dict[str, Any]) -> Created:
     """check + create, and the read-after-create must show no drift."""
     urn = URN.format(type=provider.type_token, name=name)
     checked = provider.check(urn, name, None, inputs)
@@ -39,7 +33,7 @@ def _create(provider: AwsResource, name: str, inputs: dict[str, Any]) -> tuple[s
     return id_, checked, outputs
 
 
-def _drift(provider: AwsResource, id_: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+def _drift(provider: DeclaredResource, id_: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
     live = provider.read("urn", id_, inputs, outputs)
     assert live is not None
     return {d.path: (d.kind, d.old, d.new) for d in diff_values(outputs, live.outputs)}
@@ -58,7 +52,7 @@ def _assume_policy(service: str = "ec2.amazonaws.com") -> str:
 # S3 bucket
 # --------------------------------------------------------------------------------------
 def test_bucket_autoname_outputs_and_default_tags(ctx: ProviderContext, boto: Any) -> None:
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, inputs, outputs = _create(bucket, "Uploads_Bucket", {"forceDestroy": True, "tags": {"env": "dev"}})
     assert re.fullmatch(r"uploads-bucket-[0-9a-f]{7}", id_)
     assert outputs["bucket"] == id_
@@ -76,7 +70,7 @@ def test_bucket_autoname_outputs_and_default_tags(ctx: ProviderContext, boto: An
 
 
 def test_bucket_update_tags_in_place_and_drift(ctx: ProviderContext, boto: Any) -> None:
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, inputs, outputs = _create(bucket, "tagged", {"tags": {"env": "dev", "team": "a"}})
     news = bucket.check("urn", "tagged", inputs, {"tags": {"env": "prod"}})
     diff = bucket.diff("urn", id_, inputs, outputs, news)
@@ -94,7 +88,7 @@ def test_bucket_update_tags_in_place_and_drift(ctx: ProviderContext, boto: Any) 
 
 
 def test_bucket_name_change_forces_replace(ctx: ProviderContext) -> None:
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, inputs, outputs = _create(bucket, "named", {"bucket": "orchestrator-test-named-1"})
     assert id_ == "orchestrator-test-named-1"
     news = bucket.check("urn", "named", inputs, {"bucket": "orchestrator-test-named-2"})
@@ -108,16 +102,16 @@ def test_bucket_name_change_forces_replace(ctx: ProviderContext) -> None:
 
 def test_bucket_invalid_name_is_refused_at_check(ctx: ProviderContext) -> None:
     with pytest.raises(ProviderError, match=r"bucket name 'Bad_Name' is invalid"):
-        Bucket(ctx).check("urn", "b", None, {"bucket": "Bad_Name"})
+        provider("aws:s3/bucket:Bucket", ctx).check("urn", "b", None, {"bucket": "Bad_Name"})
 
 
 def test_bucket_unknown_input_is_refused_not_ignored(ctx: ProviderContext) -> None:
     with pytest.raises(ProviderError, match=r"does not support the input\(s\) website"):
-        Bucket(ctx).check("urn", "b", None, {"website": {"indexDocument": "index.html"}})
+        provider("aws:s3/bucket:Bucket", ctx).check("urn", "b", None, {"website": {"indexDocument": "index.html"}})
 
 
 def test_bucket_delete_needs_force_destroy_when_not_empty(ctx: ProviderContext, boto: Any) -> None:
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, inputs, outputs = _create(bucket, "keep", {})
     boto("s3").put_object(Bucket=id_, Key="a.txt", Body=b"x")
     with pytest.raises(ProviderError, match="forceDestroy"):
@@ -132,8 +126,8 @@ def test_bucket_delete_needs_force_destroy_when_not_empty(ctx: ProviderContext, 
 # S3 bucket versioning
 # --------------------------------------------------------------------------------------
 def test_bucket_versioning_lifecycle_and_suspended_drift(ctx: ProviderContext, boto: Any) -> None:
-    bucket_id, _, _ = _create(Bucket(ctx), "versioned", {"forceDestroy": True})
-    versioning = BucketVersioning(ctx)
+    bucket_id, _, _ = _create(provider("aws:s3/bucket:Bucket", ctx), "versioned", {"forceDestroy": True})
+    versioning = provider("aws:s3/bucketVersioning:BucketVersioning", ctx)
     id_, inputs, outputs = _create(
         versioning, "versioned-v", {"bucket": bucket_id, "versioningConfiguration": {"status": "Enabled"}}
     )
@@ -160,14 +154,15 @@ def test_bucket_versioning_lifecycle_and_suspended_drift(ctx: ProviderContext, b
 
 def test_bucket_versioning_rejects_bad_status(ctx: ProviderContext) -> None:
     with pytest.raises(ProviderError, match="is not one of Enabled, Suspended, Disabled"):
-        BucketVersioning(ctx).check("urn", "v", None, {"bucket": "b", "versioningConfiguration": {"status": "On"}})
+        provider("aws:s3/bucketVersioning:BucketVersioning", ctx).check(
+            "urn", "v", None, {"bucket": "b", "versioningConfiguration": {"status": "On"}})
 
 
 # --------------------------------------------------------------------------------------
 # SQS queue
 # --------------------------------------------------------------------------------------
 def test_queue_floats_become_ints_and_update_in_place(ctx: ProviderContext, boto: Any) -> None:
-    queue = Queue(ctx)
+    queue = provider("aws:sqs/queue:Queue", ctx)
     id_, inputs, outputs = _create(
         queue,
         "events",
@@ -192,7 +187,7 @@ def test_queue_floats_become_ints_and_update_in_place(ctx: ProviderContext, boto
 
 
 def test_queue_fifo_autoname_and_replace(ctx: ProviderContext) -> None:
-    queue = Queue(ctx)
+    queue = provider("aws:sqs/queue:Queue", ctx)
     id_, inputs, outputs = _create(queue, "orders", {"fifoQueue": True, "contentBasedDeduplication": True})
     assert re.fullmatch(r"orders-[0-9a-f]{7}\.fifo", outputs["name"])
     assert outputs["fifoQueue"] is True and outputs["contentBasedDeduplication"] is True
@@ -204,7 +199,7 @@ def test_queue_fifo_autoname_and_replace(ctx: ProviderContext) -> None:
 
 
 def test_queue_deleted_out_of_band_reads_as_gone(ctx: ProviderContext, boto: Any) -> None:
-    queue = Queue(ctx)
+    queue = provider("aws:sqs/queue:Queue", ctx)
     id_, inputs, outputs = _create(queue, "doomed", {"tags": {"a": "1"}})
     boto("sqs").tag_queue(QueueUrl=id_, Tags={"a": "2"})
     assert _drift(queue, id_, inputs, outputs)["tags.a"] == ("update", "1", "2")
@@ -217,7 +212,7 @@ def test_queue_deleted_out_of_band_reads_as_gone(ctx: ProviderContext, boto: Any
 # SNS topic
 # --------------------------------------------------------------------------------------
 def test_topic_lifecycle(ctx: ProviderContext, boto: Any) -> None:
-    topic = Topic(ctx)
+    topic = provider("aws:sns/topic:Topic", ctx)
     id_, inputs, outputs = _create(topic, "alerts", {"displayName": "Alerts", "tags": {"env": "dev"}})
     assert id_.startswith("arn:aws:sns:us-east-1:") and outputs["arn"] == id_
     assert re.fullmatch(r"alerts-[0-9a-f]{7}", outputs["name"])
@@ -237,7 +232,7 @@ def test_topic_lifecycle(ctx: ProviderContext, boto: Any) -> None:
 # DynamoDB table
 # --------------------------------------------------------------------------------------
 def test_table_lifecycle_pitr_and_replace(ctx: ProviderContext, boto: Any) -> None:
-    table = Table(ctx)
+    table = provider("aws:dynamodb/table:Table", ctx)
     id_, inputs, outputs = _create(
         table,
         "records",
@@ -279,8 +274,9 @@ def test_table_lifecycle_pitr_and_replace(ctx: ProviderContext, boto: Any) -> No
 
 def test_table_provisioned_needs_capacity(ctx: ProviderContext) -> None:
     with pytest.raises(ProviderError, match="readCapacity` is required when billingMode is PROVISIONED"):
-        Table(ctx).check("urn", "t", None, {"hashKey": "pk", "attributes": [{"name": "pk", "type": "S"}]})
-    checked = Table(ctx).check(
+        provider("aws:dynamodb/table:Table", ctx).check(
+            "urn", "t", None, {"hashKey": "pk", "attributes": [{"name": "pk", "type": "S"}]})
+    checked = provider("aws:dynamodb/table:Table", ctx).check(
         "urn", "t", None, {"hashKey": "pk", "readCapacity": 5.0, "writeCapacity": 2.0, "attributes": []}
     )
     assert checked["readCapacity"] == 5 and isinstance(checked["readCapacity"], int)
@@ -291,7 +287,7 @@ def test_table_provisioned_needs_capacity(ctx: ProviderContext) -> None:
 # IAM role
 # --------------------------------------------------------------------------------------
 def test_role_lifecycle_with_inline_policy(ctx: ProviderContext, boto: Any) -> None:
-    role = Role(ctx)
+    role = provider("aws:iam/role:Role", ctx)
     policy = json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
     )
@@ -346,7 +342,7 @@ def test_role_lifecycle_with_inline_policy(ctx: ProviderContext, boto: Any) -> N
 # SSM parameter
 # --------------------------------------------------------------------------------------
 def test_parameter_secure_string_lifecycle(ctx: ProviderContext, boto: Any) -> None:
-    parameter = Parameter(ctx)
+    parameter = provider("aws:ssm/parameter:Parameter", ctx)
     id_, inputs, outputs = _create(
         parameter,
         "db-password",
@@ -374,7 +370,7 @@ def test_parameter_secure_string_lifecycle(ctx: ProviderContext, boto: Any) -> N
 
 
 def test_parameter_autoname_and_validation(ctx: ProviderContext) -> None:
-    parameter = Parameter(ctx)
+    parameter = provider("aws:ssm/parameter:Parameter", ctx)
     checked = parameter.check("urn", "setting", None, {"type": "String", "value": "v"})
     assert re.fullmatch(r"setting-[0-9a-f]{7}", checked["name"])
     with pytest.raises(ProviderError, match="type 'Int' is not one of"):
@@ -385,7 +381,7 @@ def test_parameter_autoname_and_validation(ctx: ProviderContext) -> None:
 # Preview and the endpoint
 # --------------------------------------------------------------------------------------
 def test_preview_outputs_mark_computed_values_unknown(ctx: ProviderContext) -> None:
-    queue = Queue(ctx)
+    queue = provider("aws:sqs/queue:Queue", ctx)
     checked = queue.check("urn", "q", None, {"delaySeconds": 5.0})
     planned = queue.preview_outputs("urn", "q", checked)
     assert planned["url"] == UNKNOWN_MARKER and planned["arn"] == UNKNOWN_MARKER
@@ -394,14 +390,14 @@ def test_preview_outputs_mark_computed_values_unknown(ctx: ProviderContext) -> N
 
 
 def test_default_tags_change_shows_as_tags_all_diff(ctx: ProviderContext) -> None:
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, inputs, outputs = _create(bucket, "defaults", {"tags": {"env": "dev"}})
     other_ctx = ProviderContext(
         ctx.project, ctx.stack, ctx.aws, ctx.manifests_dir, {"aws:defaultTags": {"tags": {"ManagedBy": "new"}}}
     )
-    diff = Bucket(other_ctx).diff("urn", id_, inputs, outputs, inputs)
+    diff = provider("aws:s3/bucket:Bucket", other_ctx).diff("urn", id_, inputs, outputs, inputs)
     assert diff.changed and [(d.path, d.new) for d in diff.diffs] == [("tagsAll.ManagedBy", "new")]
-    outputs = Bucket(other_ctx).update("urn", id_, inputs, outputs, inputs)
+    outputs = provider("aws:s3/bucket:Bucket", other_ctx).update("urn", id_, inputs, outputs, inputs)
     assert outputs["tagsAll"] == {"env": "dev", "ManagedBy": "new"}
     assert outputs["tags"] == {"env": "dev"}
 
@@ -409,7 +405,7 @@ def test_default_tags_change_shows_as_tags_all_diff(ctx: ProviderContext) -> Non
 def test_refusals_never_echo_a_secret_value(ctx: ProviderContext) -> None:
     from botocore.exceptions import ClientError
 
-    from orchestrator.engines.local.providers.aws_common import aws_errors
+    from orchestrator.engines.local.providers.aws.client import aws_errors
 
     refused = ClientError(
         {"Error": {"Code": "ValidationException", "Message": "Value 'hunter2' at 'value' failed"}}, "PutParameter"
@@ -423,7 +419,7 @@ def test_refusals_never_echo_a_secret_value(ctx: ProviderContext) -> None:
 def test_failed_follow_up_call_leaves_no_orphan(ctx: ProviderContext, boto: Any) -> None:
     # The in-process sandbox does not load AWS-managed policies, so attaching one fails after
     # the role was created: the half-made role must not stay behind.
-    role = Role(ctx)
+    role = provider("aws:iam/role:Role", ctx)
     inputs = role.check(
         "urn", "orphan", None, {"assumeRolePolicy": "{}", "managedPolicyArns": ["arn:aws:iam::aws:policy/Nope"]}
     )

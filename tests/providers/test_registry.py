@@ -1,4 +1,4 @@
-"""Type tokens → providers; anything else is refused with the supported list."""
+"""Type tokens → providers, function tokens → answers; anything else is refused in one line."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.engines.local.providers.aws_common import AwsResource
-from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
+from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.base import ProviderContext
 from orchestrator.engines.local.providers.kubernetes import KubernetesObject
-from orchestrator.engines.local.providers.registry import AWS_TYPES, SUPPORTED_TYPES, get_provider, is_supported
+from orchestrator.engines.local.providers.registry import (
+    Unsupported,
+    aws_types,
+    call_function,
+    get_provider,
+    is_supported,
+    supported_types,
+)
 from orchestrator.models import AwsSettings
+
+FIRST_SEVEN = {
+    "aws:s3/bucket:Bucket", "aws:s3/bucketVersioning:BucketVersioning", "aws:sqs/queue:Queue",
+    "aws:sns/topic:Topic", "aws:dynamodb/table:Table", "aws:iam/role:Role", "aws:ssm/parameter:Parameter",
+}
 
 
 @pytest.fixture
@@ -18,12 +30,12 @@ def rctx(tmp_path: Path) -> ProviderContext:
     return ProviderContext(project="p", stack="s", aws=AwsSettings(), manifests_dir=tmp_path)
 
 
-def test_every_aws_type_has_its_class(rctx: ProviderContext) -> None:
-    assert len(AWS_TYPES) == 7
-    for token in AWS_TYPES:
+def test_every_aws_type_resolves_to_its_description(rctx: ProviderContext) -> None:
+    assert set(aws_types()) >= FIRST_SEVEN
+    for token in aws_types():
         provider = get_provider(token, rctx)
-        assert isinstance(provider, AwsResource) and provider.type_token == token
-        assert token in SUPPORTED_TYPES and is_supported(token)
+        assert isinstance(provider, DeclaredResource) and provider.type_token == token
+        assert token in supported_types() and is_supported(token)
 
 
 def test_kubernetes_types_resolve(rctx: ProviderContext) -> None:
@@ -32,11 +44,17 @@ def test_kubernetes_types_resolve(rctx: ProviderContext) -> None:
     assert not is_supported("kubernetes:helm.sh/v4:Chart")
 
 
-def test_unknown_type_names_itself_and_the_supported_list(rctx: ProviderContext) -> None:
-    with pytest.raises(ProviderError) as caught:
-        get_provider("aws:ec2/instance:Instance", rctx)
+@pytest.mark.parametrize("token", ["aws:ec2/instance:Instance", "aws:nosuchmodule/thing:Thing", "acme:widgets:Widget"])
+def test_unknown_type_is_one_short_line(rctx: ProviderContext, token: str) -> None:
+    with pytest.raises(Unsupported) as caught:
+        get_provider(token, rctx)
     message = str(caught.value)
-    assert "aws:ec2/instance:Instance" in message and "not supported" in message
-    for token in AWS_TYPES:
-        assert token in message
-    assert "kubernetes:<group>/<version>:<Kind>" in message
+    assert message == (f"resource type {token} is not supported by the local engine; "
+                       "`orchestrator stack types` lists what it supports")
+    assert caught.value.kind == "type" and caught.value.token == token
+
+
+def test_unknown_function_is_one_short_line(rctx: ProviderContext) -> None:
+    with pytest.raises(Unsupported, match=r"^provider function aws:ec2/getAmi:getAmi is not supported"):
+        call_function("aws:ec2/getAmi:getAmi", rctx, {})
+    assert call_function("aws:index/getPartition:getPartition", rctx, {})["partition"] == "aws"

@@ -14,10 +14,11 @@ from click.testing import CliRunner
 
 from orchestrator import sandbox
 from orchestrator.cli.sandbox import sandbox as sandbox_group
-from orchestrator.engines.local.providers.aws import Bucket, Role
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings
+
+from .conftest import provider
 
 
 @pytest.fixture
@@ -52,11 +53,11 @@ def test_background_sandbox_start_status_stop(repo: Path, monkeypatch: pytest.Mo
 
     # It outlives this call and serves AWS: a provider creates a bucket there.
     ctx = ProviderContext("p", "dev", AwsSettings(endpoint=started.endpoint), repo / "m")
-    bucket = Bucket(ctx)
+    bucket = provider("aws:s3/bucket:Bucket", ctx)
     id_, outputs = bucket.create("urn", bucket.check("urn", "bg", None, {}))
     assert bucket.read("urn", id_, {"bucket": id_}, outputs) is not None
     # The long-lived sandbox knows AWS-managed policies, which programs attach to roles.
-    role = Role(ctx)
+    role = provider("aws:iam/role:Role", ctx)
     managed = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     role_inputs = role.check("urn", "r", None, {"assumeRolePolicy": "{}", "managedPolicyArns": managed})
     assert role.create("urn", role_inputs)[1]["managedPolicyArns"] == managed
@@ -106,7 +107,7 @@ def test_unreachable_endpoint_is_a_provider_error() -> None:
         port = sock.getsockname()[1]
     ctx = ProviderContext("p", "dev", AwsSettings(endpoint=f"http://127.0.0.1:{port}"), Path("/nonexistent"))
     with pytest.raises(ProviderError, match=r"cannot be reached.*orchestrator sandbox status"):
-        Bucket(ctx).create("urn", {"bucket": "never-made"})
+        provider("aws:s3/bucket:Bucket", ctx).create("urn", {"bucket": "never-made"})
 
 
 def test_cli_finds_the_repository_top_from_a_subdirectory(repo: Path) -> None:

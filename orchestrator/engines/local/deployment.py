@@ -9,30 +9,31 @@ provider calls are outside it, which is what lets independent steps run in paral
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
-from orchestrator.engines.base import Diagnostic, PropertyDiff, ResourceChange
+from orchestrator.engines.base import ResourceChange
+from orchestrator.engines.local.checkpoint import StateWriter
+from orchestrator.engines.local.journal import DeploymentJournal, Emit
 from orchestrator.engines.local.props import (
     UNKNOWN_MARKER,
     Redactor,
-    display_props,
     mark_secrets,
     secret_strings,
     wrap_secret,
 )
 from orchestrator.engines.local.providers.base import DiffResult, ProviderError, ResourceProvider
-from orchestrator.engines.local.state import (
-    PendingOperation,
-    PendingType,
-    ResourceState,
-    Snapshot,
-    StateWriter,
-    _now,
+from orchestrator.engines.local.providers.registry import Unsupported
+from orchestrator.engines.local.registration import (
+    PolicyCheck,
+    ProviderLookup,
+    Registration,
+    StepFailed,
+    StepOutcome,
 )
+from orchestrator.engines.local.state import ResourceState, Snapshot, timestamp
 from orchestrator.engines.local.steps import (
     StepDecision,
     StepOp,
@@ -47,7 +48,6 @@ from orchestrator.engines.local.steps import (
 from orchestrator.engines.local.urn import (
     PROVIDER_TYPE_PREFIX,
     STACK_REFERENCE_TYPE,
-    STACK_TYPE,
     default_provider_urn,
     package_of,
     parse_urn,
@@ -55,120 +55,17 @@ from orchestrator.engines.local.urn import (
 )
 from orchestrator.errors import UserError
 
-Emit = Callable[[dict[str, Any]], None]
 
+class Deployment(DeploymentJournal):
+    """Turns each registration into a step and runs it (see the module docstring)."""
 
-@dataclass(frozen=True)
-class Registration:
-    """One resource as the program declared it (a RegisterResource or ReadResource)."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    inputs: dict[str, Any]
-    secret_inputs: frozenset[str] = frozenset()
-    parent: str | None = None
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    provider_ref: str | None = None
-    protect: bool = False
-    ignore_changes: tuple[str, ...] = ()
-    replace_on_changes: tuple[str, ...] = ()
-    delete_before_replace: bool = False
-    retain_on_delete: bool = False
-    additional_secret_outputs: tuple[str, ...] = ()
-    version: str = ""
-    remote: bool = False
-    alias_urns: tuple[str, ...] = ()
-    read_id: str | None = None
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    urn: str
-    id: str
-    outputs: dict[str, Any]  # wire form: secret values wrapped
-
-
-class PolicyCheck(Protocol):
-    """The stack's policy packs (engines/local/policy.py): remediates, then analyzes, each
-    resource's inputs; returns the inputs to go on with and the mandatory violations."""
-
-    def check(
-        self, reg: Registration, inputs: dict[str, Any], provider: ResourceState | None
-    ) -> tuple[dict[str, Any], list[str]]: ...
-
-
-class StepFailed(Exception):
-    """A step failed; the message is already fit for the user (secrets redacted)."""
-
-
-class ProviderSource:
-    """Finds the provider for a resource type, for the default or an explicit provider."""
-
-    def __init__(
-        self,
-        *,
-        lookup: Callable[[str, str | None], ResourceProvider],
-    ) -> None:
-        self._lookup = lookup
-
-    def get(self, type_: str, provider_ref: str | None) -> ResourceProvider:
-        return self._lookup(type_, provider_ref)
-
-
-@dataclass
-class _Counters:
-    changes: list[ResourceChange] = field(default_factory=list)
-
-
-class _GroupCommit:
-    """Group commit of state writes: a step that needs its change on disk (a pending
-    operation before a cloud call, a result after it) waits for a write that started after
-    its change; steps finishing together share one write instead of queueing one each."""
-
-    def __init__(self, write: Callable[[bool], None]) -> None:
-        self._write = write
-        self._cond = threading.Condition()
-        self._requested = 0
-        self._written = 0
-        self._writing = False
-
-    def flush(self, *, final: bool = False) -> None:
-        with self._cond:
-            self._requested += 1
-            mine = self._requested
-            while self._written < mine:
-                if self._writing:
-                    self._cond.wait()
-                    continue
-                self._writing = True
-                covered = self._requested
-                self._cond.release()
-                try:
-                    self._write(final)
-                finally:
-                    self._cond.acquire()
-                    self._writing = False
-                    self._cond.notify_all()
-                self._written = max(self._written, covered)
-                self._cond.notify_all()
-
-
-def _same_record(a: ResourceState, b: ResourceState) -> bool:
-    """Whether two records would be written the same, timestamps aside."""
-    return replace(a, created="", modified="") == replace(b, created="", modified="")
-
-
-class Deployment:
     def __init__(
         self,
         *,
         project: str,
         stack: str,
         old: Snapshot,
-        providers: ProviderSource,
+        providers: ProviderLookup,
         dry_run: bool,
         writer: StateWriter | None,
         redactor: Redactor,
@@ -177,114 +74,38 @@ class Deployment:
         provider_version: Callable[[str], str],
         policy: PolicyCheck | None = None,
     ) -> None:
+        super().__init__(old=old, dry_run=dry_run, writer=writer, redactor=redactor, emit=emit)
+        self._policy = policy
         self.project = project
         self.stack = stack
-        self.dry_run = dry_run
         self.providers = providers
-        self.writer = writer
-        self.redact = redactor
-        self.emit = emit
         self._read_stack_reference = read_stack_reference
         self._provider_version = provider_version
-        self._policy = policy
-        self._lock = threading.RLock()
-        # Live records from the old state (a replaced resource awaiting delete is kept apart).
-        self.old: dict[str, ResourceState] = {r.urn: r for r in old.resources if not _is_doomed(r)}
-        self._doomed: list[ResourceState] = [r for r in old.resources if _is_doomed(r)]
-        self._old_order = [r.urn for r in old.resources if not _is_doomed(r)]
-        self.new: dict[str, ResourceState] = {}
-        self._deleted: set[str] = set()
-        self._pending: list[PendingOperation] = []
-        self._changes: dict[str, ResourceChange] = {}
-        self._order: list[str] = []
-        self.diagnostics: list[Diagnostic] = []
-        self.failure: str | None = None
-        self.dirty = False  # whether an update would write anything a preview did not show
         self.default_providers: dict[str, str] = {}
-        self.stack_outputs: dict[str, Any] = {}
-        self.stack_secret_outputs: frozenset[str] = frozenset()
-        self.writes = 0
-        self._commits = _GroupCommit(self._write_now)
-
-    # ------------------------------------------------------------------ bookkeeping
-
-    def _snapshot(self) -> Snapshot:
-        resources: list[ResourceState] = []
-        for urn in self._old_order:
-            if urn in self._deleted:
-                continue
-            resources.append(self.new.get(urn, self.old[urn]))
-        resources.extend(r for urn, r in self.new.items() if urn not in self.old)
-        resources.extend(self._doomed)
-        return Snapshot(resources=tuple(resources), pending_operations=tuple(self._pending))
-
-    def flush(self, *, final: bool = False) -> None:
-        """Return once state holding every mutation made so far is on disk. Never call it
-        holding `self._lock`: the write takes the lock to copy the state."""
-        if self.writer is not None:
-            self._commits.flush(final=final)
-
-    def _write_now(self, final: bool) -> None:
-        assert self.writer is not None
-        with self._lock:
-            snapshot = self._snapshot()
-        self.writer.write(snapshot, compact=not final)
-        self.writes += 1
-
-    def _begin(self, res: ResourceState, kind: PendingType) -> PendingOperation:
-        op = PendingOperation(resource=res, type=kind)
-        with self._lock:
-            self._pending.append(op)
-        self.flush()
-        return op
-
-    def _record_change(self, change: ResourceChange) -> None:
-        with self._lock:
-            if change.urn not in self._changes:
-                self._order.append(change.urn)
-            self._changes[change.urn] = change
-        self.emit({"event": "step", "op": change.op, "urn": change.urn, "type": change.type,
-                   "name": parse_urn(change.urn).name, "dry_run": self.dry_run})
-
-    def changes(self) -> list[ResourceChange]:
-        with self._lock:
-            return [self._changes[u] for u in self._order]
-
-    def _fail(self, message: str, urn: str | None) -> StepFailed:
-        text = self.redact(message)
-        with self._lock:
-            if self.failure is None:
-                self.failure = text
-            self.diagnostics.append(Diagnostic("error", text, urn))
-        self.emit({"event": "diagnostic", "severity": "error", "message": text, "urn": urn})
-        return StepFailed(text)
-
-    def _note_secrets(self, props: dict[str, Any], keys: Iterable[str]) -> None:
-        for key in keys:
-            if key in props:
-                self.redact.add(secret_strings(props[key]))
 
     # ------------------------------------------------------------------ registrations
 
     def register(self, reg: Registration) -> StepOutcome:
+        return self._guarded(reg, self._register)
+
+    def read(self, reg: Registration) -> StepOutcome:
+        return self._guarded(reg, self._read)
+
+    def _guarded(self, reg: Registration, step: Callable[[Registration], StepOutcome]) -> StepOutcome:
         try:
-            return self._register(reg)
+            return step(reg)
         except StepFailed:
             raise
+        except Unsupported as exc:
+            self.note_unsupported(exc)
+            if self.dry_run:
+                # A preview goes on with unknown outputs, so it names every unsupported type at once.
+                return StepOutcome(reg.urn, "", {})
+            raise self._stop(self.unsupported_summary() or str(exc)) from None
         except (UserError, ProviderError) as exc:
             raise self._fail(f"{reg.type} {reg.name}: {exc}", reg.urn) from None
         except Exception as exc:
             raise self._fail(f"{reg.type} {reg.name}: {type(exc).__name__}: {exc}", reg.urn) from None
-
-    def _find_old(self, reg: Registration) -> ResourceState | None:
-        with self._lock:
-            old = self.old.get(reg.urn)
-            if old is None:
-                for alias in reg.alias_urns:
-                    if alias in self.old and alias not in self.new:
-                        old = self.old[alias]
-                        break
-            return old
 
     def _register(self, reg: Registration) -> StepOutcome:
         self._note_secrets(reg.inputs, reg.secret_inputs)
@@ -314,7 +135,7 @@ class Deployment:
         old: ResourceState | None,
     ) -> ResourceState:
         secret_out = reg.secret_inputs | frozenset(reg.additional_secret_outputs)
-        now = _now()
+        now = timestamp()
         return ResourceState(
             urn=reg.urn,
             type=reg.type,
@@ -336,20 +157,6 @@ class Deployment:
             created=old.created if old is not None and old.created else now,
             modified=now if old is None or old.inputs != inputs or old.outputs != outputs else old.modified,
         )
-
-    def _commit(self, record: ResourceState, *, old: ResourceState | None, write: bool,
-                done: PendingOperation | None = None) -> None:
-        with self._lock:
-            if old is not None and old.urn != record.urn:
-                # Adopted through an alias: the old URN is gone from state.
-                self._deleted.add(old.urn)
-            self.new[record.urn] = record
-            if done is not None and done in self._pending:
-                self._pending.remove(done)
-            if old is None or not _same_record(old, record):
-                self.dirty = True
-        if write:
-            self.flush()
 
     def _checked_by_policies(
         self, reg: Registration, inputs: dict[str, Any], provider_ref: str | None
@@ -400,8 +207,8 @@ class Deployment:
             record = ResourceState(
                 urn=urn, type=f"{PROVIDER_TYPE_PREFIX}{package}", custom=True, id=id_,
                 inputs=inputs, outputs=inputs,
-                created=old.created if old is not None else _now(),
-                modified=old.modified if old is not None else _now(),
+                created=old.created if old is not None else timestamp(),
+                modified=old.modified if old is not None else timestamp(),
             )
             self.new[urn] = record
             if old is None:
@@ -543,16 +350,6 @@ class Deployment:
 
     # ------------------------------------------------------------------ reads and outputs
 
-    def read(self, reg: Registration) -> StepOutcome:
-        try:
-            return self._read(reg)
-        except StepFailed:
-            raise
-        except (UserError, ProviderError) as exc:
-            raise self._fail(f"{reg.type} {reg.name}: {exc}", reg.urn) from None
-        except Exception as exc:
-            raise self._fail(f"{reg.type} {reg.name}: {type(exc).__name__}: {exc}", reg.urn) from None
-
     def _read(self, reg: Registration) -> StepOutcome:
         old = self._find_old(reg)
         read_id = reg.read_id or ""
@@ -583,86 +380,39 @@ class Deployment:
         self._commit(record, old=old, write=False)
         return StepOutcome(reg.urn, live.id, mark_secrets(live.outputs, record.secret_outputs))
 
-    def register_outputs(self, urn: str, outputs: dict[str, Any], secret_keys: frozenset[str]) -> None:
-        self._note_secrets(outputs, secret_keys)
-        with self._lock:
-            record = self.new.get(urn)
-            if record is None:
-                return
-            updated = replace(record, outputs=outputs, secret_outputs=secret_keys)
-            old = self.old.get(urn)
-            if old is None or old.outputs != outputs or old.secret_outputs != secret_keys:
-                self.dirty = True
-            self.new[urn] = updated
-            if record.type == STACK_TYPE:
-                self.stack_outputs = outputs
-                self.stack_secret_outputs = secret_keys
-
     # ------------------------------------------------------------------ after the program
-
-    def leftovers(self) -> list[ResourceState]:
-        """Old resources the program no longer declares, plus replaced ones awaiting delete."""
-        with self._lock:
-            gone = [
-                self.old[u] for u in self._old_order
-                if u not in self.new and u not in self._deleted
-                and self.old[u].type != STACK_TYPE
-                and not (self.old[u].type.startswith(PROVIDER_TYPE_PREFIX) and self._provider_in_use(u))
-            ]
-            return gone + list(self._doomed)
-
-    def _provider_in_use(self, provider_urn: str) -> bool:
-        return any((r.provider or "").rpartition("::")[0] == provider_urn for r in self.new.values())
 
     def finish(self) -> None:
         """Delete what the program no longer declares, dependents first (only after the
         program succeeded), then write the final state."""
+        summary = self.unsupported_summary()
+        if summary is not None:
+            raise self._stop(summary)
         leftovers = self.leftovers()
-        unregistered = [r for r in leftovers if not r.delete]
-        try:
-            check_deletable(unregistered)
-        except UserError as exc:
-            raise self._fail(str(exc), getattr(exc, "urn", None)) from None
-        for res in delete_order(leftovers):
-            if not res.delete and not res.type.startswith(PROVIDER_TYPE_PREFIX):
-                self._record_change(ResourceChange(res.urn, res.type, parse_urn(res.urn).name, "delete"))
-            if self.dry_run:
-                continue
-            try:
-                self._delete_one(res)
-            except (UserError, ProviderError) as exc:
-                raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
+        self._delete_all(leftovers, [r for r in leftovers if not r.delete])
         with self._lock:
             if leftovers:
                 self.dirty = True
-        if not self.dry_run:
-            self.flush(final=True)
 
     def destroy(self, resources: Iterable[ResourceState]) -> None:
         """Delete every resource, dependents first; protected ones stop the destroy."""
         items = list(resources)
+        self._delete_all(items, items)
+
+    def _delete_all(self, resources: list[ResourceState], must_be_deletable: list[ResourceState]) -> None:
+        """Delete `resources` in reverse dependency order; a change is recorded for each
+        delete that happened (or, in a preview, would happen), so a failed run shows what it did."""
         try:
-            check_deletable(items)
+            check_deletable(must_be_deletable)
         except UserError as exc:
             raise self._fail(str(exc), getattr(exc, "urn", None)) from None
-        for res in delete_order(items):
-            if not res.type.startswith(PROVIDER_TYPE_PREFIX) and not res.delete:
+        for res in delete_order(resources):
+            if not self.dry_run:
+                try:
+                    self._delete_one(res)
+                except (UserError, ProviderError) as exc:
+                    raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
+            if not res.delete and not res.type.startswith(PROVIDER_TYPE_PREFIX):
                 self._record_change(ResourceChange(res.urn, res.type, parse_urn(res.urn).name, "delete"))
-            if self.dry_run:
-                continue
-            try:
-                self._delete_one(res)
-            except (UserError, ProviderError) as exc:
-                raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
         if not self.dry_run:
             self.flush(final=True)
-
-    def display_stack_outputs(self) -> dict[str, Any]:
-        return display_props(self.stack_outputs, self.stack_secret_outputs)
-
-    def shown_diffs(self) -> dict[str, tuple[PropertyDiff, ...]]:
-        return {c.urn: c.diffs for c in self.changes()}
-
-
-def _is_doomed(res: ResourceState) -> bool:
-    return res.delete

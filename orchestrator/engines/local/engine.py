@@ -6,30 +6,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from orchestrator.engines.applied import AppliedCommit, applied_from_history
-from orchestrator.engines.base import (
-    SECRET,
-    Diagnostic,
-    OpCounts,
-    PolicyViolation,
-    PropertyDiff,
-    ResourceChange,
-    ResultOperation,
-    StackResult,
-)
+from orchestrator.engines.base import SECRET, Diagnostic, OpCounts, ResultOperation, StackResult
+from orchestrator.engines.local.environments import default_cache_dir, program_environment
 from orchestrator.engines.local.history import read_history, record_update
+from orchestrator.engines.local.job import JobResult, Operation
+from orchestrator.engines.local.locks import StackLock, StackLocked
 from orchestrator.engines.local.runner import ProgressCallback, build_job, read_project, run_child
-from orchestrator.engines.local.state import (
-    StackLock,
-    StackLocked,
-    backend_dir,
-    lock_path,
-    state_path,
-)
+from orchestrator.engines.local.state import backend_dir, lock_path, state_path
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
 
@@ -65,16 +53,6 @@ def _has_pending(path: Path) -> bool:
     except (FileNotFoundError, json.JSONDecodeError):
         return False
     return bool(((data.get("checkpoint") or {}).get("latest") or {}).get("pending_operations"))
-
-
-def _change_from_json(raw: dict[str, Any]) -> ResourceChange:
-    return ResourceChange(
-        urn=raw["urn"],
-        type=raw["type"],
-        name=raw["name"],
-        op=raw["op"],
-        diffs=tuple(PropertyDiff(d["path"], d["kind"], d.get("old"), d.get("new")) for d in raw.get("diffs", ())),
-    )
 
 
 class LocalEngine:
@@ -157,9 +135,9 @@ class LocalEngine:
             return RepairResult(stack.id, "locked", (), f"stack {stack.id} {exc}")
         except UserError as exc:
             return RepairResult(stack.id, "failed", (), str(exc))
-        cleared = tuple(raw.get("repaired") or ())
-        if raw.get("status") != "succeeded":
-            return RepairResult(stack.id, "failed", cleared, raw.get("error") or "repair failed")
+        cleared = raw.repaired
+        if not raw.ok:
+            return RepairResult(stack.id, "failed", cleared, raw.error or "repair failed")
         message = (
             f"cleared {len(cleared)} pending operation(s) of {stack.id}" if cleared
             else f"stack {stack.id} has no pending operations"
@@ -188,7 +166,7 @@ class LocalEngine:
             outputs=result.outputs, duration_s=time.monotonic() - started, error=result.error,
         )
 
-    def _child(self, stack: StackSpec, operation: str) -> dict[str, Any]:
+    def _child(self, stack: StackSpec, operation: Operation) -> JobResult:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
         job = build_job(
@@ -196,35 +174,29 @@ class LocalEngine:
             parallel=self.parallel, result_path=Path(""),
         )
         job.pop("result_path")
-        return run_child(job, progress=self.progress, timeout_s=self.timeout_s, on_start=self.on_child_start)
+        environment = program_environment(project.directory, project.runtime, default_cache_dir(stack.repo_root))
+        return run_child(job, environment=environment, progress=self.progress, timeout_s=self.timeout_s,
+                         on_start=self.on_child_start)
 
-    def _to_result(self, stack: StackSpec, operation: ResultOperation, raw: dict[str, Any]) -> StackResult:
-        changes = tuple(_change_from_json(c) for c in raw.get("changes") or ())
-        counts_raw = raw.get("counts")
-        counts = OpCounts(**counts_raw) if isinstance(counts_raw, dict) else OpCounts.of(changes)
+    def _to_result(self, stack: StackSpec, operation: ResultOperation, raw: JobResult) -> StackResult:
         return StackResult(
             stack=stack.id,
             operation=operation,
-            status=raw.get("status", "failed"),
-            counts=counts,
-            changes=changes,
-            diagnostics=tuple(
-                Diagnostic(d["severity"], d["message"], d.get("urn")) for d in raw.get("diagnostics") or ()
-            ),
-            policy_violations=tuple(
-                PolicyViolation(p["policy_pack"], p["policy"], p["enforcement"], p["message"], p.get("urn"))
-                for p in raw.get("policy_violations") or ()
-            ),
-            outputs=dict(raw.get("outputs") or {}),
-            duration_s=float(raw.get("duration_s") or 0.0),
-            error=raw.get("error"),
+            status=raw.status,
+            counts=raw.counts if raw.counts is not None else OpCounts.of(raw.changes),
+            changes=raw.changes,
+            diagnostics=raw.diagnostics,
+            policy_violations=raw.policy_violations,
+            outputs=raw.outputs,
+            duration_s=raw.duration_s,
+            error=raw.error,
         )
 
-    def _simple(self, stack: StackSpec, operation: ResultOperation, child_op: str) -> StackResult:
+    def _simple(self, stack: StackSpec, operation: ResultOperation, child_op: Operation) -> StackResult:
         return self._to_result(stack, operation, self._child(stack, child_op))
 
     def _locked(
-        self, stack: StackSpec, lock_op: str, operation: ResultOperation, child_op: str, *, record: bool = False
+        self, stack: StackSpec, lock_op: str, operation: ResultOperation, child_op: Operation, *, record: bool = False
     ) -> StackResult:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
@@ -251,10 +223,13 @@ class LocalEngine:
             # The update child refuses with the full story; a preview first would be wasted.
             return self._to_result(stack, "update", self._child(stack, "update"))
         planned = self._child(stack, "preview")
-        if planned.get("policy_blocked"):
-            planned = {**planned, "error": f"{planned.get('error')}; the update was blocked: nothing was applied"}
-        if planned.get("status") != "succeeded":
-            return self._to_result(stack, "update", planned)
-        if not planned.get("needs_apply", True):
+        if planned.policy_blocked:
+            planned = replace(planned, error=f"{planned.error}; the update was blocked: nothing was applied")
+        if not planned.ok:
+            # Nothing was applied: the preview's plan must not be reported as done.
+            note = Diagnostic("info", "nothing was changed: the update stopped at its preview")
+            return self._to_result(stack, "update", replace(
+                planned, counts=OpCounts(), changes=(), outputs={}, diagnostics=(*planned.diagnostics, note)))
+        if not planned.needs_apply:
             return self._to_result(stack, "update", planned)
         return self._to_result(stack, "update", self._child(stack, "update"))

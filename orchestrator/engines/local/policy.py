@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orchestrator.engines.base import PolicyViolation
-from orchestrator.engines.local.deployment import Registration
 from orchestrator.engines.local.props import mark_secrets, split_secrets
+from orchestrator.engines.local.registration import Registration
 from orchestrator.engines.local.state import ResourceState
 from orchestrator.engines.local.urn import STACK_TYPE, parse_urn
 from orchestrator.errors import UserError

@@ -11,10 +11,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.engines.local.environments import ProgramEnvironment, ProgramRuntime, runtime_options
+from orchestrator.engines.local.job import JobResult, Operation
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
 
@@ -30,6 +32,7 @@ class PulumiProject:
     name: str
     directory: Path
     program: Path
+    runtime: ProgramRuntime = field(default_factory=ProgramRuntime)
 
 
 def read_project(directory: Path) -> PulumiProject:
@@ -61,7 +64,8 @@ def read_project(directory: Path) -> PulumiProject:
         program = target / "__main__.py" if target.is_dir() else target
     if not program.exists():
         raise UserError(f"{path}: the program {program} does not exist")
-    return PulumiProject(name=raw["name"], directory=directory.resolve(), program=program)
+    return PulumiProject(name=raw["name"], directory=directory.resolve(), program=program,
+                         runtime=runtime_options(runtime, path))
 
 
 def build_job(
@@ -69,7 +73,7 @@ def build_job(
     project: PulumiProject,
     backend_dir: Path,
     *,
-    operation: str,
+    operation: Operation,
     allow_pending: bool,
     parallel: int,
     result_path: Path,
@@ -110,13 +114,35 @@ def _describe_exit(code: int) -> str:
     return f"exited with code {code}"
 
 
+# Runs the child in a program's own virtualenv: the orchestrator's paths are appended after the
+# environment's own site-packages (never before, as PYTHONPATH would), then the child module runs.
+_BOOTSTRAP = (
+    "import os, runpy, sys; sys.path.extend(p for p in sys.argv.pop(1).split(os.pathsep) if p not in sys.path); "
+    "runpy.run_module('orchestrator.engines.local.child', run_name='__main__', alter_sys=True)"
+)
+
+
+def _command(job_path: Path, environment: ProgramEnvironment | None) -> tuple[list[str], dict[str, str]]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    if environment is None or not environment.isolated:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
+        return [sys.executable, "-m", "orchestrator.engines.local.child", str(job_path)], env
+    venv = environment.python.parent.parent
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = os.pathsep.join((str(venv / "bin"), env.get("PATH", "")))
+    env.pop("PYTHONHOME", None)
+    return [str(environment.python), "-c", _BOOTSTRAP, os.pathsep.join(environment.extra_paths), str(job_path)], env
+
+
 def run_child(
     job: dict[str, Any],
     *,
+    environment: ProgramEnvironment | None = None,
     progress: ProgressCallback | None = None,
     timeout_s: float | None = None,
     on_start: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> JobResult:
     """Run one job in a child process; its result, or a failed result if it crashed.
 
     The child's stderr (the program's prints and the SDK's logs) is not put in the result:
@@ -127,13 +153,11 @@ def run_child(
         result_path = Path(job["result_path"]) if job.get("result_path") else Path(tmp) / "result.json"
         job = {**job, "result_path": str(result_path)}
         job_path.write_text(json.dumps(job))
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        command, env = _command(job_path, environment)
         stderr_path = Path(tmp) / "stderr.log"
         with open(stderr_path, "wb") as stderr:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "orchestrator.engines.local.child", str(job_path)],
+                command,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 stdin=subprocess.DEVNULL,
@@ -164,14 +188,10 @@ def run_child(
                     proc.kill()
                     proc.wait()
         if result_path.exists():
-            result: dict[str, Any] = json.loads(result_path.read_text())
-            return result
-        return {
-            "status": "failed",
-            "operation": job["operation"],
-            "error": (
-                f"the engine process for stack {job['orchestrator_project']}/{job['environment']} "
-                f"{_describe_exit(code)} before reporting a result; state was written after every "
-                "completed step, and an interrupted step is left as a pending operation"
-            ),
-        }
+            return JobResult.from_json(json.loads(result_path.read_text()))
+        return JobResult.failed(
+            job["operation"],
+            f"the engine process for stack {job['orchestrator_project']}/{job['environment']} "
+            f"{_describe_exit(code)} before reporting a result; state was written after every "
+            "completed step, and an interrupted step is left as a pending operation",
+        )

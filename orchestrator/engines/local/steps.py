@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orchestrator.engines.base import SECRET, UNKNOWN, PropertyDiff
+from orchestrator.engines.local.checkpoint import ordered
 from orchestrator.engines.local.props import display_value
-from orchestrator.engines.local.state import ResourceState, ordered
+from orchestrator.engines.local.state import ResourceState
 from orchestrator.engines.local.urn import parse_urn
 from orchestrator.errors import UserError
 
