@@ -58,3 +58,18 @@ def test_unknown_function_is_one_short_line(rctx: ProviderContext) -> None:
     with pytest.raises(Unsupported, match=r"^provider function aws:ec2/getAmi:getAmi is not supported"):
         call_function("aws:ec2/getAmi:getAmi", rctx, {})
     assert call_function("aws:index/getPartition:getPartition", rctx, {})["partition"] == "aws"
+
+
+def test_stack_types_lists_what_the_engine_has() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from orchestrator.cli_stack import stack
+
+    shown = CliRunner().invoke(stack, ["types"])
+    assert shown.exit_code == 0, shown.output
+    assert "  aws:sqs/queue:Queue\n" in shown.output
+    assert "  aws:iam/getPolicyDocument:getPolicyDocument\n" in shown.output
+    listed = json.loads(CliRunner().invoke(stack, ["types", "--json"]).output)
+    assert listed["types"] == list(supported_types()) and "aws:index/getRegion:getRegion" in listed["functions"]
