@@ -203,3 +203,19 @@ def repair_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending:
             click.echo(f"  {note}")
     if result.status != "succeeded":
         raise SystemExit(1)
+
+
+@stack.command("types")
+@json_option("Print the lists as JSON.")
+def types_cmd(as_json: bool) -> None:
+    """List the resource types and provider functions the local engine supports."""
+    from orchestrator.engines.local.providers.registry import functions, supported_types
+
+    listing = {"types": list(supported_types()), "functions": list(functions())}
+    if as_json:
+        click.echo(json.dumps(listing, indent=2))
+        return
+    for title, key in (("resource types", "types"), ("provider functions", "functions")):
+        click.echo(f"{title} ({len(listing[key])}):")
+        for token in listing[key]:
+            click.echo(f"  {token}")

@@ -65,7 +65,7 @@ def test_stack_types_lists_what_the_engine_has() -> None:
 
     from click.testing import CliRunner
 
-    from orchestrator.cli_stack import stack
+    from orchestrator.cli.stack import stack
 
     shown = CliRunner().invoke(stack, ["types"])
     assert shown.exit_code == 0, shown.output

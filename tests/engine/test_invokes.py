@@ -1,0 +1,89 @@
+"""Provider functions through the engine, and what it says about the ones and the types it
+does not have: one short line each, however many resources use them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from orchestrator.engines.local.engine import LocalEngine
+from orchestrator.models import AwsSettings
+from tests.engine.conftest import Stack
+from tests.engine.programs import items_config, write_project
+
+FUNCTIONS_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+doc = aws.iam.get_policy_document(statements=[{"actions": ["sqs:SendMessage"], "resources": ["*"]}])
+pulumi.export("policy", doc.json)
+pulumi.export("zones", aws.get_availability_zones().names)
+'''
+
+GAPS_PROGRAM = '''
+import pulumi
+import pulumi_aws as aws
+
+vpcs = [aws.ec2.Vpc(f"vpc-{i}", cidr_block=f"10.{i}.0.0/16") for i in range(3)]
+aws.ec2.Subnet("subnet", vpc_id=vpcs[0].id, cidr_block="10.0.1.0/24")  # waits for an unknown id
+aws.sqs.Queue("supported")
+if pulumi.Config().get_bool("ami"):
+    aws.ec2.get_ami(most_recent=True, owners=["amazon"])  # stops the program here
+'''
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    from orchestrator.sandbox import InProcessSandbox
+
+    with InProcessSandbox() as sandbox:
+        yield sandbox.endpoint
+
+
+@pytest.fixture(autouse=True)
+def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def test_functions_answer_through_the_registry(make_stack: Callable[..., Stack], endpoint: str) -> None:
+    st = make_stack("funcs")
+    write_project(st.directory, "funcs", FUNCTIONS_PROGRAM)
+    result = LocalEngine().update(st.spec({}, aws=AwsSettings(endpoint=endpoint)))
+    assert result.ok, result.error
+    assert json.loads(result.outputs["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]
+    assert result.outputs["zones"][:2] == ["us-east-1a", "us-east-1b"]
+
+
+def test_what_is_missing_is_named_once(make_stack: Callable[..., Stack], endpoint: str) -> None:
+    st = make_stack("gaps")
+    write_project(st.directory, "gaps", GAPS_PROGRAM)
+    aws = AwsSettings(endpoint=endpoint)
+    for result in (LocalEngine().preview(st.spec({}, aws=aws)), LocalEngine().update(st.spec({}, aws=aws))):
+        assert result.status == "failed"
+        assert result.error == (
+            "not supported by the local engine: resource types aws:ec2/subnet:Subnet, aws:ec2/vpc:Vpc; "
+            "`orchestrator stack types` lists what it supports")
+        assert [d.message for d in result.diagnostics if d.severity == "error"] == [
+            "resource type aws:ec2/subnet:Subnet is not supported by the local engine",
+            "resource type aws:ec2/vpc:Vpc is not supported by the local engine (3 resources)",
+        ]
+    assert not st.state_file.exists(), "the update stopped at its preview: nothing was created"
+
+    stopped = LocalEngine().preview(st.spec({"gaps:ami": "true"}, aws=aws))
+    assert stopped.status == "failed" and "provider function aws:ec2/getAmi:getAmi;" in (stopped.error or "")
+    assert "Traceback" not in (stopped.error or ""), "what the engine lacks is the story, not the traceback"
+    assert "provider function aws:ec2/getAmi:getAmi is not supported by the local engine" in [
+        d.message for d in stopped.diagnostics]
+
+
+def test_destroying_a_stack_never_deployed_says_so(make_stack: Callable[..., Stack]) -> None:
+    st = make_stack()
+    for preview_only in (True, False):
+        result = LocalEngine().destroy(st.spec(items_config(st.store, [])), preview_only=preview_only)
+        assert result.ok and result.counts.changed == 0 and result.changes == ()
+        assert [d.message for d in result.diagnostics] == [
+            f"stack t/dev has never been deployed (no state at {st.state_file}): there is nothing to destroy"]
