@@ -57,8 +57,25 @@ class LazyGroup(click.Group):
         return [name for name, (module, _) in _LAZY_COMMANDS.items() if importlib.util.find_spec(module) is not None]
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from orchestrator.init.install import installed_from
+
+    source, _ = installed_from()
+    click.echo(f"orchestrator {__version__}" + (f" (installed from {source.describe()})" if source else ""))
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="orchestrator")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version, and the pinned source it was installed from when pip recorded one, and exit.",
+)
 def cli() -> None:
     """GitOps for Pulumi: previews on pull requests, ordered updates on merge, drift on schedule."""
 

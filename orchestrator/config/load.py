@@ -13,6 +13,7 @@ from orchestrator.config import policy, schema
 from orchestrator.config.resolved import (
     DriftSettings,
     Environment,
+    InstallSource,
     Project,
     RepoConfig,
     Settings,
@@ -125,7 +126,14 @@ def _settings(model: schema.OrchestratorModel) -> Settings:
         trust_teams=tuple(model.trust.teams),
         trust_min_permission=model.trust.min_permission,
         database=model.database,
+        ci_install=InstallSource(**model.ci.install.model_dump()) if model.ci.install.model_fields_set else None,
     )
+
+
+def load_settings(tree: Tree) -> Settings:
+    """orchestrator.yaml alone (the default settings when there is none)."""
+    model, _ = _load_settings(tree)
+    return _settings(model)
 
 
 def _load_environments(tree: Tree, settings: Settings) -> dict[str, Environment]:

@@ -103,6 +103,33 @@ class Project:
 
 
 @dataclass(frozen=True)
+class InstallSource:
+    """Where CI installs the orchestrator from, pinned: a git commit, a wheel and its SHA-256, or
+    a hash-pinned requirements file of the repository (`ci.install`)."""
+
+    git: str | None = None
+    commit: str | None = None
+    wheel: str | None = None
+    sha256: str | None = None
+    requirements: str | None = None
+
+    @property
+    def github_action(self) -> str | None:
+        """`owner/name` when the source is a repository on github.com (its action.yml installs it)."""
+        if not self.git or not self.git.startswith("https://github.com/"):
+            return None
+        path = self.git.removeprefix("https://github.com/").removesuffix("/").removesuffix(".git")
+        return path if path.count("/") == 1 else None
+
+    def describe(self) -> str:
+        if self.git:
+            return f"{self.git} at {self.commit}"
+        if self.wheel:
+            return f"{self.wheel} (sha256 {self.sha256})"
+        return f"{self.requirements} (hash-pinned requirements)"
+
+
+@dataclass(frozen=True)
 class Settings:
     stacks_dir: str = "stacks"
     environments_dir: str = "environments"
@@ -118,6 +145,7 @@ class Settings:
     trust_teams: tuple[str, ...] = ()
     trust_min_permission: str = "write"
     database: str | None = None
+    ci_install: InstallSource | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orchestrator.globs import validate_glob
 
@@ -231,6 +231,52 @@ class TrustModel(Strict):
     )
 
 
+class InstallModel(Strict):
+    """Where CI installs the orchestrator from: one pinned source, so a workflow runs exactly that code."""
+
+    git: str | None = Field(
+        None, description="The orchestrator's git repository (`https://...`), installed at `commit`."
+    )
+    commit: str | None = Field(
+        None, pattern=r"^[0-9a-f]{40}$", description="Full commit SHA of `git` to install (40 hex digits)."
+    )
+    wheel: str | None = Field(None, description="URL (`https://...`) of a wheel of the orchestrator.")
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of `wheel`, checked before install."
+    )
+    requirements: str | None = Field(
+        None,
+        description="A requirements file in this repository pinning the orchestrator and its dependencies with "
+        "hashes (`pip install --require-hashes`).",
+    )
+
+    @model_validator(mode="after")
+    def _one_pinned_source(self) -> InstallModel:
+        given = [name for name in ("git", "wheel", "requirements") if getattr(self, name)]
+        if not given and not (self.commit or self.sha256):
+            return self  # not configured
+        if len(given) != 1:
+            raise ValueError("give exactly one of git (with commit), wheel (with sha256) or requirements")
+        if self.git and not self.commit:
+            raise ValueError("git needs commit: the full SHA to install (a branch or tag can move)")
+        if self.wheel and not self.sha256:
+            raise ValueError("wheel needs sha256: the hash CI checks before installing it")
+        for url in (self.git, self.wheel):
+            if url and not url.startswith("https://"):
+                raise ValueError(f"{url!r} must be an https:// URL")
+        if self.requirements and (self.requirements.startswith("/") or ".." in self.requirements.split("/")):
+            raise ValueError(f"{self.requirements!r} must be a file inside the repository")
+        return self
+
+
+class CiModel(Strict):
+    install: InstallModel = Field(
+        default_factory=lambda: InstallModel(),
+        description="How generated CI installs the orchestrator (`orchestrator init` writes the workflows); "
+        "unset: where the running orchestrator was installed from, when pip recorded a pin.",
+    )
+
+
 class OrchestratorModel(Strict):
     stacks_dir: str = Field("stacks", description="Directory holding one directory per Pulumi project.")
     environments_dir: str = Field("environments", description="Directory holding `<env>.yaml` files.")
@@ -246,6 +292,7 @@ class OrchestratorModel(Strict):
     policy: PolicyModel = Field(
         default_factory=lambda: PolicyModel(), description="Policy as code: Pulumi policy packs (docs/policy.md)."
     )
+    ci: CiModel = Field(default_factory=lambda: CiModel(), description="Generated CI settings.")
 
     @field_validator("watch")
     @classmethod

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from orchestrator.config.resolved import InstallSource
+
 CiKind = Literal["github", "gitlab", "none"]
 EngineKind = Literal["local", "pulumi"]
 EnvKind = Literal["dev", "staging", "other", "prod"]
@@ -73,6 +75,7 @@ class Proposal:
     tracked_branches: tuple[str, ...]
     drift_cron: str
     notes: tuple[str, ...]
+    install: InstallSource | None = None  # where CI installs the orchestrator from (see install.py)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import jinja2
 
 from orchestrator import __version__
 from orchestrator.config.load import CONFIG_FILE
+from orchestrator.init.install import install_commands
 from orchestrator.init.model import Detection, GeneratedFile, InitOptions, Proposal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -27,6 +28,8 @@ def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> 
         "version": __version__,
         "projects": sorted(detection.projects, key=lambda p: p.name),
         "requirements": detection.requirements,
+        "install": proposal.install,
+        "install_commands": install_commands(proposal.install),
     }
 
 

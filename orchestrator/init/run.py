@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from orchestrator.errors import UserError
 from orchestrator.git import GitRepo
 from orchestrator.init.check import check_generated, final_state
 from orchestrator.init.detect import detect
+from orchestrator.init.install import resolve_install
 from orchestrator.init.model import ENVIRONMENTS_DIR, InitOptions, InitResult
 from orchestrator.init.propose import propose
 from orchestrator.init.render import render_ci_files, render_config_files
@@ -23,7 +25,8 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
         )
     git = GitRepo(repo)
     detection = detect(git)
-    proposal = propose(detection, options)
+    install, install_note = resolve_install(detection.root)
+    proposal = replace(propose(detection, options), install=install)
     config_files = render_config_files(detection, proposal, options)
     check_generated(detection, config_files)
     # CI files follow the configuration as it will be: existing files kept (no --force) win.
@@ -43,6 +46,8 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
         if not any(n.startswith((f"environment {e}:", f"environment {e} ")) for e in kept_envs)
     ]
     notes += final_notes
+    if options.ci != "none":
+        notes.append(install_note)
     return InitResult(
         root=detection.root,
         detection=detection,

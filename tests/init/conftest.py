@@ -64,3 +64,19 @@ def make_repo(tmp_path: Path) -> MakeRepo:
         return root
 
     return make
+
+
+# The orchestrator under test is an editable install of a worktree without a remote: nothing to
+# pin. The CI files are tested as if it had been installed from its repository at this commit.
+ORCHESTRATOR_REPO = "https://github.com/acme/gitops-orchestrator"
+PIN = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(autouse=True)
+def installed_from_a_pinned_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestrator.config.resolved import InstallSource
+
+    def pinned(distribution: str = "gitops-orchestrator") -> tuple[InstallSource | None, str]:
+        return InstallSource(git=ORCHESTRATOR_REPO, commit=PIN), f"git {ORCHESTRATOR_REPO}"
+
+    monkeypatch.setattr("orchestrator.init.install.installed_from", pinned)

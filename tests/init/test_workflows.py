@@ -22,7 +22,7 @@ import yaml
 
 from orchestrator.cli import cli
 from orchestrator.init import InitOptions, run_init
-from tests.init.conftest import MakeRepo, commit_all, git, project, write
+from tests.init.conftest import PIN, MakeRepo, commit_all, git, project, write
 
 WORKFLOWS = ".github/workflows"
 VENV_BIN = str(Path(sys.executable).parent)
@@ -70,9 +70,9 @@ def _assert_setup(job: dict[str, Any], *, engine_step: str | None) -> None:
     checkout = steps[0]
     assert checkout["uses"] == "actions/checkout@v4"
     assert checkout["with"]["fetch-depth"] == 0
-    assert steps[1]["uses"] == "actions/setup-python@v5"
+    # The orchestrator's own action at the pinned commit sets up Python and installs it.
+    assert steps[1]["uses"] == f"acme/gitops-orchestrator@{PIN}"
     assert steps[1]["with"]["python-version"] == "3.11"
-    assert re.fullmatch(r'pip install "gitops-orchestrator==[\w.]+"', steps[2]["run"])
     runs = [s.get("run", "") for s in steps]
     uses = [s.get("uses", "") for s in steps]
     if engine_step is not None:
@@ -193,7 +193,9 @@ def test_gitlab_ci_structure(repo: Path) -> None:
     ci = _load(repo, ".gitlab-ci.yml")
     assert ci["stages"] == ["preview", "deploy", "drift"]
     assert ci["variables"]["GIT_DEPTH"] == "0"
-    assert 'pip install "gitops-orchestrator==' in ci["default"]["before_script"][0]
+    assert ci["default"]["before_script"][0] == (
+        f"python -m pip install 'gitops-orchestrator @ git+https://github.com/acme/gitops-orchestrator@{PIN}'"
+    )
     assert "orchestrator sandbox start" in ci["default"]["before_script"]
     rules = [r["if"] for r in ci["workflow"]["rules"]]
     assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in rules
