@@ -14,6 +14,7 @@ from orchestrator.config.resolved import (
     DriftSettings,
     Environment,
     InstallSource,
+    NotifySettings,
     Project,
     RepoConfig,
     Settings,
@@ -197,6 +198,13 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
             ),
         ),
         notify_webhook_url_env=model.notify.webhook_url_env,
+        notify=NotifySettings(
+            webhook_url_env=model.notify.webhook_url_env,
+            format=model.notify.format,
+            events=tuple(model.notify.events),
+            lock_threshold_s=model.notify.lock_threshold_minutes * 60,
+            timeout_s=model.notify.timeout_s,
+        ),
         policy_packs=policy.environment_packs(model.policy.packs, source),
     )
 

@@ -27,6 +27,20 @@ class DriftSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Where and what an environment's alerts go (`notify:`); the URL itself is read from `webhook_url_env`."""
+
+    webhook_url_env: str | None = None
+    format: str = "slack"  # slack | json
+    events: tuple[str, ...] = ("deploy_failed", "stack_locked", "gate_waiting", "rollback", "drift")
+    lock_threshold_s: float = 1800.0
+    timeout_s: float = 5.0
+
+    def wants(self, event: str) -> bool:
+        return self.webhook_url_env is not None and event in self.events
+
+
+@dataclass(frozen=True)
 class PolicyPackSetting:
     """A policy pack an environment runs: `path` relative to the repository root, `config` as
     Pulumi's policy config file holds it, `source` the file and key that added it."""
@@ -56,6 +70,7 @@ class Environment:
     approvals: int = 0
     drift: DriftSettings = field(default_factory=DriftSettings)
     notify_webhook_url_env: str | None = None
+    notify: NotifySettings = field(default_factory=NotifySettings)
     policy_packs: tuple[PolicyPackSetting, ...] = ()  # orchestrator.yaml's for this environment, then its own
 
     def matching_rule(self, branch: str) -> str | None:

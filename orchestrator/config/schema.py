@@ -131,9 +131,33 @@ class EnvironmentPolicyModel(Strict):
     )
 
 
+AlertEvent = Literal["deploy_failed", "stack_locked", "gate_waiting", "rollback", "drift"]
+ALERT_EVENTS: tuple[AlertEvent, ...] = ("deploy_failed", "stack_locked", "gate_waiting", "rollback", "drift")
+
+
+def _all_events() -> list[AlertEvent]:
+    return list(ALERT_EVENTS)
+
+
 class NotifyModel(Strict):
     webhook_url_env: str | None = Field(
-        None, description="Name of the environment variable holding a Slack-compatible webhook URL."
+        None, description="Name of the environment variable holding the webhook URL (the URL is a secret)."
+    )
+    format: Literal["slack", "json"] = Field(
+        "slack", description="`slack`: a Slack-compatible incoming webhook (`{\"text\": ...}`); `json`: a generic "
+                             "JSON event (event, environment, run, commit, stacks). Drift messages are Slack text."
+    )
+    events: list[AlertEvent] = Field(
+        default_factory=_all_events,
+        description="Which events are sent: `deploy_failed`, `stack_locked` (held longer than "
+                    "`lock_threshold_minutes`), `gate_waiting` (a gate such as an approval holds the deploy), "
+                    "`rollback`, `drift`.",
+    )
+    lock_threshold_minutes: float = Field(
+        30, gt=0, description="A stack locked longer than this is reported (`stack_locked`)."
+    )
+    timeout_s: float = Field(
+        5, gt=0, le=60, description="How long one webhook call may take; it runs in the background either way."
     )
 
 

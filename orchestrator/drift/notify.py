@@ -46,7 +46,7 @@ def notify(
     for name in environments:
         env = config.environment(name)
         news = changed(f for f in states if f.environment == name)
-        if not env.notify_webhook_url_env or not news:
+        if not env.notify_webhook_url_env or not news or "drift" not in env.notify.events:
             continue
         url = variables.get(env.notify_webhook_url_env, "").strip()
         new = sum(1 for f in news if f.state == "new")

@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from orchestrator.alerts.events import GateOutcome, RunFacts, StackOutcome
+from orchestrator.alerts.send import Dispatch
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Diagnostic, Engine, StackResult, redact_result, result_from_json
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
+from orchestrator.flows.alerts import notify_run
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
 from orchestrator.flows.plan import PlanRequest, make_plan
 from orchestrator.flows.publish import publish_report, report_file
@@ -75,6 +78,7 @@ class DeployOutcome:
     publish_error: str | None = None
     flow: Flow = "deploy"
     summary_written: bool = False  # the full report went to GITHUB_STEP_SUMMARY
+    alerts: tuple[Dispatch, ...] = ()  # queued in the background (flows/alerts.py)
 
     @property
     def failed(self) -> list[str]:
@@ -150,7 +154,9 @@ def run_deploy(
         details={"status": status},
     )
     comment, report, published, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results)
+    alerts = notify_run(config, store, _facts(run.id, request.flow, plan, results, gate_results))
     return DeployOutcome(
+        alerts=alerts,
         run_id=run.id,
         plan=plan,
         results=results,
@@ -341,6 +347,15 @@ class _Deployment:
             details={"status": result.status, "counts": result.counts.to_json(), "error": result.error},
         )
         return result
+
+
+def _facts(run_id: str, flow: str, plan: Plan, results: Mapping[str, StackResult],
+           gate_results: Sequence[gates.GateResult]) -> RunFacts:
+    return RunFacts(
+        run_id=run_id, flow=flow, commit=plan.head, environments=tuple(plan.environments),
+        stacks=tuple(StackOutcome(sid, r.status, r.error) for sid, r in results.items()),
+        gates=tuple(GateOutcome(g.environment, g.passed, tuple(g.reasons)) for g in gate_results),
+    )
 
 
 def _operation(stack: PlannedStack) -> Literal["update", "destroy"]:

@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "git",
             "sandbox",
             "insights",
+            "alerts",
             "policy",
             "stackrefs",
         ),

@@ -1,0 +1,44 @@
+"""How an alert reads: Slack-compatible text (`{"text": ...}`) or a generic JSON event. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orchestrator.alerts.events import Alert
+
+TITLES = {"deploy_failed": "Deploy failed", "stack_locked": "Stack locked", "gate_waiting": "Waiting for a gate",
+          "rollback": "Rollback performed"}
+
+
+def run_link(run_id: str, environ: Mapping[str, str]) -> str | None:
+    """Where people can see the run: the dashboard, else the CI run that ran it."""
+    dashboard = environ.get("ORCHESTRATOR_DASHBOARD_URL", "").strip().rstrip("/")
+    if dashboard:
+        return f"{dashboard}/runs/{run_id}"
+    if environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_RUN_ID"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        return f"{server}/{environ.get('GITHUB_REPOSITORY', '')}/actions/runs/{environ['GITHUB_RUN_ID']}"
+    return environ.get("CI_PIPELINE_URL") or None
+
+
+def payload(alert: Alert, *, fmt: str, link: str | None) -> dict[str, Any]:
+    if fmt == "json":
+        return {"event": alert.kind, "environment": alert.environment, "summary": alert.summary,
+                "run": {"id": alert.run_id, "url": link}, "commit": alert.commit or None,
+                "stacks": list(alert.stacks), "details": list(alert.details), "key": alert.key}
+    return {"text": slack_text(alert, link)}
+
+
+def slack_text(alert: Alert, link: str | None) -> str:
+    run = f"<{link}|run {_plain(alert.run_id)}>" if link else f"run `{_plain(alert.run_id)}`"
+    lines = [f"*{TITLES.get(alert.kind, alert.kind)}* in {_plain(alert.environment)}: {_plain(alert.summary)}",
+             f"{run}" + (f" · commit `{alert.commit[:12]}`" if alert.commit else "")
+             + f" · stacks: {', '.join(_plain(s) for s in alert.stacks) or 'none'}"]
+    lines += [f"• {_plain(line)}" for line in alert.details]
+    return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    # Slack reads <...> as links and mentions and & as an entity: escape as its docs say.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
