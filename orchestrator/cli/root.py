@@ -31,6 +31,7 @@ _LAZY_COMMANDS = {
     "promote": ("orchestrator.cli.deploy", "promote"),
     "rollback": ("orchestrator.cli.deploy", "rollback"),
     "history": ("orchestrator.cli.store", "history"),
+    "insights": ("orchestrator.cli.insights", "insights"),
     "locks": ("orchestrator.cli.store", "locks"),
     "drift": ("orchestrator.cli.drift", "drift"),
     "init": ("orchestrator.cli.init", "init"),

@@ -1,4 +1,4 @@
-"""Summaries of durations: count, median, 90th percentile, mean."""
+"""Summaries of durations (count, median, 90th percentile, mean) and how people read them."""
 
 from __future__ import annotations
 
@@ -45,3 +45,20 @@ def ratio(part: int, whole: int) -> float | None:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def seconds_text(seconds: float | None) -> str:
+    """A duration for people: 45 s, 12 min, 3.5 h, 2.1 d; a dash for no figure."""
+    if seconds is None:
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"

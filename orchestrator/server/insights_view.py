@@ -16,6 +16,7 @@ from typing import Any
 from orchestrator.insights.charts import Chart, charts
 from orchestrator.insights.measures import Insights
 from orchestrator.insights.model import Scope, Window, parse_span
+from orchestrator.insights.stats import percent_text, seconds_text
 from orchestrator.store.sql import SqlStore
 
 SPANS = ("7d", "30d", "90d")
@@ -69,23 +70,6 @@ def load_view(store: SqlStore, root: Path, query: InsightsQuery, *, now: datetim
     spans = SPANS if query.since in SPANS else (*SPANS, query.since)
     return InsightsView(query=query, insights=insights, charts=charts(insights), environments=environments,
                         projects=projects, spans=spans)
-
-
-def seconds_text(seconds: float | None) -> str:
-    """A duration for people: 45 s, 12 min, 3.5 h, 2.1 d; a dash for no figure."""
-    if seconds is None:
-        return "—"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
-
-
-def percent_text(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 def template_helpers() -> dict[str, Any]:
