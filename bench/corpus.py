@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 OWN_PACKAGES = ("aws", "random", "command")  # resource packages the engine brings its own providers for
 _UNSUPPORTED = re.compile(r"^(resource type|provider function) (\S+) is not supported")
-_REQUIRE = re.compile(r"\.require(?:_secret|_int|_float|_bool|_object)?\(\s*['\"]([^'\"]+)['\"]")
+_REQUIRE = re.compile(r"(\w+)\.require(?:_secret|_int|_float|_bool|_object)?\(\s*['\"]([^'\"]+)['\"]")
+_NAMESPACED = re.compile(r"(\w+)\s*=\s*(?:pulumi\.)?Config\(\s*['\"]([^'\"]+)['\"]\s*\)")
 _STATIC_TYPE = re.compile(r"\baws\.([a-z0-9_]+)\.([A-Z][A-Za-z0-9]+)\(")
 _STATIC_FUNCTION = re.compile(r"\baws\.(?:([a-z0-9_]+)\.)?(get_[a-z0-9_]+?)(?:_output)?\(")
 
@@ -84,11 +85,9 @@ def find_projects(paths: list[Path]) -> list[Path]:
 
 
 def label(directory: Path, bases: list[Path]) -> str:
-    for base in bases:
-        if directory.is_relative_to(base):
-            rel = directory.relative_to(base)
-            return f"{base.name}/{rel}" if str(rel) != "." else base.name
-    return directory.name
+    """The project's path below what the given directories have in common."""
+    common = Path(os.path.commonpath(bases)) if len(bases) > 1 else bases[0].parent
+    return str(directory.relative_to(common)) if directory.is_relative_to(common) else directory.name
 
 
 def sources(directory: Path) -> str:
@@ -118,8 +117,11 @@ def stack_config(directory: Path, projects: list[str]) -> tuple[dict[str, Any], 
         if isinstance(spec, dict) and "default" in spec:
             config[key] = spec["default"]
     placeholders = []
-    for key in sorted(set(_REQUIRE.findall(sources(directory)))):
-        if key in config or f"aws:{key}" in config or key == "region":
+    text = sources(directory)
+    namespaces = dict(_NAMESPACED.findall(text))
+    keys = {f"{namespaces[var]}:{key}" if var in namespaces else key for var, key in _REQUIRE.findall(text)}
+    for key in sorted(keys):
+        if key in config or key.startswith("aws:"):
             continue
         config[key] = _placeholder(key, projects)
         placeholders.append(key)
@@ -181,11 +183,12 @@ def classify(result: Any) -> tuple[str, str, set[str]]:
         return "outside", f"{first_type} (its own provider plugin)", missing
     text = error.lower()
     last = error.strip().splitlines()[-1] if error.strip() else ""
-    if "cannot install" in text or "modulenotfounderror" in text or "no module named" in text:
+    if any(words in text for words in ("cannot install", "modulenotfounderror", "no module named", "importerror")):
         return "package", last[:160], missing
     if "remote (multi-language) component" in text:
         return "outside", last[:160], missing
-    if "filenotfounderror" in text or "no such file" in text or "is missing configuration" in text:
+    if any(words in text for words in ("filenotfounderror", "no such file", "is missing configuration",
+                                       "pulumi config set", "stack reference")):
         return "outside", last[:160], missing
     return "engine", last[:160], missing
 
@@ -235,6 +238,7 @@ def run(paths: list[Path], only: str | None) -> list[ProgramRun]:
                 item.steps[step] = "ok" if result.ok else "failed"
                 if not result.ok:
                     item.category, item.blocker, item.missing = classify(result)
+                    item.blocker = item.blocker.replace(f"{copy}/", "")
                     break
             item.seconds = time.monotonic() - started
             print(f"  {name}: {item.steps} {item.category} {item.blocker}", file=sys.stderr, flush=True)

@@ -120,3 +120,13 @@ def test_a_package_that_cannot_be_installed_fails_in_one_line(make_stack: Callab
     assert result.status == "failed"
     assert result.error == (f"cannot install nosuch-pkg==9.9 for {st.directory / 'requirements.txt'}: "
                             "no matching distribution in the package index")
+
+
+def test_conflicting_requirements_are_named(tmp_path: Path) -> None:
+    source = tmp_path / "requirements.txt"
+    source.write_text("pulumi>=3.0.0,<4.0.0\npulumi-aws>=7.23.0,<7.24.0\npulumi-aws-apigateway>=2.0.0,<3.0.0\n")
+    output = (f"ERROR: Cannot install -r {source} (line 3) and pulumi-aws<7.24.0 and >=7.23.0 because these "
+              "package versions have conflicting dependencies.\nERROR: ResolutionImpossible: for help visit ...\n")
+    assert install_failure(output, source) == (
+        f"cannot install the requirements in {source}: pulumi-aws-apigateway>=2.0.0,<3.0.0 and "
+        "pulumi-aws<7.24.0 and >=7.23.0 conflict")

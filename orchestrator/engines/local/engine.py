@@ -89,12 +89,10 @@ class LocalEngine:
 
     def destroy(self, stack: StackSpec, *, preview_only: bool) -> StackResult:
         if preview_only:
-            return self._guarded(
-                stack, "destroy-preview", lambda: self._simple(stack, "destroy-preview", "destroy-preview")
-            )
-        return self._guarded(
-            stack, "destroy", lambda: self._locked(stack, "destroy", "destroy", "destroy", record=True)
-        )
+            return self._guarded(stack, "destroy-preview", lambda: self._never_deployed(stack, "destroy-preview") or
+                                 self._simple(stack, "destroy-preview", "destroy-preview"))
+        return self._guarded(stack, "destroy", lambda: self._never_deployed(stack, "destroy") or
+                             self._locked(stack, "destroy", "destroy", "destroy", record=True))
 
     def drift(self, stack: StackSpec) -> StackResult:
         return self._guarded(stack, "drift", lambda: self._simple(stack, "drift", "drift"))
@@ -165,6 +163,16 @@ class LocalEngine:
             changes=result.changes, diagnostics=result.diagnostics, policy_violations=result.policy_violations,
             outputs=result.outputs, duration_s=time.monotonic() - started, error=result.error,
         )
+
+    def _never_deployed(self, stack: StackSpec, operation: ResultOperation) -> StackResult | None:
+        """A destroy of a stack with no state says so, without building the program's environment."""
+        project = read_project(stack.directory)
+        path = state_path(backend_dir(stack.backend), project.name, stack.stack_name)
+        if path.exists():
+            return None
+        note = f"stack {stack.id} has never been deployed (no state at {path}): there is nothing to destroy"
+        return StackResult(stack=stack.id, operation=operation, status="succeeded",
+                           diagnostics=(Diagnostic("info", note),))
 
     def _child(self, stack: StackSpec, operation: Operation) -> JobResult:
         project = read_project(stack.directory)

@@ -272,8 +272,21 @@ _BUILD = re.compile(r"(?:Failed to build|Failed building wheel for|Could not bui
 _UV_NONE = re.compile(r"Because ([^\s]+) was not found in the package registry")
 
 
+_CONFLICT = re.compile(r"Cannot install (.+?) because these package versions have conflicting dependencies")
+_LINE = re.compile(r"-r \S+ \(line (\d+)\)")
+
+
 def install_failure(output: str, source: Path) -> str:
     """One line naming the package pip (or uv) could not install, from its output."""
+    conflict = _CONFLICT.search(output)
+    if conflict:
+        lines = source.read_text().splitlines() if source.exists() else []
+
+        def named(match: re.Match[str]) -> str:
+            index = int(match.group(1)) - 1
+            return lines[index].split("#", 1)[0].strip() if 0 <= index < len(lines) else match.group(0)
+
+        return f"cannot install the requirements in {source}: {_LINE.sub(named, conflict.group(1))} conflict"
     for pattern, why in ((_NO_MATCH, "no matching distribution in the package index"),
                          (_NO_VERSION, "no matching distribution in the package index"),
                          (_UV_NONE, "not found in the package registry"),

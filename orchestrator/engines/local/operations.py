@@ -220,12 +220,8 @@ def deploy(ctx: StackContext) -> JobResult:
 
 
 def destroy(ctx: StackContext) -> JobResult:
-    """destroy and destroy-preview: delete every recorded resource, dependents first."""
-    if not ctx.path.exists():
-        note = (f"stack {ctx.job.label} has never been deployed (no state at {ctx.path}): "
-                "there is nothing to destroy")
-        return JobResult(status="succeeded", operation=ctx.job.operation, counts=OpCounts(),
-                         diagnostics=(*ctx.diagnostics, Diagnostic("info", note)), needs_apply=False)
+    """destroy and destroy-preview: delete every recorded resource, dependents first (a stack
+    that was never deployed is answered by the engine without a child)."""
     deployment = _deployment(ctx, ctx.providers(), dry_run=ctx.job.operation == "destroy-preview")
     error: str | None = None
     try:

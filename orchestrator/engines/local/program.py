@@ -68,15 +68,19 @@ def run_program(job: Job, deployment: Deployment, providers: Providers, config: 
 
     _patch_output_wait()
     monitor = make_monitor(job, deployment, providers, Invokes(providers, deployment.note_unsupported))
+    features: dict[str, Any] = {"feature_support": {}}
+    if hasattr(monitor, "GetDeploymentInfo"):
+        features = {"monitor_features": set(monitor.GetDeploymentInfo(None).supportedFeatures)}
+    # else: an SDK older than GetDeploymentInfo (a program's own pinned pulumi) asks SupportsFeature.
     ps.configure(pm.MockSettings(  # type: ignore[no-untyped-call]
         monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
         engine=pm.MockEngine(logging.getLogger("pulumi")),
         project=job.project,
         stack=job.stack,
         dry_run=dry_run,
         organization="organization",
         callbacks=None,
+        **features,
     ))
     ps.ROOT.set(None)
     pc.set_all_config(dict(config), sorted(secret_keys))
