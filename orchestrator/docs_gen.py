@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from orchestrator.config.schema import EnvironmentModel, OrchestratorModel
+from orchestrator.fsutil import atomic_write
 
 START_MARKER = "<!-- generated:start -->"
 END_MARKER = "<!-- generated:end -->"
@@ -139,9 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"{args.path} is out of date; regenerate it with `{REGENERATE_COMMAND}`", file=sys.stderr)
         return 1
-    tmp = args.path.with_suffix(".md.tmp")
-    tmp.write_text(updated, encoding="utf-8")
-    tmp.replace(args.path)
+    atomic_write(args.path, updated)
     print(f"rewrote {args.path}")
     return 0
 

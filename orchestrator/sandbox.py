@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from orchestrator.errors import UserError
+from orchestrator.fsutil import atomic_write, pid_alive
 from orchestrator.models import AwsSettings
 
 SANDBOX_ENDPOINT = "sandbox"  # the value of `aws.endpoint` that means "the embedded AWS"
@@ -124,35 +125,18 @@ def _read_int(path: Path) -> int | None:
         return None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-
-
 def _process_alive(pid: int) -> bool:
     """True when `pid` runs and is a sandbox server (not a zombie, not a recycled pid)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)  # reap it if it was our own child
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.exists():
-        try:
-            stat = (proc / "stat").read_text()
-            if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-                return False
-            return b"orchestrator.sandbox" in (proc / "cmdline").read_bytes()
-        except OSError:
-            return False
-    return True
+    try:
+        return b"orchestrator.sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc").is_dir()  # no /proc (not Linux): trust the pid
+    except OSError:
+        return False
 
 
 def status(repo_root: Path) -> SandboxStatus:
@@ -287,8 +271,8 @@ def _serve(directory: Path, port: int) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     # The port first: a reader trusts the pair only once the pid file names this process.
-    _write_atomic(directory / PORT_FILE, f"{bound}\n")
-    _write_atomic(directory / PID_FILE, f"{os.getpid()}\n")
+    atomic_write(directory / PORT_FILE, f"{bound}\n")
+    atomic_write(directory / PID_FILE, f"{os.getpid()}\n")
     print(f"sandbox serving on {_endpoint(int(bound))} (pid {os.getpid()})", flush=True)
     while not finished.wait(1.0):
         pass

@@ -8,16 +8,16 @@ yaml is imported inside functions: the CLI must start fast.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import UserError
+from orchestrator.fsutil import atomic_write
 from orchestrator.models import AwsSettings, StackSpec
 
 # Services whose endpoint is pointed at a custom AWS endpoint (an emulator such as moto).
@@ -215,6 +215,10 @@ def needs_passphrase(spec: StackSpec, stack_settings: Mapping[str, Any]) -> bool
     return provider in (None, "", "default") or str(provider).startswith("passphrase")
 
 
+# The stack file is rewritten owner-only, as it always was (tempfile's permission).
+_STACK_FILE_MODE = 0o600
+
+
 def write_secure_config(path: Path, secure: Mapping[str, Any]) -> None:
     """Add `secure:` values (already encrypted for this stack) to the stack file."""
     from ruamel.yaml import YAML
@@ -226,9 +230,9 @@ def write_secure_config(path: Path, secure: Mapping[str, Any]) -> None:
     config = document.setdefault("config", {})
     for key, value in secure.items():
         config[key] = dict(value)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        yaml.dump(document, tmp)
-    os.replace(tmp.name, path)
+    text = io.StringIO()
+    yaml.dump(document, text)
+    atomic_write(path, text.getvalue(), mode=_STACK_FILE_MODE)
 
 
 def restore_stack_file(path: Path, original: bytes | None) -> None:
@@ -239,6 +243,4 @@ def restore_stack_file(path: Path, original: bytes | None) -> None:
         return
     if path.exists() and path.read_bytes() == original:
         return
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(original)
-    os.replace(tmp.name, path)
+    atomic_write(path, original, mode=_STACK_FILE_MODE)

@@ -24,6 +24,7 @@ from orchestrator.flows.alerts import notify_run
 from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
 from orchestrator.flows.plan import PlanRequest, make_plan
 from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.runner import (
     Checkouts,
     EngineFactory,
@@ -31,7 +32,6 @@ from orchestrator.flows.runner import (
     default_concurrency,
     default_engine_factory,
     run_operation,
-    secret_values,
 )
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
@@ -140,7 +140,7 @@ def run_deploy(
     )
     deployment = _Deployment(request, store, vcs, config, run.id, pr, engine_factory, on_event)
     with checkouts(GitRepo(request.repo), plan, config) as where:
-        redactor = Redactor(secret_values(where, plan))
+        redactor = Redactor(secret_values(where.spec(s) for s in plan.stacks))
         results, gate_results, pending = deployment.run_environments(plan, where, redactor)
     status: RunStatus = "failed" if any(r.status in ("failed", "locked") for r in results.values()) else "succeeded"
     if status == "succeeded" and (pending or any(not g.passed for g in gate_results)):

@@ -39,6 +39,7 @@ from orchestrator.engines.base import Engine, StackResult, redact_result
 from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows.drift_run import FORMATS, DriftRequest, DriftRun
+from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.remediate import Remediation, remediate
 from orchestrator.flows.runner import EngineFactory, default_concurrency, default_engine_factory
 from orchestrator.git import GitRepo
@@ -257,21 +258,7 @@ def _check_stacks(
 
 def _redactor(config: RepoConfig, plan: Plan) -> Redactor:
     """Knows the plain `secure:` config values of the stacks (best effort: no passphrase, none)."""
-    from orchestrator.engines.local.secrets import load_stack_config, read_passphrase
-
-    try:
-        passphrase = read_passphrase()
-    except UserError:
-        passphrase = None
-    found: list[str] = []
-    for stack in plan.stacks:
-        spec = config.stack_spec(stack.project, stack.environment)
-        try:
-            loaded = load_stack_config(spec.directory, spec.project, spec.stack_name, spec.config, passphrase)
-        except UserError:
-            continue
-        found.extend(loaded.values[k] for k in loaded.secret_keys if k in loaded.values)
-    return Redactor(found)
+    return Redactor(secret_values(config.stack_spec(s.project, s.environment) for s in plan.stacks))
 
 
 # --------------------------------------------------------------------------- reports

@@ -18,13 +18,13 @@ from orchestrator.errors import ConfigError, UserError
 from orchestrator.execute import OnEvent
 from orchestrator.flows.plan import PlanRequest, make_plan
 from orchestrator.flows.publish import load_results, publish_report, publish_statuses, report_file
+from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.runner import (
     EngineFactory,
     checkouts,
     default_concurrency,
     default_engine_factory,
     run_plan,
-    secret_values,
 )
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
@@ -120,7 +120,7 @@ def run_preview(
     else:
         selected = _select(plan, request.stacks)
         with checkouts(git, selected, config) as where:
-            redactor = Redactor(secret_values(where, selected))
+            redactor = Redactor(secret_values(where.spec(s) for s in selected.stacks))
             execution = run_plan(
                 selected,
                 where,

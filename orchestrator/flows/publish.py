@@ -10,6 +10,7 @@ from pathlib import Path
 from orchestrator.engines.base import StackResult, result_from_json
 from orchestrator.errors import UserError
 from orchestrator.flows.gates import is_waiting
+from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
 from orchestrator.vcs.base import StatusState, VcsClient, VcsError, truncate
@@ -31,9 +32,7 @@ def write_report(path: Path, markdown: str, *, append: bool) -> None:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(markdown + "\n")
         return
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(markdown, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, markdown)
 
 
 def status_of(result: StackResult) -> tuple[StatusState, str]:

@@ -103,24 +103,3 @@ def run_plan(
         return where.relative(run_operation(engine, spec, stack, preview=preview))
 
     return execute(plan, run_stack, concurrency=concurrency, on_event=on_event)
-
-
-def secret_values(where: Checkouts, plan: Plan) -> list[str]:
-    """Plain values of the `secure:` config of the stacks in `plan`, for redaction.
-
-    Best effort: without a passphrase the values cannot be known, and the engines never
-    return them in plain text anyway.
-    """
-    from orchestrator.engines.local.secrets import load_stack_config, read_passphrase
-    from orchestrator.errors import UserError
-
-    passphrase = read_passphrase()
-    found: list[str] = []
-    for stack in plan.stacks:
-        spec = where.spec(stack)
-        try:
-            config = load_stack_config(spec.directory, spec.project, spec.stack_name, spec.config, passphrase)
-        except UserError:
-            continue
-        found.extend(config.values[key] for key in config.secret_keys if key in config.values)
-    return found

@@ -14,6 +14,7 @@ from orchestrator import __version__
 from orchestrator.config.load import CONFIG_FILE
 from orchestrator.init.install import install_commands
 from orchestrator.init.model import Detection, GeneratedFile, InitOptions, Proposal
+from orchestrator.templating import template_environment
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 GITHUB_WORKFLOWS = ".github/workflows"
@@ -71,27 +72,19 @@ def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptio
 
 
 def _jinja() -> jinja2.Environment:
-    # GitHub and GitLab expressions are written `${{ ... }}`: Jinja's own `{{` would eat them,
-    # so these templates use [[ ]] for values and [% %] for blocks.
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        variable_start_string="[[",
-        variable_end_string="]]",
-        block_start_string="[%",
-        block_end_string="%]",
-        comment_start_string="[#",
-        comment_end_string="#]",
+    # GitHub and GitLab expressions are written `${{ ... }}`, so these templates use [[ ]] for
+    # values and [% %] for blocks.
+    return template_environment(
+        TEMPLATE_DIR,
+        html=False,
+        yaml_delimiters=True,
+        filters={
+            # A JSON string is a valid YAML double-quoted scalar: safe for any branch or stack name.
+            "q": lambda value: json.dumps(str(value)),
+            "rstrip": lambda value: str(value).rstrip(),
+            "qlist": lambda values: "[" + ", ".join(json.dumps(str(v)) for v in values) + "]",
+        },
     )
-    # A JSON string is a valid YAML double-quoted scalar: safe for any branch or stack name.
-    environment.filters["q"] = lambda value: json.dumps(str(value))
-    environment.filters["rstrip"] = lambda value: str(value).rstrip()
-    environment.filters["qlist"] = lambda values: "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
-    return environment
 
 
 def gitlab_branch_regex(rules: Sequence[str]) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestrator.fsutil import atomic_write
 from orchestrator.init.model import FileAction, GeneratedFile
 
 
@@ -33,20 +32,7 @@ def write_files(root: Path, files: Sequence[GeneratedFile], *, force: bool, dry_
                 FileAction(generated.path, "would overwrite" if exists else "would write", generated.purpose)
             )
             continue
-        _write_atomically(target, generated.content)
+        # 0o600: the permission these files have always been written with (tempfile.mkstemp's).
+        atomic_write(target, generated.content, mode=0o600)
         actions.append(FileAction(generated.path, "overwritten" if exists else "written", generated.purpose))
     return actions
-
-
-def _write_atomically(target: Path, content: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

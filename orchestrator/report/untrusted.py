@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from functools import cache
-
-import jinja2
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestrator.models import Plan
+from orchestrator.templating import template_environment
+
+if TYPE_CHECKING:
+    import jinja2
 
 PREVIEW_MARKER = "<!-- orchestrator:preview -->"
 
 
 @cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("orchestrator.report", "templates"),
-        autoescape=False,  # Markdown, not HTML; values come from the plan, not from the PR body
-        keep_trailing_newline=True,
-    )
+    # Markdown, not HTML; values come from the plan, not from the PR body.
+    env = template_environment(Path(__file__).parent / "templates", html=False)
     return env.get_template("untrusted.md.j2")
 
 

@@ -37,6 +37,7 @@ from orchestrator.errors import UserError
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import OP_SYMBOL
 from orchestrator.server import dashboard_data as data
+from orchestrator.templating import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -266,22 +267,16 @@ def _gates(details: Mapping[str, Any]) -> list[dict[str, Any]]:
 @functools.cache
 def _environment() -> jinja2.Environment:
     """Compiled once per process; every `{{ }}` is redacted (finalize), then HTML-escaped."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return template_environment(
+        TEMPLATE_DIR,
+        html=True,
         finalize=_finalize,
+        filters={
+            "when": format_time, "ago": format_ago, "short": short_commit, "counts": format_counts,
+            "diff_rows": diff_rows, "duration": format_span, "value": format_value, "compact": compact_json,
+        },
+        globals={"OP_SYMBOL": OP_SYMBOL},
     )
-    environment.filters.update(
-        when=format_time, ago=format_ago, short=short_commit, counts=format_counts,
-        diff_rows=diff_rows, duration=format_span, value=format_value, compact=compact_json,
-    )
-    environment.globals.update(OP_SYMBOL=OP_SYMBOL)
-    return environment
 
 
 _REDACTOR = Redactor()

@@ -27,6 +27,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orchestrator import fsutil
 from orchestrator.store import schema
 from orchestrator.store.database import Transactional
 from orchestrator.store.job_model import (
@@ -259,7 +260,7 @@ class JobQueue:
     def requeue_abandoned(self, *, pid_alive: Callable[[int], bool] | None = None) -> list[int]:
         """Put back running jobs whose worker died: its process on this host is gone, or its lease
         lapsed (another host). A job that has already been tried `max_attempts` times fails instead."""
-        alive = pid_alive or _pid_alive
+        alive = pid_alive or fsutil.pid_alive
         host = socket.gethostname()
         with self._store.transaction(write=True) as conn:
             now = self._store.now(conn)
@@ -371,9 +372,3 @@ class _Statements:
                     created_at=sa.bindparam("j_created"), attempts=0)
             .returning(server_jobs.c.id)
         )
-
-
-def _pid_alive(pid: int) -> bool:
-    from orchestrator.store.sql import _pid_alive as alive
-
-    return alive(pid)

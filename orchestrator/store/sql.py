@@ -9,12 +9,12 @@ import secrets
 import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from orchestrator.engines.base import StackResult
+from orchestrator.fsutil import pid_alive
 from orchestrator.store import schema
 from orchestrator.store.api import AuditEntry, Flow, Promotion, Run, RunStatus, StackRunRecord
 from orchestrator.store.database import utcnow
@@ -131,7 +131,7 @@ class SqlStore(SqlLeases):
         gone = []
         for row in rows:
             if row["holder_host"] == host and row["holder_pid"] is not None:
-                if not _pid_alive(row["holder_pid"]):
+                if not pid_alive(row["holder_pid"]):
                     gone.append(run_from_row(row))
             elif row["heartbeat_at"] < stale_before:
                 gone.append(run_from_row(row))
@@ -315,18 +315,3 @@ def _redacted(details: Mapping[str, Any]) -> dict[str, Any]:
     value = Redactor().value(dict(details))
     assert isinstance(value, dict)
     return value
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    # A killed child its parent has not reaped yet is a zombie: gone for our purposes.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]

@@ -16,8 +16,6 @@ Inputs a review would give, read when present:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import UserError
+from orchestrator.fsutil import atomic_write
 from orchestrator.vcs.base import (
     PERMISSIONS,
     CommentRef,
@@ -301,15 +300,6 @@ def _markers(index: dict[str, Any], pr: int) -> list[str]:
 
 
 def _write_text(path: Path, text: str) -> None:
-    """Atomic: a reader sees the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Atomic: a reader sees the old file or the new one, never half of it. Owner-only, as
+    these files have always been (tempfile.mkstemp's permission)."""
+    atomic_write(path, text, mode=0o600)

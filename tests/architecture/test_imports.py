@@ -50,9 +50,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "alerts",
             "policy",
             "stackrefs",
+            "referenced",
         ),
     ),
-    ("foundation", ("models", "errors", "redact", "globs", "graph")),
+    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating")),
 )
 
 

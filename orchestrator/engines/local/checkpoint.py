@@ -22,9 +22,9 @@ from orchestrator.engines.local.state import (
     ResourceState,
     SecretsManager,
     Snapshot,
-    atomic_write,
 )
 from orchestrator.errors import UserError
+from orchestrator.fsutil import atomic_write
 
 
 def _encode_props(

@@ -19,7 +19,8 @@ from typing import Any
 
 from orchestrator.engines.applied import HistoryEntry, update_environment, update_message
 from orchestrator.engines.base import StackResult
-from orchestrator.engines.local.state import atomic_write, state_path
+from orchestrator.engines.local.state import state_path
+from orchestrator.fsutil import atomic_write
 from orchestrator.models import UpdateOrigin
 
 _SUFFIX = ".history.json"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.engines.local.state import timestamp
+from orchestrator.fsutil import pid_alive
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,6 @@ class StackLocked(Exception):
         super().__init__(f"stack is locked by {holder.describe()} (lock file {path})")
         self.holder = holder
         self.path = path
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_holder(path: Path) -> LockHolder | None:
@@ -77,7 +68,7 @@ class StackLock:
             try:
                 current = _read_holder(self.path)
                 if current is not None:
-                    if current.host == me.host and current.pid > 0 and not _pid_alive(current.pid):
+                    if current.host == me.host and current.pid > 0 and not pid_alive(current.pid):
                         self.took_over = current
                         self.path.unlink()
                     else:

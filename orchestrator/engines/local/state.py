@@ -198,19 +198,3 @@ class SecretsManager:
 
 def describe_pending(ops: Iterable[PendingOperation]) -> list[str]:
     return [f"{op.type} {op.resource.urn}" for op in ops]
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` so a reader (or a crash) sees either the old or the new file, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from orchestrator.report import mdtext
 from orchestrator.report.comment.blocks import REDACTOR
+from orchestrator.templating import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -27,18 +28,12 @@ _TEMPLATE_FILES = {
 @functools.cache
 def comment_templates() -> dict[str, jinja2.Template]:
     """Compiled once per process. Jinja2 is imported here so the CLI starts fast."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=False,  # Markdown, not HTML: `_finalize` escapes for Markdown instead
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    environment = template_environment(
+        TEMPLATE_DIR,
+        html=False,  # Markdown, not HTML: `_finalize` escapes for Markdown instead
         finalize=_finalize,
+        filters={"h": _filter_html, "code": _filter_code, "block": _filter_block, "number": _filter_number},
     )
-    environment.filters.update(h=_filter_html, code=_filter_code, block=_filter_block, number=_filter_number)
     return {name: environment.get_template(file) for name, file in _TEMPLATE_FILES.items()}
 
 

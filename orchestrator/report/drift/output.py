@@ -36,7 +36,7 @@ def write_reports(
     redactor: Redactor | None = None,
 ) -> dict[str, Path]:
     """Write `drift-report.<md|json|html>` into `out_dir` atomically; returns format → path."""
-    from orchestrator.engines.local.state import atomic_write
+    from orchestrator.fsutil import atomic_write
 
     wanted = normalize_formats(formats)
     renderers = {

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from orchestrator.report import mdtext
 from orchestrator.report.drift.views import REDACTOR
+from orchestrator.templating import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -19,20 +20,14 @@ TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 
 @functools.cache
 def drift_templates() -> dict[str, jinja2.Template]:
-    """Compiled once per process. Jinja2 is imported here so the CLI starts fast."""
-    import jinja2
-
-    common: dict[str, Any] = {
-        "loader": jinja2.FileSystemLoader(TEMPLATE_DIR),
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-    }
-    markdown = jinja2.Environment(autoescape=False, finalize=_finalize_markdown, **common)
-    markdown.filters.update(h=_filter_html, code=_filter_code, number=_filter_number)
-    html = jinja2.Environment(autoescape=True, finalize=_finalize_html, **common)
-    html.filters.update(number=_filter_number)
+    """Compiled once per process (Jinja2 loads on the first call, so the CLI starts fast)."""
+    markdown = template_environment(
+        TEMPLATE_DIR,
+        html=False,
+        finalize=_finalize_markdown,
+        filters={"h": _filter_html, "code": _filter_code, "number": _filter_number},
+    )
+    html = template_environment(TEMPLATE_DIR, html=True, finalize=_finalize_html, filters={"number": _filter_number})
     return {
         "md": markdown.get_template("drift_report.md.j2"),
         "md_phrase": markdown.get_template("drift_phrase.md.j2"),

@@ -10,7 +10,6 @@ as given (as pulumi-kubernetes' do; mode 0600); diffs of Secret data show `[secr
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from orchestrator.engines.local.providers.base import (
     ReadResult,
 )
 from orchestrator.engines.local.providers.props import contains_unknown, diff_inputs, integral, random_suffix
+from orchestrator.fsutil import atomic_write
 
 AUTONAMED_ANNOTATION = "pulumi.com/autonamed"
 CUSTOM_RESOURCE_TOKEN = "kubernetes:apiextensions.k8s.io:CustomResource"
@@ -121,15 +121,8 @@ def _object_id(obj: Mapping[str, Any]) -> str:
     return f"{namespace}/{metadata.get('name')}" if namespace else str(metadata.get("name"))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+def _write_manifest(path: Path, text: str) -> None:
+    atomic_write(path, text, mode=0o600)  # a manifest may hold a Secret's data
 
 
 class KubernetesObject:
@@ -185,7 +178,7 @@ class KubernetesObject:
 
     def create(self, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         obj = self._renderable(inputs)
-        _write_atomic(render_path(self.ctx.manifests_dir, obj), self._yaml(obj))
+        _write_manifest(render_path(self.ctx.manifests_dir, obj), self._yaml(obj))
         return _object_id(obj), obj
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
@@ -210,7 +203,7 @@ class KubernetesObject:
     ) -> dict[str, Any]:
         obj = self._renderable(news)
         new_path = render_path(self.ctx.manifests_dir, obj)
-        _write_atomic(new_path, self._yaml(obj))
+        _write_manifest(new_path, self._yaml(obj))
         old_path = render_path(self.ctx.manifests_dir, old_outputs or old_inputs)
         if old_path != new_path:
             with contextlib.suppress(FileNotFoundError):
