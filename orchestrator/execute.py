@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from orchestrator.chain import waiting_behind
 from orchestrator.engines.base import ResultOperation, StackResult
 from orchestrator.models import Plan, PlannedStack
 
@@ -98,7 +99,8 @@ def _failed_dependency(stack: PlannedStack, results: Mapping[str, StackResult]) 
     for dependency in stack.depends_on:
         result = results.get(dependency)
         if result is not None and result.status != "succeeded":
-            return f"skipped: depends on {dependency}, which {_past(result.status)}"
+            failed = f"skipped: depends on {dependency}, which {_past(result.status)}"
+            return waiting_behind(dependency, result) or failed
     return None
 
 

@@ -49,6 +49,18 @@ class UpdateOrigin:
 
 
 @dataclass(frozen=True)
+class PreviewedOutputs:
+    """An upstream stack's outputs as the same plan's preview left them (see orchestrator.chain):
+    what a dependent's preview reads through its StackReference instead of the deployed ones."""
+
+    project: str  # the upstream's Pulumi project name
+    stack: str  # its stack name
+    values: dict[str, Any]  # outputs the preview knows
+    unknown: tuple[str, ...] = ()  # outputs known only after apply
+    secret: tuple[str, ...] = ()  # secret outputs: never passed on, read as deployed (unknown if never deployed)
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """Everything an engine needs to run one project in one environment.
 
@@ -72,6 +84,7 @@ class StackSpec:
     repo_root: Path | None = None
     policy_packs: tuple[PolicyPackRef, ...] = ()
     origin: UpdateOrigin | None = None
+    previewed: tuple[PreviewedOutputs, ...] = ()  # upstreams read from this plan's preview (local engine)
 
     @property
     def id(self) -> str:

@@ -125,6 +125,7 @@ class StackResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     error: str | None = None
+    notes: tuple[str, ...] = ()  # how it was run, for people (upstream outputs read from this plan's preview)
 
     @property
     def ok(self) -> bool:
@@ -142,6 +143,7 @@ class StackResult:
             "outputs": self.outputs,
             "duration_s": round(self.duration_s, 3),
             "error": self.error,
+            "notes": list(self.notes),
         }
 
 
@@ -170,6 +172,7 @@ def result_from_json(data: dict[str, Any]) -> StackResult:
         outputs=dict(data.get("outputs") or {}),
         duration_s=float(data.get("duration_s") or 0.0),
         error=data.get("error"),
+        notes=tuple(str(n) for n in data.get("notes") or ()),
     )
 
 
@@ -194,6 +197,7 @@ def redact_result(result: StackResult, redactor: Redactor) -> StackResult:
         ),
         outputs=redactor.value(result.outputs),
         error=_opt(result.error, text),
+        notes=tuple(text(n) for n in result.notes),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from orchestrator.chain import WAITING_FOR_UPSTREAM
 from orchestrator.config.resolved import Environment
 from orchestrator.engines.base import StackResult
 from orchestrator.store.api import Store
@@ -18,7 +19,8 @@ DESTROY_PENDING = "destroy pending: "
 
 
 def is_waiting(result: StackResult) -> bool:
-    return result.status == "skipped" and (result.error or "").startswith((WAITING_FOR_GATE, DESTROY_PENDING))
+    waiting = (WAITING_FOR_GATE, DESTROY_PENDING, WAITING_FOR_UPSTREAM)
+    return result.status == "skipped" and (result.error or "").startswith(waiting)
 
 
 @dataclass(frozen=True)

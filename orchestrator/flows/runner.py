@@ -10,11 +10,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.chain import Chaining, Upstream, chaining
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Engine, StackResult
 from orchestrator.engines.canonical import canonical
-from orchestrator.execute import Execution, OnEvent, execute
+from orchestrator.execute import Execution, OnEvent, execute, skipped_result
 from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan, PlannedStack, StackSpec
 
@@ -94,12 +95,32 @@ def run_plan(
     on_event: OnEvent | None = None,
 ) -> Execution:
     engines: dict[str, Engine] = {}
+    planned = {s.id: s for s in plan.stacks}
+    finished: dict[str, StackResult] = {}  # waves order the stacks: upstreams finish first
 
     def run_stack(stack: PlannedStack) -> StackResult:
         spec = where.spec(stack)
+        chained = _chaining(stack, spec) if preview else Chaining()
+        if chained.waiting is not None:
+            finished[stack.id] = skipped_result(stack, chained.waiting)
+            return finished[stack.id]
+        if chained.previewed:
+            spec = dataclasses.replace(spec, previewed=chained.previewed)
         engine = engines.get(spec.engine)
         if engine is None:
             engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
-        return where.relative(run_operation(engine, spec, stack, preview=preview))
+        result = where.relative(run_operation(engine, spec, stack, preview=preview))
+        if chained.notes:
+            result = dataclasses.replace(result, notes=(*result.notes, *chained.notes))
+        finished[stack.id] = result
+        return result
+
+    def _chaining(stack: PlannedStack, spec: StackSpec) -> Chaining:
+        upstreams = [
+            Upstream(planned[d], finished[d])
+            for d in stack.depends_on
+            if d in finished and finished[d].ok and planned[d].operation == "preview"
+        ]
+        return chaining(upstreams, spec.engine)
 
     return execute(plan, run_stack, concurrency=concurrency, on_event=on_event)

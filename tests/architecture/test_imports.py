@@ -36,6 +36,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "planner",
             "deletions",
+            "referenced",
+            "chain",
             "execute",
             "engines",
             "drift",

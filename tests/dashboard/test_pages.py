@@ -251,7 +251,7 @@ def test_a_runs_detail_shows_each_stacks_property_diffs_gates_and_audit(
     assert prod.attrs["data-status"] == "skipped" and "waiting for the gate" in prod.find("pre", cls="error").text()
     app = doc.find("section", data_stack="app/qa")
     resources = [(r.attrs["data-op"], r.find("b", cls="name").text()) for r in app.find_all("tr", cls="resource")]
-    assert resources == [("update", "app-events"), ("replace", "app-assets")]
+    assert resources == [("replace", "app-assets"), ("update", "app-events")]  # canonical: by URN
     timeout = app.find("tr", data_path="visibilityTimeoutSeconds")
     assert (timeout.find("td", cls="old").text(), timeout.find("td", cls="new").text()) == ("30", "60")
     tag = app.find("tr", data_path="tags.CostCenter")

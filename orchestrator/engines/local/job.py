@@ -35,6 +35,11 @@ class Job:
     parallel: int
     result_path: Path
     policy_packs: tuple[PolicyPackRef, ...] = ()
+    # Upstreams previewed in the same plan (chained previews, orchestrator.chain):
+    # (project, stack) -> (known outputs, outputs known after apply, secret outputs: read as deployed)
+    previewed: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
@@ -61,6 +66,14 @@ class Job:
                               source=p.get("source", ""))
                 for p in raw.get("policy_packs") or ()
             ),
+            previewed={
+                (p["project"], p["stack"]): (
+                    dict(p.get("values") or {}),
+                    tuple(p.get("unknown") or ()),
+                    tuple(p.get("secret") or ()),
+                )
+                for p in raw.get("previewed") or ()
+            },
         )
 
     @property

@@ -67,6 +67,10 @@ def run_program(job: Job, deployment: Deployment, providers: Providers, config: 
     from pulumi.runtime.stack import run_in_stack
 
     _patch_output_wait()
+    if dry_run and job.previewed:
+        from orchestrator.engines.local import stackref_outputs
+
+        stackref_outputs.install()  # upstreams read from this plan's preview: known per output
     monitor = make_monitor(job, deployment, providers, Invokes(providers, deployment.note_unsupported))
     features: dict[str, Any] = {"feature_support": {}}
     if hasattr(monitor, "GetDeploymentInfo"):

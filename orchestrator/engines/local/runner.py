@@ -102,6 +102,16 @@ def build_job(
             {"path": p.path, "directory": str(p.directory), "config": p.config, "source": p.source}
             for p in spec.policy_packs
         ],
+        "previewed": [
+            {
+                "project": p.project,
+                "stack": p.stack,
+                "values": p.values,
+                "unknown": list(p.unknown),
+                "secret": list(p.secret),
+            }
+            for p in spec.previewed
+        ],
     }
 
 

@@ -1,12 +1,14 @@
 """`pulumi.StackReference(name)`: another stack's outputs, read from its state in the
-same backend."""
+same backend, or, for an upstream previewed in the same plan, from that preview."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from orchestrator.engines.local.checkpoint import load_snapshot, peek_salt
 from orchestrator.engines.local.job import Job
+from orchestrator.engines.local.props import UNKNOWN_MARKER
 from orchestrator.engines.local.state import SecretsManager, state_path
 from orchestrator.errors import UserError
 
@@ -23,6 +25,9 @@ def make_stack_reference_reader(job: Job, passphrase: str | None) -> Any:
         else:
             raise UserError(f"stack reference {name!r} is not `<org>/<project>/<stack>`")
         path = state_path(job.backend_dir, project, stack)
+        previewed = job.previewed.get((project, stack)) if job.operation == "preview" else None
+        if previewed is not None:  # the upstream was previewed in this plan: read what its preview left
+            return _previewed(previewed, path, f"{project}/{stack}", passphrase)
         if not path.exists():
             raise UserError(
                 f"stack reference {name!r}: stack {project}/{stack} does not exist in backend "
@@ -34,3 +39,18 @@ def make_stack_reference_reader(job: Job, passphrase: str | None) -> Any:
         return outputs, secret_keys
 
     return read
+
+
+def _previewed(
+    previewed: tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]], path: Path, label: str, passphrase: str | None
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """Known outputs as previewed, the rest unknown; a secret output never travels between
+    stacks: its deployed value stands (unknown when the upstream was never deployed)."""
+    values, unknown, secret = previewed
+    deployed: dict[str, Any] = {}
+    if secret and path.exists():
+        manager = SecretsManager(salt=peek_salt(path), passphrase=passphrase, stack_label=label)
+        deployed = load_snapshot(path, manager).stack_outputs()[0]
+    kept = {k: deployed[k] for k in secret if k in deployed}
+    unknowns = dict.fromkeys([*unknown, *(k for k in secret if k not in deployed)], UNKNOWN_MARKER)
+    return {**values, **kept, **unknowns}, frozenset(kept)

@@ -66,7 +66,7 @@ def _signature(outcome: StackOutcome) -> tuple[Any, ...] | None:
         return None  # errors are specific to their stack: always shown on their own
     if kind == "quiet":
         return (planned.project, planned.operation, kind)
-    shape = (len(result.changes), len(result.diagnostics), len(result.policy_violations))
+    shape = (len(result.changes), len(result.diagnostics), len(result.policy_violations), len(result.notes))
     return (planned.project, planned.operation, kind, result.counts, shape)
 
 
@@ -94,6 +94,7 @@ def _fingerprint(outcome: StackOutcome, lines: LinesCache, *, quick: bool) -> st
         "\x1e".join(change.urn for change in result.changes),
         "\x1e".join(f"{d.severity}\x1f{d.message}\x1f{d.urn}" for d in result.diagnostics),
         "\x1e".join(repr(v) for v in result.policy_violations),
+        "\x1e".join(result.notes),
     ]
     return _without_names("\x1d".join(parts), planned)
 

@@ -68,6 +68,7 @@ class Section:
             "violations_cut": max(0, len(result.policy_violations) - CAPPED_DIAGNOSTICS) if capped else 0,
             "error_block": error_block(result.error, capped=capped) if level <= Level.LINES else None,
             "reason": _skip_reason(result.error),
+            "notes": list(result.notes),
             "phrase": self.phrase(),
         }
 
