@@ -87,7 +87,7 @@ class TimedEngines:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def factory(self, name: str) -> Engine:
-        from orchestrator.flows.runner import default_engine_factory
+        from orchestrator.flows.checkouts import default_engine_factory
 
         return _Timed(default_engine_factory(name), self)
 

@@ -21,11 +21,7 @@ from orchestrator.engines.base import Diagnostic, Engine, StackResult, redact_re
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows import gates
 from orchestrator.flows.alerts import notify_run
-from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
-from orchestrator.flows.plan import PlanRequest, make_plan
-from orchestrator.flows.publish import publish_report, report_file
-from orchestrator.flows.redaction import secret_values
-from orchestrator.flows.runner import (
+from orchestrator.flows.checkouts import (
     Checkouts,
     EngineFactory,
     checkouts,
@@ -33,6 +29,10 @@ from orchestrator.flows.runner import (
     default_engine_factory,
     run_operation,
 )
+from orchestrator.flows.locking import LockPolicy, StackLocked, holder_name, stack_lease
+from orchestrator.flows.plan import PlanRequest, make_plan
+from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.redaction import secret_values
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
 from orchestrator.redact import Redactor

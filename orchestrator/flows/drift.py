@@ -38,10 +38,10 @@ from orchestrator.drift.unmanaged import scan_unmanaged
 from orchestrator.engines.base import Engine, StackResult, redact_result
 from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent, execute
+from orchestrator.flows.checkouts import EngineFactory, default_concurrency, default_engine_factory
 from orchestrator.flows.drift_run import FORMATS, DriftRequest, DriftRun
 from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.remediate import Remediation, remediate
-from orchestrator.flows.runner import EngineFactory, default_concurrency, default_engine_factory
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan, PlannedStack
 from orchestrator.planner import plan_all

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.execute import OnEvent
-from orchestrator.flows.runner import EngineFactory
+from orchestrator.flows.checkouts import EngineFactory
 from orchestrator.store.api import Store
 from orchestrator.vcs.base import VcsClient
 

@@ -23,6 +23,9 @@ class LockPolicy:
 
 
 class StackLocked(Exception):
+    """A stack's lease in the run store is held by another run (the local engine's own lock
+    file is engines.local.locks.LocalStateLocked)."""
+
     def __init__(self, stack: str, holder: Lease | None) -> None:
         self.stack = stack
         self.holder = holder

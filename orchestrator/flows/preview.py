@@ -16,16 +16,16 @@ from orchestrator.config.resolved import Settings
 from orchestrator.engines.base import StackResult, redact_result
 from orchestrator.errors import ConfigError, UserError
 from orchestrator.execute import OnEvent
-from orchestrator.flows.plan import PlanRequest, make_plan
-from orchestrator.flows.publish import load_results, publish_report, publish_statuses, report_file
-from orchestrator.flows.redaction import secret_values
-from orchestrator.flows.runner import (
+from orchestrator.flows.checkouts import (
     EngineFactory,
     checkouts,
     default_concurrency,
     default_engine_factory,
     run_plan,
 )
+from orchestrator.flows.plan import PlanRequest, make_plan
+from orchestrator.flows.publish import load_results, publish_report, publish_statuses, report_file
+from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan, PlannedStack

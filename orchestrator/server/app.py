@@ -110,7 +110,7 @@ def build_server(
     $ORCHESTRATOR_PUBLIC_URL) is where users reach the server, for the statuses' Details links."""
     from orchestrator.config.load import load_repository
     from orchestrator.git import GitRepo
-    from orchestrator.server.runner import FlowRunner
+    from orchestrator.server.dispatch import FlowRunner
     from orchestrator.store import open_store
 
     root = GitRepo(options.repo).root

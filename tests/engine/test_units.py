@@ -16,7 +16,7 @@ import pytest
 from orchestrator.engines.base import SECRET, UNKNOWN, PropertyDiff
 from orchestrator.engines.local.checkpoint import ordered, snapshot_from_json, snapshot_to_json
 from orchestrator.engines.local.engine import LocalEngine
-from orchestrator.engines.local.locks import StackLock, StackLocked
+from orchestrator.engines.local.locks import LocalStateLocked, StackLock
 from orchestrator.engines.local.props import SECRET_SIG, SIG_KEY, UNKNOWN_MARKER
 from orchestrator.engines.local.state import ResourceState, SecretsManager, Snapshot, backend_dir
 from orchestrator.engines.local.steps import apply_ignore_changes, display_diffs, property_diffs
@@ -154,7 +154,7 @@ def test_only_file_backends() -> None:
 def test_lock_held_and_stale(tmp_path: Path) -> None:
     path = tmp_path / "locks" / "p" / "dev.lock.json"
     with StackLock(path, operation="update"):
-        with pytest.raises(StackLocked) as raised:
+        with pytest.raises(LocalStateLocked) as raised:
             StackLock(path).acquire()
         assert raised.value.holder.pid == os.getpid()
         assert raised.value.holder.host == socket.gethostname()
@@ -170,7 +170,7 @@ def test_lock_held_and_stale(tmp_path: Path) -> None:
     lock.release()
 
     path.write_text(json.dumps({"pid": 1, "host": "another-host", "started": "2020-01-01T00:00:00Z"}))
-    with pytest.raises(StackLocked, match="another-host"):
+    with pytest.raises(LocalStateLocked, match="another-host"):
         StackLock(path).acquire()
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from orchestrator.chain import WAITING_FOR_UPSTREAM, Upstream, chaining, is_new_stack
 from orchestrator.engines.base import UNKNOWN, OpCounts, ResourceChange, StackResult
+from orchestrator.flows.checkouts import run_plan
 from orchestrator.flows.gates import is_waiting
 from orchestrator.flows.publish import status_of
-from orchestrator.flows.runner import run_plan
 from orchestrator.models import EngineName, Plan, PlannedStack, PreviewedOutputs, StackSpec
 
 

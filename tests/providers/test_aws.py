@@ -11,7 +11,7 @@ import pytest
 from orchestrator.engines.base import SECRET, UNKNOWN
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderContext, ProviderError
-from orchestrator.engines.local.providers.props import diff_values
+from orchestrator.engines.local.providers.inputs import diff_values
 
 from .conftest import DEFAULT_TAGS, provider
 

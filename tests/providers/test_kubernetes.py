@@ -11,8 +11,8 @@ import yaml
 
 from orchestrator.engines.base import SECRET
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
+from orchestrator.engines.local.providers.inputs import diff_values
 from orchestrator.engines.local.providers.kubernetes import AUTONAMED_ANNOTATION, KubernetesObject
-from orchestrator.engines.local.providers.props import diff_values
 from orchestrator.engines.local.providers.registry import get_provider
 from orchestrator.models import AwsSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orchestrator.engines.base import UNKNOWN
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER
-from orchestrator.engines.local.providers.props import autoname, diff_inputs, diff_values, integral, top_key
+from orchestrator.engines.local.providers.inputs import autoname, diff_inputs, diff_values, integral, top_key
 
 
 def _paths(old: object, new: object) -> list[tuple[str, str]]:

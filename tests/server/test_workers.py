@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from orchestrator.errors import UserError
 from orchestrator.server.app import create_app
-from orchestrator.server.runner import FlowRunner
+from orchestrator.server.dispatch import FlowRunner
 from orchestrator.server.worker import JobOutcome
 from orchestrator.store.job_model import Job, JobSpec
 from orchestrator.vcs.github import GitHubClient

@@ -19,7 +19,7 @@ from orchestrator.engines.local.checkpoint import StateWriter
 from orchestrator.engines.local.journal import DeploymentJournal, Emit
 from orchestrator.engines.local.props import (
     UNKNOWN_MARKER,
-    Redactor,
+    SecretMasker,
     mark_secrets,
     secret_strings,
     wrap_secret,
@@ -68,7 +68,7 @@ class Deployment(DeploymentJournal):
         providers: ProviderLookup,
         dry_run: bool,
         writer: StateWriter | None,
-        redactor: Redactor,
+        redactor: SecretMasker,
         emit: Emit,
         read_stack_reference: Callable[[str], tuple[dict[str, Any], frozenset[str]]],
         provider_version: Callable[[str], str],

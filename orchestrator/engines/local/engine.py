@@ -15,8 +15,8 @@ from orchestrator.engines.base import SECRET, Diagnostic, OpCounts, ResultOperat
 from orchestrator.engines.local.environments import default_cache_dir, program_environment
 from orchestrator.engines.local.history import read_history, record_update
 from orchestrator.engines.local.job import JobResult, Operation
-from orchestrator.engines.local.locks import StackLock, StackLocked
-from orchestrator.engines.local.runner import ProgressCallback, build_job, read_project, run_child
+from orchestrator.engines.local.launcher import ProgressCallback, build_job, read_project, run_child
+from orchestrator.engines.local.locks import LocalStateLocked, StackLock
 from orchestrator.engines.local.state import backend_dir, lock_path, state_path
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
@@ -129,7 +129,7 @@ class LocalEngine:
             backend = backend_dir(stack.backend)
             with StackLock(lock_path(backend, project.name, stack.stack_name), operation="repair"):
                 raw = self._child(stack, "repair")
-        except StackLocked as exc:
+        except LocalStateLocked as exc:
             return RepairResult(stack.id, "locked", (), f"stack {stack.id} {exc}")
         except UserError as exc:
             return RepairResult(stack.id, "failed", (), str(exc))
@@ -148,7 +148,7 @@ class LocalEngine:
         started = time.monotonic()
         try:
             result = run()
-        except StackLocked as exc:
+        except LocalStateLocked as exc:
             return StackResult(
                 stack=stack.id, operation=operation, status="locked",
                 error=f"stack {stack.id} {exc}", duration_s=time.monotonic() - started,

@@ -14,7 +14,7 @@ from typing import Any
 
 from orchestrator.engines.base import Diagnostic, ResourceChange
 from orchestrator.engines.local.checkpoint import StateWriter
-from orchestrator.engines.local.props import Redactor, secret_strings
+from orchestrator.engines.local.props import SecretMasker, secret_strings
 from orchestrator.engines.local.providers.registry import WHERE_LISTED, Unsupported
 from orchestrator.engines.local.registration import Registration, StepFailed
 from orchestrator.engines.local.state import PendingOperation, PendingType, ResourceState, Snapshot
@@ -66,7 +66,7 @@ class DeploymentJournal:
     changes made, and the state writes that record them. The steps are in `Deployment`."""
 
     def __init__(
-        self, *, old: Snapshot, dry_run: bool, writer: StateWriter | None, redactor: Redactor, emit: Emit
+        self, *, old: Snapshot, dry_run: bool, writer: StateWriter | None, redactor: SecretMasker, emit: Emit
     ) -> None:
         self.dry_run = dry_run
         self.writer = writer

@@ -28,7 +28,10 @@ class LockHolder:
         return f"pid {self.pid} on {self.host}, since {self.started}{what}"
 
 
-class StackLocked(Exception):
+class LocalStateLocked(Exception):
+    """The local engine's lock file for a stack is held (flows.locking.StackLocked is a held
+    lease in the run store)."""
+
     def __init__(self, holder: LockHolder, path: Path) -> None:
         super().__init__(f"stack is locked by {holder.describe()} (lock file {path})")
         self.holder = holder
@@ -51,7 +54,7 @@ def _read_holder(path: Path) -> LockHolder | None:
 
 class StackLock:
     """One lock file per stack. A lock whose holder is a dead process on this host is
-    stale and taken over; any other held lock raises `StackLocked`."""
+    stale and taken over; any other held lock raises `LocalStateLocked`."""
 
     def __init__(self, path: Path, *, operation: str = "") -> None:
         self.path = path
@@ -72,7 +75,7 @@ class StackLock:
                         self.took_over = current
                         self.path.unlink()
                     else:
-                        raise StackLocked(current, self.path)
+                        raise LocalStateLocked(current, self.path)
                 self._create(me)
             finally:
                 fcntl.flock(guard.fileno(), fcntl.LOCK_UN)
@@ -84,7 +87,7 @@ class StackLock:
         except OSError as exc:
             if exc.errno == errno.EEXIST:
                 holder = _read_holder(self.path) or me
-                raise StackLocked(holder, self.path) from exc
+                raise LocalStateLocked(holder, self.path) from exc
             raise
         with os.fdopen(fd, "w") as fh:
             json.dump({"pid": me.pid, "host": me.host, "started": me.started, "operation": me.operation}, fh)

@@ -18,7 +18,7 @@ from orchestrator.engines.local.deployment import Deployment
 from orchestrator.engines.local.job import Job, JobResult, Operation
 from orchestrator.engines.local.policy import PolicyHost, PolicyOutcome, finish_policies, start_policies
 from orchestrator.engines.local.program import run_program
-from orchestrator.engines.local.props import Redactor, display_props, secret_strings
+from orchestrator.engines.local.props import SecretMasker, display_props, secret_strings
 from orchestrator.engines.local.provider_lookup import Providers
 from orchestrator.engines.local.refresh import drift_changes, refresh_snapshot
 from orchestrator.engines.local.registration import StepFailed
@@ -44,7 +44,7 @@ class StackContext:
     path: Path
     secrets: SecretsManager
     snapshot: Snapshot
-    redact: Redactor
+    redact: SecretMasker
     policies: PolicyHost | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -107,8 +107,8 @@ def _pending_message(job: Job, snapshot: Snapshot) -> str:
     )
 
 
-def _redactor_for(config: dict[str, str], secret_keys: frozenset[str], snapshot: Snapshot) -> Redactor:
-    redact = Redactor(config[k] for k in secret_keys if k in config)
+def _redactor_for(config: dict[str, str], secret_keys: frozenset[str], snapshot: Snapshot) -> SecretMasker:
+    redact = SecretMasker(config[k] for k in secret_keys if k in config)
     for res in snapshot.resources:
         for key in res.secret_inputs:
             redact.add(secret_strings(res.inputs.get(key)))

@@ -110,9 +110,10 @@ def secret_strings(value: Any) -> set[str]:
     return set()
 
 
-class Redactor:
-    """Removes known secret values from free text. Short values are kept: masking `1` or
-    `ab` everywhere would wreck messages and protect nothing."""
+class SecretMasker:
+    """Removes known secret values from free text, and only those (`orchestrator.redact.Redactor`
+    also catches credential-looking text). Short values are kept: masking `1` or `ab`
+    everywhere would wreck messages and protect nothing."""
 
     MIN_LENGTH = 4
 

@@ -8,14 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 from orchestrator.engines.base import Diagnostic, ResourceChange
-from orchestrator.engines.local.props import Redactor
+from orchestrator.engines.local.props import SecretMasker
 from orchestrator.engines.local.provider_lookup import Providers
 from orchestrator.engines.local.state import ResourceState, Snapshot
 from orchestrator.engines.local.steps import display_diffs, property_diffs
 from orchestrator.engines.local.urn import PROVIDER_TYPE_PREFIX, parse_urn
 
 
-def drift_changes(snapshot: Snapshot, providers: Providers, redact: Redactor) -> tuple[
+def drift_changes(snapshot: Snapshot, providers: Providers, redact: SecretMasker) -> tuple[
     list[ResourceChange], list[Diagnostic], int
 ]:
     """Read every recorded custom resource from the cloud and compare with its outputs."""
@@ -55,7 +55,7 @@ def drift_changes(snapshot: Snapshot, providers: Providers, redact: Redactor) ->
     return changes, diagnostics, same
 
 
-def refresh_snapshot(snapshot: Snapshot, providers: Providers, redact: Redactor) -> tuple[
+def refresh_snapshot(snapshot: Snapshot, providers: Providers, redact: SecretMasker) -> tuple[
     Snapshot, list[ResourceChange], list[Diagnostic], int
 ]:
     """Pulumi's refresh: the live cloud taken into the recorded state.

@@ -22,7 +22,7 @@ from orchestrator.engines.local.providers.base import (
     ProviderError,
     ReadResult,
 )
-from orchestrator.engines.local.providers.props import contains_unknown, diff_inputs, integral, random_suffix
+from orchestrator.engines.local.providers.inputs import contains_unknown, diff_inputs, integral, random_suffix
 from orchestrator.fsutil import atomic_write
 
 AUTONAMED_ANNOTATION = "pulumi.com/autonamed"

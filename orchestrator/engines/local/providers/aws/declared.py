@@ -27,7 +27,7 @@ from orchestrator.engines.local.providers.base import (
     ProviderError,
     ReadResult,
 )
-from orchestrator.engines.local.providers.props import as_tags, diff_inputs, diff_values
+from orchestrator.engines.local.providers.inputs import as_tags, diff_inputs, diff_values
 
 # Every pulumi-aws v7 resource takes `region`; changing it replaces the resource.
 COMMON_INPUTS = ("region",)

@@ -8,7 +8,7 @@ from typing import Any
 
 from orchestrator.engines.local.providers.aws.spec import Naming
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderError
-from orchestrator.engines.local.providers.props import autoname, random_suffix
+from orchestrator.engines.local.providers.inputs import autoname, random_suffix
 
 
 def physical_name(naming: Naming, token: str, resource: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:

@@ -22,7 +22,7 @@ from orchestrator.store.job_model import Job
 
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Settings
-    from orchestrator.flows.runner import EngineFactory
+    from orchestrator.flows.checkouts import EngineFactory
     from orchestrator.git import GitRepo
     from orchestrator.store.sql import SqlStore
     from orchestrator.vcs.base import PullRequest, VcsClient
