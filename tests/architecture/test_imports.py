@@ -4,18 +4,21 @@ Built with grimp (the graph behind import-linter) from the source, so lazy impor
 functions and `TYPE_CHECKING` imports count too: a cycle hidden behind a lazy import is
 still a cycle. Each failure names the modules and the line that makes it.
 
-`LAYERS` is the table in docs/architecture.md; change both together.
+`LAYERS` is the table in docs/architecture.md (a test below keeps them the same): change both together.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import grimp
 import pytest
 
 PACKAGE = "orchestrator"
+ARCHITECTURE_DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
 # Highest first. A layer may import the layers below it, and its own members as long as that
 # makes no cycle; never a layer above it. Names are relative to `orchestrator`.
@@ -52,7 +55,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "alerts",
             "policy",
             "stackrefs",
-            "referenced",
         ),
     ),
     ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating")),
@@ -109,6 +111,19 @@ def test_no_import_cycle_between_modules(graph: grimp.ImportGraph) -> None:
     cycle = find_cycle(edges)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or ()) + "\n  " + "\n  ".join(
         _witness(graph, a, b) for a, b in itertools.pairwise(cycle or ()))
+
+
+def test_the_layers_are_the_ones_docs_architecture_md_lists() -> None:
+    text = ARCHITECTURE_DOC.read_text(encoding="utf-8")
+    table = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        row[0]: sorted(re.findall(r"`([^`]+)`", row[1]))
+        for row in (line.strip("|").split("|") for line in table.splitlines() if line.startswith("| "))
+        if len(row) == 2 and row[0].strip() != "layer"
+    }
+    documented = {name.strip(): modules for name, modules in documented.items()}  # cells keep their padding
+    assert documented == {name: sorted(members) for name, members in LAYERS}
+    assert list(documented) == [name for name, _ in LAYERS], "highest layer first, in both"
 
 
 # ---------------------------------------------------------------------- the check itself is tested
