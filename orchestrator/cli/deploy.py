@@ -15,6 +15,7 @@ from orchestrator.cli.options import (
     json_option,
     open_context,
     progress_printer,
+    read_ci_event,
     repo_option,
     vcs_option,
     vcs_out_option,
@@ -215,19 +216,11 @@ def _ci_vcs(ci: str | None) -> str | None:
 
 def _push_event(ci: str) -> PushEvent:
     from orchestrator.ci.events import PushEvent
-    from orchestrator.errors import UserError
 
-    if ci == "github":
-        from orchestrator.ci.github_actions import read_event
-    else:
-        from orchestrator.ci.gitlab_ci import read_event
-    event = read_event()
-    if not isinstance(event, PushEvent):
-        raise UserError(
-            f"the CI event is a {type(event).__name__}, not a push",
-            hint="run `orchestrator deploy` on push events and `orchestrator preview` on pull requests",
-        )
-    return event
+    return read_ci_event(
+        ci, PushEvent, what="a push",
+        hint="run `orchestrator deploy` on push events and `orchestrator preview` on pull requests",
+    )
 
 
 def _actor(actor: str | None) -> str:

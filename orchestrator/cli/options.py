@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from orchestrator.vcs.base import VcsClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E")
 
 
 def repo_option(help_text: str = "The infrastructure repository.") -> Callable[[F], F]:
@@ -78,6 +79,20 @@ def open_context(repo: Path, vcs: str | None, out_dir: Path | None) -> tuple[Rep
     store = open_store(config.settings.database, config.root)
     client = None if vcs is None else make_vcs(config.settings, provider=vcs, out_dir=out_dir)
     return config, store, client
+
+
+def read_ci_event(ci: str, expected: type[E], *, what: str, hint: str) -> E:
+    """The event the CI (`github` or `gitlab`) runs for, which must be an `expected` (`what`)."""
+    from orchestrator.errors import UserError
+
+    if ci == "github":
+        from orchestrator.ci.github_actions import read_event
+    else:
+        from orchestrator.ci.gitlab_ci import read_event
+    event = read_event()
+    if not isinstance(event, expected):
+        raise UserError(f"the CI event is a {type(event).__name__}, not {what}", hint=hint)
+    return event
 
 
 def progress_printer() -> OnEvent:

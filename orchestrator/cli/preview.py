@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orchestrator.cli.options import json_option, progress_printer, repo_option, vcs_option, vcs_out_option
+from orchestrator.cli.options import (
+    json_option,
+    progress_printer,
+    read_ci_event,
+    repo_option,
+    vcs_option,
+    vcs_out_option,
+)
 
 if TYPE_CHECKING:
     from orchestrator.flows.preview import PreviewRequest
@@ -103,18 +110,12 @@ def _request(
         if base is None:
             raise UserError("--base is required without --ci", hint="pass the PR's base branch, e.g. --base main")
         return PreviewRequest(repo=repo, base=base, head=head, branch=branch, pr=pr, concurrency=concurrency)
-    if ci == "github":
-        from orchestrator.ci.github_actions import read_event
-    else:
-        from orchestrator.ci.gitlab_ci import read_event
     from orchestrator.ci.events import PullRequestEvent
 
-    event = read_event()
-    if not isinstance(event, PullRequestEvent):
-        raise UserError(
-            f"the CI event is a {type(event).__name__}, not a pull request",
-            hint="run `orchestrator preview` on pull_request events and `orchestrator deploy` on pushes",
-        )
+    event = read_ci_event(
+        ci, PullRequestEvent, what="a pull request",
+        hint="run `orchestrator preview` on pull_request events and `orchestrator deploy` on pushes",
+    )
     summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
     return PreviewRequest(
         repo=repo,

@@ -26,6 +26,7 @@ from typing import Any
 from orchestrator.errors import UserError
 from orchestrator.server.events import branch_key
 from orchestrator.server.metrics import ServerMetrics
+from orchestrator.server.periodic import Periodic
 from orchestrator.store.job_model import JobSpec
 from orchestrator.store.jobs import JobQueue
 
@@ -93,29 +94,18 @@ class Poller:
         self.clock = clock
         self._status = PollStatus(remote=remote, interval_s=interval_s)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._service = Periodic("poller", self.poll_once, interval_s=lambda: self._status.interval_s,
+                                 on_error=lambda exc: log.exception("pull mode: a poll round failed"))
         if not any(r.name == remote for r in self.git.repo.remotes):
             raise UserError(f"--poll: the clone {self.git.root} has no remote {remote!r}",
                             hint="clone the repository (git clone URL) and pass the clone as --repo")
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="poller", daemon=True)
-        self._thread.start()
+        self._service.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception:  # keep polling whatever one round did
-                log.exception("pull mode: a poll round failed")
-            self._stop.wait(self._status.interval_s)
+        self._service.stop(timeout)
 
     def status(self) -> PollStatus:
         with self._lock:

@@ -10,7 +10,6 @@ in the same transaction that queues the job, so servers sharing a database queue
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.errors import UserError
 from orchestrator.server.events import branch_key
 from orchestrator.server.metrics import ServerMetrics
+from orchestrator.server.periodic import Periodic
 from orchestrator.store.job_model import JobSpec
 from orchestrator.store.jobs import JobQueue
 
@@ -70,29 +70,22 @@ class DriftScheduler:
         self.on_queued = on_queued
         self.last_error: str | None = None
         self.last_tick: datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._service = Periodic("drift-scheduler", self.tick, interval_s=lambda: self.interval_s,
+                                 on_error=self._failed)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="drift-scheduler", daemon=True)
-        self._thread.start()
+        self._service.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._service.stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except UserError as exc:
-                self.last_error = exc.message
-                log.error("drift scheduler: %s", exc.message)
-            except Exception as exc:  # keep scheduling whatever one tick did
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("drift scheduler: a tick failed")
-            self._stop.wait(self.interval_s)
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, UserError):
+            self.last_error = exc.message
+            log.error("drift scheduler: %s", exc.message)
+        else:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("drift scheduler: a tick failed")
 
     def tick(self) -> list[int]:
         """Queue the drift jobs that are due now; their ids."""
