@@ -2,8 +2,9 @@
 (local engine, the embedded AWS, no credentials, no network).
 
 It copies the sample into a temporary Git repository, deploys its starting state, opens a
-pull request and previews it (the PR comment is written to files), and shows what the merge
-would run. Every step is a real `orchestrator` command; nothing is mocked.
+pull request and previews it (the PR comment is written to files), deploys the merge, finds
+drift, breaks dev and rolls it back, and shows the delivery insights of that history.
+Every step is a real `orchestrator` command; nothing is mocked.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ PR_EDITS = (
     ),
     ("stacks/data/__main__.py", "max_session_duration=3600,", "max_session_duration=7200,"),
 )
+# A typo that only shows when the program runs: the deploy of app/dev fails.
+BAD_CHANGE = ("stacks/app/__main__.py", '\npulumi.export("dashboard_url", dashbaord_url)\n')
 PR_APPEND = (
     "stacks/data/__main__.py",
     '\nupload_events = aws.sns.Topic(\n    naming.resource_name(project, env, "upload-events"),\n'
@@ -182,6 +185,24 @@ def change_cloud_by_hand(endpoint: str) -> None:
     console.print("  a bucket created by hand: hand-made-reports (owned by no stack)")
 
 
+def break_and_roll_back(repo: Path, vcs_dir: Path) -> None:
+    """A change that fails in dev, and the rollback that restores it: history for `orchestrator insights`."""
+    git(repo, "checkout", "-q", "develop")
+    before = git(repo, "rev-parse", "HEAD")
+    with (repo / BAD_CHANGE[0]).open("a") as handle:
+        handle.write(BAD_CHANGE[1])
+    git(repo, "commit", "-q", "-am", "Export the dashboard URL")
+    after = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "main")
+    code = orchestrator("deploy", "--repo", str(repo), "--actor", LEAD, "--vcs", "files", "--out", str(vcs_dir),
+                        "--before", before, "--after", after, "--branch", "develop", check=False)
+    if code == 0:
+        raise SystemExit("demo step failed: the broken change deployed")
+    console.print("  the deploy failed (exit 1), as it should: app/dev's program has a typo")
+    orchestrator("rollback", "--repo", str(repo), "--env", "dev", "--to", before, "--actor", LEAD,
+                 "--vcs", "files", "--out", str(vcs_dir))
+
+
 def show_comment(vcs_dir: Path, title: str) -> None:
     console.print(Rule(title + " (rendered)", style="dim"))
     console.print(Markdown((vcs_dir / "comment.md").read_text()))
@@ -260,14 +281,21 @@ def main() -> None:
         console.print(Rule("the drift report (rendered)", style="dim"))
         console.print(Markdown((reports / "drift-report.md").read_text()))
 
-        heading("8. Server mode: the same flows from webhooks, with a dashboard")
+        heading("8. A bad change: the deploy of dev fails; a rollback restores it")
+        break_and_roll_back(repo, vcs_dir)
+
+        heading("9. Delivery insights: how changes flowed (the four DORA measures, drift)")
+        orchestrator("insights", "--repo", str(repo), "--since", "1d")
+
+        heading("10. Server mode: the same flows from webhooks, with a dashboard")
         console.print(
             "Instead of CI jobs, `orchestrator serve` receives GitHub/GitLab webhooks, queues the work and\n"
             "runs drift checks on each environment's schedule. On this demo repository:\n\n"
             f"  export ORCHESTRATOR_WEBHOOK_SECRET=change-me PULUMI_CONFIG_PASSPHRASE={DEMO_PASSPHRASE}\n"
             f"  orchestrator sandbox start --repo {repo}\n"
             f"  orchestrator serve --repo {repo} --port 8080\n\n"
-            "then open http://127.0.0.1:8080/ for the dashboard (stacks x environments, runs, locks);\n"
+            "then open http://127.0.0.1:8080/ for the dashboard (stacks x environments, runs, locks) and\n"
+            "http://127.0.0.1:8080/insights?since=1d for the insights charts; Prometheus reads /metrics;\n"
             "point a webhook at http://<host>:8080/webhooks/github (docs/server.md)."
         )
 

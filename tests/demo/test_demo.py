@@ -10,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(900)  # the whole story on a shared 2-core machine: about 4 minutes when idle
 def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "GITHUB_", "ORCHESTRATOR_"))}
     env["TMPDIR"] = str(tmp_path)
@@ -30,7 +33,9 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
         "5. Merged",
         "6. A lead approves PR #1",
         "7. Out of band",
-        "8. Server mode",
+        "8. A bad change",
+        "9. Delivery insights",
+        "10. Server mode",
         "Where things are",
     ]
     positions = [out.find(h) for h in headings]
@@ -57,3 +62,16 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
     assert any(kind == "unmanaged" for _env, kind, _type in kinds)
     assert (repo.parent / "drift" / "drift-report.html").read_text().startswith("<!DOCTYPE html>")
     assert "remediation of dev (network/dev): succeeded" in out
+    # The history the insights show: deploys, the failure in dev, its rollback, the drift found.
+    assert "the deploy failed (exit 1), as it should" in out
+    assert "http://127.0.0.1:8080/insights?since=1d" in out
+    insights = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "insights", "--repo", str(repo), "--since", "1d", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+    )
+    measures = json.loads(insights.stdout)
+    dev = measures["environments"]["dev"]
+    assert dev["results"]["failed"] >= 1 and dev["results"]["rollback"] >= 1
+    # Restored by the rollback: app/dev failed; the stacks the rollback redeployed count as rolled back.
+    assert dev["change_failure_rate"] > 0 and dev["time_to_restore"]["count"] >= 1 and dev["unrestored"] == 0
+    assert measures["delivery"]["lead_time"]["count"] >= 4 and measures["drift"]["open"] >= 1
