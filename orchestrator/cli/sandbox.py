@@ -1,14 +1,20 @@
-"""`orchestrator sandbox start|stop|status`: the embedded AWS (moto) as a background process."""
+"""`orchestrator sandbox start|stop|status`: the embedded AWS (moto) as a background process.
+
+The sandbox module (HTTP client, process control) loads when a command runs, not for `--help`.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from orchestrator import sandbox as sandbox_module
 from orchestrator.cli.options import json_option, repo_option
+
+if TYPE_CHECKING:
+    from orchestrator.sandbox import SandboxStatus
 
 _repo_option = repo_option("Repository whose .orchestrator/ holds the sandbox's pid and port files.")
 _json_option = json_option("Print the status as JSON.")
@@ -27,7 +33,7 @@ def _repo_root(repo: Path) -> Path:
         return path
 
 
-def _show(found: sandbox_module.SandboxStatus, *, as_json: bool, stopped_text: str = "not running") -> None:
+def _show(found: SandboxStatus, *, as_json: bool, stopped_text: str = "not running") -> None:
     if as_json:
         click.echo(json.dumps({"running": found.running, "endpoint": found.endpoint, "pid": found.pid}))
     elif found.running:
@@ -46,6 +52,8 @@ def sandbox() -> None:
 @_json_option
 def start(repo: Path, as_json: bool) -> None:
     """Start the sandbox in the background (does nothing if it already runs)."""
+    from orchestrator import sandbox as sandbox_module
+
     _show(sandbox_module.start_background(_repo_root(repo)), as_json=as_json)
 
 
@@ -54,6 +62,8 @@ def start(repo: Path, as_json: bool) -> None:
 @_json_option
 def stop(repo: Path, as_json: bool) -> None:
     """Stop the sandbox; everything it held is forgotten."""
+    from orchestrator import sandbox as sandbox_module
+
     _show(sandbox_module.stop(_repo_root(repo)), as_json=as_json, stopped_text="stopped")
 
 
@@ -62,4 +72,6 @@ def stop(repo: Path, as_json: bool) -> None:
 @_json_option
 def status(repo: Path, as_json: bool) -> None:
     """Whether the sandbox runs, and its endpoint."""
+    from orchestrator import sandbox as sandbox_module
+
     _show(sandbox_module.status(_repo_root(repo)), as_json=as_json)
