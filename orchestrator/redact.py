@@ -99,7 +99,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "password in URL",
-        re.compile(r"(?P<label>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"'`]+:)[^\s/@\"'`]+@"),
+        # Already masked (`***`, as database URLs are shown) is left as it is.
+        re.compile(r"(?P<label>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"'`]+:)(?!\*\*\*@)[^\s/@\"'`]+@"),
         ("://",),
         keep="label",
         suffix="@",

@@ -153,23 +153,28 @@ def _repo_root(repo: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: the one error boundary."""
+    """Console entry point: the one error boundary. What it prints passes the redactor."""
     from orchestrator.errors import UserError
+    from orchestrator.redact import Redactor
 
+    redact = Redactor().text
     try:
         # Without standalone mode click returns the code of `ctx.exit(code)` instead of exiting.
         code = cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
         if isinstance(code, int) and code != 0:
             sys.exit(code)
     except UserError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
+        click.secho(f"error: {redact(exc.message)}", fg="red", err=True)
         if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+            click.echo(f"hint: {redact(exc.hint)}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if isinstance(exc, click.UsageError):  # echoes the command line the user typed
+            exc.show()
+        else:
+            click.echo(f"Error: {redact(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("interrupted", err=True)
@@ -179,13 +184,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception:  # a bug: show it, with a distinct exit code
-        import traceback
+    except Exception as exc:  # a bug: one line, and the redacted traceback in a file
+        from orchestrator.cli.crash import report_crash
 
-        traceback.print_exc()
-        click.secho(
-            "internal error: this is a bug in the orchestrator; please report it with the traceback above",
-            fg="red",
-            err=True,
-        )
+        report_crash(exc, redact)
         sys.exit(EXIT_BUG)

@@ -1,5 +1,7 @@
 """`orchestrator stack ...`: run one stack by hand with the local engine.
 
+Everything these commands print (results, `--json`, outputs, progress, errors) passes through
+the same `Redactor` the flows use, knowing the stack's `secure:` values (`secret_values`).
 Heavy modules are imported inside the commands so `orchestrator --help` stays fast.
 """
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from orchestrator.engines.base import StackResult
     from orchestrator.engines.local.engine import LocalEngine
     from orchestrator.models import StackSpec
+    from orchestrator.redact import Redactor
 
 _OPS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " ", "read": ">"}
 
@@ -48,43 +51,56 @@ def _spec(repo: Path, project: str, env: str) -> StackSpec:
     return spec
 
 
-def _engine(*, allow_pending: bool, interactive: bool) -> tuple[LocalEngine, Any]:
+def _redactor(spec: StackSpec) -> Redactor:
+    """The flows' redactor for one stack: its `secure:` values and credential-looking text."""
+    from orchestrator.flows.redaction import secret_values
+    from orchestrator.redact import Redactor
+
+    return Redactor(secret_values([spec]))
+
+
+def _engine(*, allow_pending: bool, interactive: bool, redactor: Redactor) -> tuple[LocalEngine, Any]:
     from orchestrator.engines.local.engine import LocalEngine
 
     progress = None
     status = None
     if interactive:
         from rich.console import Console
+        from rich.markup import escape
 
         console = Console(stderr=True)
         status = console.status("starting")
 
-        def progress(event: dict[str, Any]) -> None:
+        def progress(raw: dict[str, Any]) -> None:
+            event: dict[str, Any] = redactor.value(raw)
             if event.get("event") == "step":
                 verb = event["op"] if not event.get("dry_run") else f"{event['op']} (planned)"
-                status.update(f"{verb}: {event.get('name')}")
+                status.update(escape(f"{verb}: {event.get('name')}"))
                 if event["op"] not in ("same", "read"):
                     console.print(f"  {_OPS.get(event['op'], '?'):2} {event['type']} {event['name']}"
-                                  f"{'' if not event.get('dry_run') else '  (preview)'}")
+                                  f"{'' if not event.get('dry_run') else '  (preview)'}", markup=False)
             elif event.get("event") == "diagnostic":
-                console.print(f"  [red]{event.get('severity')}[/red]: {event.get('message')}")
+                console.print(f"  [red]{escape(str(event.get('severity')))}[/red]: {escape(str(event.get('message')))}")
 
     return LocalEngine(allow_pending=allow_pending, progress=progress), status
 
 
 def _print_result(result: StackResult) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console()
     colour = {"succeeded": "green", "failed": "red", "locked": "yellow", "skipped": "dim"}[result.status]
     c = result.counts
     console.print(
-        f"[bold]{result.stack}[/bold] {result.operation}: [{colour}]{result.status}[/{colour}]  "
+        f"[bold]{escape(result.stack)}[/bold] {result.operation}: [{colour}]{result.status}[/{colour}]  "
         f"+{c.create} ~{c.update} +-{c.replace} -{c.delete} ={c.same}  ({result.duration_s:.1f}s)"
     )
     for change in result.changes:
-        console.print(f"  {_OPS.get(change.op, '?'):2} {change.type} [bold]{change.name}[/bold] ({change.op})",
-                      highlight=False)
+        console.print(
+            f"  {_OPS.get(change.op, '?'):2} {escape(change.type)} [bold]{escape(change.name)}[/bold] ({change.op})",
+            highlight=False,
+        )
         for diff in change.diffs:
             old = json.dumps(diff.old, default=str)
             new = json.dumps(diff.new, default=str)
@@ -100,15 +116,14 @@ def _print_result(result: StackResult) -> None:
         for key, value in result.outputs.items():
             console.print(f"    {key}: {json.dumps(value, default=str)}", highlight=False, markup=False)
     if result.error:
-        from rich.markup import escape
-
         console.print(f"[red]error:[/red] {escape(result.error)}", highlight=False)
 
 
 def _run(op: str, project: str, env: str, repo: Path, as_json: bool, allow_pending: bool) -> None:
     spec = _spec(repo, project, env)
+    redactor = _redactor(spec)
     interactive = not as_json and sys.stderr.isatty()
-    engine, status = _engine(allow_pending=allow_pending, interactive=interactive)
+    engine, status = _engine(allow_pending=allow_pending, interactive=interactive, redactor=redactor)
     if status is not None:
         status.start()
     try:
@@ -125,9 +140,10 @@ def _run(op: str, project: str, env: str, repo: Path, as_json: bool, allow_pendi
     finally:
         if status is not None:
             status.stop()
+    from orchestrator.engines.base import redact_result
     from orchestrator.engines.canonical import canonical
 
-    result = canonical(result)
+    result = redact_result(canonical(result), redactor)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, default=str))
     else:
@@ -180,7 +196,8 @@ def outputs_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending
     """Print the stack's outputs (secrets shown as [secret])."""
     from orchestrator.engines.local.engine import LocalEngine
 
-    outputs = LocalEngine().outputs(_spec(repo, project, env))
+    spec = _spec(repo, project, env)
+    outputs = _redactor(spec).value(LocalEngine().outputs(spec))
     if as_json:
         click.echo(json.dumps(outputs, indent=2, default=str))
         return
@@ -194,13 +211,15 @@ def repair_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending:
     """Clear pending operations left by an interrupted run."""
     from orchestrator.engines.local.engine import LocalEngine
 
-    result = LocalEngine().repair(_spec(repo, project, env))
+    spec = _spec(repo, project, env)
+    result = LocalEngine().repair(spec)
+    redactor = _redactor(spec)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
+        click.echo(json.dumps(redactor.value(result.to_json()), indent=2))
     else:
-        click.echo(result.message)
+        click.echo(redactor.text(result.message))
         for note in result.cleared:
-            click.echo(f"  {note}")
+            click.echo(f"  {redactor.text(note)}")
     if result.status != "succeeded":
         raise SystemExit(1)
 
