@@ -2,8 +2,9 @@
 
 Resource names, property values, error messages and diagnostics come from programs in the
 pull request, so they are untrusted: a `|` would split a table cell, a backtick run would
-close a code block, `</details>` or other HTML would close our collapsible sections.
-Each helper here is for one context.
+close a code block, `</details>` or other HTML would close our collapsible sections, and
+`@someone`, `@org/team` or `@everyone` would make the bot notify people. Each helper here is
+for one context.
 """
 
 from __future__ import annotations
@@ -36,11 +37,21 @@ _INLINE = str.maketrans(
     }
 )
 _BACKTICKS = re.compile(r"`+")
+# An `@` that GitHub or GitLab would read as a mention: not inside a word (mail addresses are
+# not mentions) and followed by a name character. A zero-width space after it keeps the text
+# readable and the mention dead (hosts do not mention inside code, so code spans keep theirs).
+_MENTION = re.compile(r"(?<![\w`])@(?=[\w-])")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def quiet_mentions(text: str) -> str:
+    """`text` with every `@user`, `@org/team` and `@everyone` made a non-mention."""
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, text) if "@" in text else text
 
 
 def inline(text: str) -> str:
     """Text safe inside a Markdown paragraph, list item or table cell."""
-    return text.translate(_INLINE)
+    return quiet_mentions(text.translate(_INLINE))
 
 
 def template_value(value: Any, redact: Callable[[str], str]) -> Any:
@@ -56,7 +67,7 @@ def template_value(value: Any, redact: Callable[[str], str]) -> Any:
 
 def in_html(text: str) -> str:
     """Text safe inside an HTML element such as `<summary>` (Markdown is not rendered there)."""
-    return html.escape(text, quote=True).replace("\n", " ").replace("\r", " ")
+    return quiet_mentions(html.escape(text, quote=True).replace("\n", " ").replace("\r", " "))
 
 
 def code_span(text: str) -> str:
