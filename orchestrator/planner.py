@@ -10,10 +10,10 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from typing import Literal
 
 from orchestrator import graph
+from orchestrator.config.checks import check_dependency_cycle
 from orchestrator.config.load import CONFIG_FILE, PROJECT_FILES, owning_directory, parent_directory
 from orchestrator.config.resolved import Environment, Project, RepoConfig
 from orchestrator.deletions import check_left_behind, destroys
@@ -42,29 +42,13 @@ class PlanInput:
 
 
 def project_graph(config: RepoConfig) -> dict[str, tuple[str, ...]]:
-    """Dependencies between the repository's projects; a cycle is a configuration error."""
-    deps = {
+    """Dependencies between the repository's projects; a cycle is a configuration error
+    (`load_repository` finds it first; checked again for configs built by hand)."""
+    check_dependency_cycle(config)
+    return {
         name: tuple(d for d in project.dependencies if d in config.projects)
         for name, project in config.projects.items()
     }
-    cycle = graph.find_cycle(deps)
-    if cycle:
-        edges = [_edge_origin(config.projects[a], b) for a, b in pairwise(cycle)]
-        explicit = any("depends_on" in e for e in edges)
-        raise ConfigError(
-            f"projects depend on each other in a cycle: {' -> '.join(cycle)} ({'; '.join(edges)})",
-            file=CONFIG_FILE if explicit else None,
-            hint="break the cycle: remove a depends_on entry or a StackReference between these projects",
-        )
-    return deps
-
-
-def _edge_origin(project: Project, dependency: str) -> str:
-    """Where `project` -> `dependency` was declared, so the user knows what to edit."""
-    if dependency in project.depends_on:
-        return f"{project.name} -> {dependency}: depends_on in {CONFIG_FILE}"
-    where = ", ".join(project.dependency_origins().get(dependency, ())) or f"{project.directory}/"
-    return f"{project.name} -> {dependency}: StackReference in {where}"
 
 
 def owner_of(path: str, projects: Sequence[Project]) -> Project | None:

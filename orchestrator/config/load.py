@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from orchestrator.config import policy, schema
+from orchestrator.config.checks import CONFIG_FILE as CONFIG_FILE  # its home: checks.py
+from orchestrator.config.checks import check_references
 from orchestrator.config.resolved import (
     DriftSettings,
     Environment,
@@ -25,9 +27,9 @@ from orchestrator.config.yamlfile import line_of, parse
 from orchestrator.errors import ConfigError
 from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
+from orchestrator.names import project_name_problem
 from orchestrator.stackrefs import find_stack_references
 
-CONFIG_FILE = "orchestrator.yaml"
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -57,7 +59,7 @@ def load_repository(root: Path, tree: Tree | None = None) -> RepoConfig:
         projects=projects,
         notes=tuple(notes),
     )
-    _check_references(config, source, settings_text)
+    check_references(config, source, settings_text)
     return config
 
 
@@ -274,8 +276,14 @@ def _project_name(text: bytes, path: str) -> str:
     """
     plain = _plain_mapping(text)
     if plain is not None and _PLAIN_NAME.match(plain.get("name", "")) and _PLAIN_NAME.match(plain.get("runtime", "")):
-        return plain["name"]
-    return _validate(schema.PulumiProjectModel, parse(text, file=path), file=path, text=text).name
+        name = plain["name"]
+    else:
+        name = _validate(schema.PulumiProjectModel, parse(text, file=path), file=path, text=text).name
+    problem = project_name_problem(name)
+    if problem:  # the name becomes a directory in the state backend
+        raise ConfigError(problem, file=path, key="name", line=line_of(text, ["name"]),
+                          hint="rename the project in its Pulumi.yaml (Pulumi's rules for project names)")
+    return name
 
 
 def _plain_mapping(text: bytes) -> dict[str, str] | None:
@@ -308,70 +316,6 @@ def owning_directory(path: str, directories: Mapping[str, object]) -> str | None
         if directory in directories:
             return directory
     return ROOT_DIRECTORY if ROOT_DIRECTORY in directories and path else None
-
-
-def _check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> None:
-    envs = config.environments
-    env_texts = tree.read_many([e.source for e in envs.values()])
-    for env in envs.values():
-        text = env_texts.get(env.source, b"")
-        for i, required in enumerate(env.requires):
-            if required not in envs:
-                raise ConfigError(
-                    f"requires unknown environment {required!r}",
-                    file=env.source,
-                    key=f"requires[{i}]",
-                    line=line_of(text, ["requires", i]),
-                    hint=f"known environments: {', '.join(sorted(envs))}",
-                )
-        for i, project in enumerate(env.projects or ()):
-            if project not in config.projects:
-                raise ConfigError(
-                    f"lists unknown project {project!r}",
-                    file=env.source,
-                    key=f"projects[{i}]",
-                    line=line_of(text, ["projects", i]),
-                    hint=f"known projects: {', '.join(sorted(config.projects)) or 'none'}",
-                )
-    _check_requires_cycle(config, env_texts)
-    for proj in config.projects.values():
-        _check_project_references(config, proj, settings_text)
-
-
-def _check_requires_cycle(config: RepoConfig, env_texts: dict[str, bytes]) -> None:
-    from orchestrator.graph import find_cycle
-
-    cycle = find_cycle({env.name: env.requires for env in config.environments.values()})
-    if cycle:
-        first = config.environments[cycle[0]]
-        raise ConfigError(
-            f"environments require each other in a cycle: {' -> '.join(cycle)}",
-            file=first.source,
-            key="requires",
-            line=line_of(env_texts.get(first.source, b""), ["requires"]),
-            hint="a commit could never reach any of them; remove one of these `requires` entries",
-        )
-
-
-def _check_project_references(config: RepoConfig, project: Project, settings_text: bytes) -> None:
-    for i, dependency in enumerate(project.depends_on):
-        if dependency not in config.projects:
-            raise ConfigError(
-                f"depends on unknown project {dependency!r}",
-                file=CONFIG_FILE,
-                key=f"projects.{project.name}.depends_on[{i}]",
-                line=line_of(settings_text, ["projects", project.name, "depends_on", i]),
-                hint=f"known projects: {', '.join(sorted(config.projects))}",
-            )
-    for i, env in enumerate(project.environments or ()):
-        if env not in config.environments:
-            raise ConfigError(
-                f"lists unknown environment {env!r}",
-                file=CONFIG_FILE,
-                key=f"projects.{project.name}.environments[{i}]",
-                line=line_of(settings_text, ["projects", project.name, "environments", i]),
-                hint=f"known environments: {', '.join(sorted(config.environments))}",
-            )
 
 
 def read_texts(tree: Tree, paths: Sequence[str]) -> dict[str, bytes]:

@@ -57,7 +57,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "stackrefs",
         ),
     ),
-    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating")),
+    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating", "names")),
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from orchestrator.engines.applied import HistoryEntry, update_environment, update_message
 from orchestrator.engines.base import StackResult
-from orchestrator.engines.local.state import state_path
+from orchestrator.engines.local.state import in_backend, state_path
 from orchestrator.fsutil import atomic_write
 from orchestrator.models import UpdateOrigin
 
@@ -27,7 +27,7 @@ _SUFFIX = ".history.json"
 
 
 def history_dir(backend: Path, project: str, stack: str) -> Path:
-    return backend / ".pulumi" / "history" / project / stack
+    return in_backend(backend, ".pulumi", "history", project, stack)
 
 
 def record_update(

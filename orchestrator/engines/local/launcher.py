@@ -19,6 +19,7 @@ from orchestrator.engines.local.environments import ProgramEnvironment, ProgramR
 from orchestrator.engines.local.job import JobResult, Operation
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
+from orchestrator.names import project_name_problem
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -50,6 +51,9 @@ def read_project(directory: Path) -> PulumiProject:
         raise UserError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
         raise UserError(f"{path}: `name` is missing", "give the project a name: `name: my-project`")
+    problem = project_name_problem(raw["name"])
+    if problem:
+        raise UserError(f"{path}: name: {problem}", "rename the project in its Pulumi.yaml")
     runtime = raw.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":

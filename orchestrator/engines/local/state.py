@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from orchestrator.engines.local.urn import STACK_TYPE
 from orchestrator.errors import UserError
+from orchestrator.names import inside
 
 PendingType = Literal["creating", "updating", "deleting"]
 CHECKPOINT_VERSION = 3
@@ -51,16 +52,26 @@ def backend_dir(backend: str) -> Path:
     return Path(path)
 
 
+# Each path is checked to stay inside the backend (`names.inside`): names come from files in
+# the repository, and `..` in one must not write state outside it.
+
+
 def state_path(backend: Path, project: str, stack: str) -> Path:
-    return backend / ".pulumi" / "stacks" / project / f"{stack}.json"
+    return in_backend(backend, ".pulumi", "stacks", project, f"{stack}.json")
 
 
 def lock_path(backend: Path, project: str, stack: str) -> Path:
-    return backend / ".pulumi" / "locks" / project / f"{stack}.lock.json"
+    return in_backend(backend, ".pulumi", "locks", project, f"{stack}.lock.json")
 
 
 def manifests_dir(backend: Path, project: str, stack: str) -> Path:
-    return backend / "manifests" / project / stack
+    return in_backend(backend, "manifests", project, stack)
+
+
+def in_backend(backend: Path, *parts: str) -> Path:
+    """`backend / parts...`, refused (exit 1) when it would resolve outside `backend`."""
+    inside(backend, *parts)
+    return backend.joinpath(*parts)
 
 
 # --------------------------------------------------------------------------- values

@@ -24,6 +24,7 @@ from orchestrator.engines.local.providers.base import (
 )
 from orchestrator.engines.local.providers.inputs import contains_unknown, diff_inputs, integral, random_suffix
 from orchestrator.fsutil import atomic_write
+from orchestrator.names import inside
 
 AUTONAMED_ANNOTATION = "pulumi.com/autonamed"
 CUSTOM_RESOURCE_TOKEN = "kubernetes:apiextensions.k8s.io:CustomResource"
@@ -112,6 +113,7 @@ def render_path(manifests_dir: Path, obj: Mapping[str, Any]) -> Path:
     kind = str(obj.get("kind", ""))
     file_name = f"{api_version}-{kind.lower()}-{namespace}-{metadata.get('name')}.yaml"
     folder = "0-crd" if kind == "CustomResourceDefinition" else "1-manifest"
+    inside(manifests_dir, folder, file_name)  # a name with `../` must not write elsewhere
     return manifests_dir / folder / file_name
 
 
