@@ -144,7 +144,7 @@ class FlowRunner:
         settings = load_repository(git.root, git.tree(git.resolve(base))).settings
         vcs = self._vcs(settings, job, required=True)
         request = PreviewRequest(repo=git.root, base=base, head=p["head_sha"], branch=p["base_ref"], pr=p["pr"],
-                                 author=p.get("author") or None, from_fork=bool(p.get("from_fork")),
+                                 author=merge_request_author(p, vcs), from_fork=bool(p.get("from_fork")),
                                  approved_by=approved_by)
         kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
         outcome = run_preview(request, vcs, **kwargs)
@@ -235,6 +235,17 @@ class FlowRunner:
         tip = git.resolve(base)
         deploy = _with_payload(job, {"branch": pull.base_ref, "before": "", "after": tip, "pusher": commenter})
         return self._deploy(deploy, actor=commenter, pr=number)
+
+
+def merge_request_author(payload: dict[str, Any], vcs: VcsClient | None) -> str:
+    """Whose pull request this is, for the trust check: GitHub's hook names the author; GitLab's
+    names only `object_attributes.author_id`, so the merge request is read from the API and its
+    author taken. An empty string (the hook named nobody) is an unknown author: untrusted."""
+    if "author_id" not in payload:
+        return str(payload.get("author") or "")
+    if payload["author_id"] is None or vcs is None:
+        return ""
+    return vcs.get_pr(int(payload["pr"])).author
 
 
 def _as_preview(job: Job, pull: PullRequest) -> Job:

@@ -137,7 +137,11 @@ def _gitlab_merge_request(payload: Mapping[str, Any], repo: str) -> Decision:
         "base_sha": "",  # GitLab's hook has no base commit: the worker uses the target branch
         "head_ref": str(attrs["source_branch"]),
         "head_sha": str(attrs["last_commit"]["id"]),
-        "author": str((payload.get("user") or {}).get("username") or ""),
+        # Trust is the merge request author's, never the hook's `user` (whoever opened, reopened,
+        # rebased or pushed). The hook names the author by id only: the worker reads who that is
+        # from the API (`merge_request_author`); no id, no author, no trust.
+        "author": "",
+        "author_id": attrs.get("author_id"),
         "from_fork": source is not None and target is not None and source != target,
         "repo": repo,
     }, merged=action == "merge")

@@ -363,7 +363,8 @@ def test_gitlab_documented_merge_request_opens_a_preview(client: TestClient, ser
     assert (job.kind, job.key, job.commit) == ("preview", "pr:1", MR_HEAD)
     assert job.payload == {
         "pr": 1, "base_ref": "master", "base_sha": "", "head_ref": "ms-viewport", "head_sha": MR_HEAD,
-        "author": "root", "from_fork": False, "repo": "gitlabhq/gitlab-test",
+        # Not the hook's `user` (root, id 1): the merge request's author, by id; the worker looks it up.
+        "author": "", "author_id": 51, "from_fork": False, "repo": "gitlabhq/gitlab-test",
     }
 
 
