@@ -25,7 +25,7 @@ from orchestrator.sandbox import ENDPOINT_ENV, InProcessSandbox
 from orchestrator.vcs.base import PullRequest
 from orchestrator.vcs.files import FilesVcs
 
-SAMPLE_PARTS = ("orchestrator.yaml", "environments", "stacks", "lib")
+SAMPLE_PARTS = ("orchestrator.yaml", "environments", "stacks", "lib", "policies")
 DEMO_PASSPHRASE = "demo-passphrase"
 LEAD = "platform-lead"  # listed under trust.users in the sample's orchestrator.yaml
 AUTHOR = "dev-alice"

@@ -43,6 +43,10 @@ def status_of(result: StackResult) -> tuple[StatusState, str]:
         return "pending", result.error or "waiting"
     if result.status == "skipped":
         return "error", result.error or "skipped"
+    blocking = list(dict.fromkeys(f"{v.policy} ({v.policy_pack})" for v in result.policy_violations
+                                  if v.enforcement == "mandatory"))
+    if blocking:
+        return "failure", f"mandatory polic{'ies' if len(blocking) > 1 else 'y'} violated: {', '.join(blocking)}"
     return "failure", f"{result.status}: {error_headline(result.error)}"
 
 

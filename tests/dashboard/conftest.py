@@ -107,7 +107,7 @@ def git(root: Path, *args: str) -> str:
 def make_demo_repo(root: Path) -> Path:
     """The sample's configuration and programs (no per-stack Pulumi.<env>.yaml: no secrets to decrypt)."""
     root.mkdir(parents=True)
-    for part in ("orchestrator.yaml", "environments", "lib"):
+    for part in ("orchestrator.yaml", "environments", "lib", "policies"):
         source = SAMPLE / part
         if source.is_dir():
             shutil.copytree(source, root / part, ignore=shutil.ignore_patterns("__pycache__"))

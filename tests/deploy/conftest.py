@@ -182,6 +182,7 @@ def make_infra_repo(
     """The lean infrastructure committed on `main` (one root commit)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(SAMPLE / "lib", root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SAMPLE / "policies", root / "policies", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(SAMPLE / "orchestrator.yaml", root / "orchestrator.yaml")
     for env in environments:
         (root / "environments").mkdir(exist_ok=True)

@@ -52,7 +52,7 @@ class InfraRepo:
 
 def make_repo(root: Path, environments: tuple[str, ...]) -> InfraRepo:
     root.mkdir(parents=True, exist_ok=True)
-    for directory in ("stacks", "lib"):
+    for directory in ("stacks", "lib", "policies"):
         shutil.copytree(SAMPLE / directory, root / directory, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(SAMPLE / "orchestrator.yaml", root / "orchestrator.yaml")
     (root / "environments").mkdir()

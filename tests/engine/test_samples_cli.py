@@ -29,7 +29,7 @@ def endpoint() -> Iterator[str]:
 def sample_repo(tmp_path: Path, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
-    for name in ("environments", "stacks", "lib"):
+    for name in ("environments", "stacks", "lib", "policies"):
         shutil.copytree(REPO_ROOT / name, repo / name)
     if (REPO_ROOT / "orchestrator.yaml").exists():
         shutil.copy(REPO_ROOT / "orchestrator.yaml", repo / "orchestrator.yaml")

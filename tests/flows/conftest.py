@@ -67,9 +67,9 @@ class SampleRepo:
 
 
 def make_sample_repo(root: Path) -> SampleRepo:
-    """The sample (orchestrator.yaml, environments/, stacks/, lib/) committed on `develop`."""
+    """The sample (orchestrator.yaml, environments/, stacks/, lib/, policies/) committed on `develop`."""
     root.mkdir(parents=True, exist_ok=True)
-    for directory in ("stacks", "lib", "environments"):
+    for directory in ("stacks", "lib", "environments", "policies"):
         shutil.copytree(SAMPLE / directory, root / directory, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(SAMPLE / "orchestrator.yaml", root / "orchestrator.yaml")
     (root / ".gitignore").write_text(".orchestrator/\n__pycache__/\n", encoding="utf-8")

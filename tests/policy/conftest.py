@@ -39,12 +39,14 @@ def endpoint() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "PULUMI_CONFIG_PASSPHRASE": "policy tests"}.items():
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
 
 
 @pytest.fixture
-def guarded(tmp_path: Path, endpoint: str) -> GuardedStack:
+def guarded(tmp_path: Path, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> GuardedStack:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "policy tests")
+
     def make(program: str, packs: tuple[PolicyPackRef, ...], *, name: str = "guarded", stack: str = "dev",
              config: dict[str, Any] | None = None) -> StackSpec:
         directory = write_project(tmp_path / name, name, program)

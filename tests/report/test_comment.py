@@ -126,9 +126,10 @@ def test_hostile_values_cannot_break_the_table_or_the_details_blocks() -> None:
     rendered = render_comment(hostile_model())  # type: ignore[arg-type]
     tokens = MarkdownIt("commonmark").enable("table").parse(rendered.markdown)
 
-    # The table: one header row and exactly three body rows of eight cells.
+    # The summary table: one header row and exactly three body rows of eight cells; then the
+    # policy violations table: a header and the one (hostile) violation in four cells.
     rows = [t for t in tokens if t.type == "tr_open"]
-    assert len(rows) == 4
+    assert len(rows) == 6
     cells_per_row = []
     count = 0
     for token in tokens:
@@ -138,7 +139,7 @@ def test_hostile_values_cannot_break_the_table_or_the_details_blocks() -> None:
             count += 1
         elif token.type == "tr_close":
             cells_per_row.append(count)
-    assert cells_per_row == [8, 8, 8, 8]
+    assert cells_per_row == [8, 8, 8, 8, 4, 4]
 
     # Every raw HTML that reaches the page is ours: nothing from the values.
     html = [t.content for t in tokens if t.type == "html_block"]

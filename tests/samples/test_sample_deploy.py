@@ -53,7 +53,7 @@ def sandbox() -> Iterator[InProcessSandbox]:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample")
-    for directory in ("stacks", "lib", "environments"):
+    for directory in ("stacks", "lib", "environments", "policies"):
         shutil.copytree(REPO / directory, root / directory, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "orchestrator.yaml", root / "orchestrator.yaml")
     return root

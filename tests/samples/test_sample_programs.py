@@ -40,7 +40,7 @@ SUPPORTED_TYPES = frozenset(
     }
 )
 
-# DESIGN.md section 3: the keys an environment file may hold.
+# DESIGN.md section 3: the keys an environment file may hold (and `policy`, docs/policy.md).
 ENVIRONMENT_KEYS = frozenset(
     {
         "branch",
@@ -56,12 +56,14 @@ ENVIRONMENT_KEYS = frozenset(
         "approvals",
         "drift",
         "notify",
+        "policy",
     }
 )
 NESTED_KEYS = {
     "aws": frozenset({"region", "endpoint", "role_arn", "profile"}),
     "drift": frozenset({"schedule", "remediate", "ignore"}),
     "notify": frozenset({"webhook_url_env"}),
+    "policy": frozenset({"packs"}),
 }
 
 # Plausible outputs of the referenced stacks, as the real stacks export them.

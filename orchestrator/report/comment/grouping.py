@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from orchestrator.engines.base import StackResult
 from orchestrator.models import PlannedStack
 from orchestrator.report.comment.blocks import LinesCache
 from orchestrator.report.comment.model import CommentModel, StackOutcome, section_kind
@@ -62,12 +63,18 @@ def _matching(bucket: Sequence[_Candidate], outcome: StackOutcome, lines: LinesC
 def _signature(outcome: StackOutcome) -> tuple[Any, ...] | None:
     result, planned = outcome.result, outcome.planned
     kind = section_kind(result)
-    if kind in ("failed", "skipped"):
+    if kind == "skipped" or (kind == "failed" and not _failed_by_policy(result)):
         return None  # errors are specific to their stack: always shown on their own
     if kind == "quiet":
         return (planned.project, planned.operation, kind)
     shape = (len(result.changes), len(result.diagnostics), len(result.policy_violations), len(result.notes))
-    return (planned.project, planned.operation, kind, result.counts, shape)
+    return (planned.project, planned.operation, kind, result.status, result.counts, shape)
+
+
+def _failed_by_policy(result: StackResult) -> bool:
+    """A stack failed by its policy packs groups like changes do: the same program and policies
+    in two environments give the same violations, which a reviewer reads once."""
+    return result.status == "failed" and any(v.enforcement == "mandatory" for v in result.policy_violations)
 
 
 QUICK_FINGERPRINT_LINES = 12
@@ -95,6 +102,7 @@ def _fingerprint(outcome: StackOutcome, lines: LinesCache, *, quick: bool) -> st
         "\x1e".join(f"{d.severity}\x1f{d.message}\x1f{d.urn}" for d in result.diagnostics),
         "\x1e".join(repr(v) for v in result.policy_violations),
         "\x1e".join(result.notes),
+        result.error or "",
     ]
     return _without_names("\x1d".join(parts), planned)
 

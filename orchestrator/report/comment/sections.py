@@ -51,7 +51,8 @@ class Section:
     def _context(self, level: Level) -> dict[str, Any]:
         result = self.lead.result
         capped = level != Level.FULL
-        violations = result.policy_violations[:CAPPED_DIAGNOSTICS] if capped else result.policy_violations
+        ordered = sorted(result.policy_violations, key=lambda v: ENFORCEMENT_ORDER.get(v.enforcement, 9))
+        violations = ordered[:CAPPED_DIAGNOSTICS] if capped else ordered
         return {
             "kind": self.model.kind,
             "section": self.kind,
@@ -109,6 +110,9 @@ class Section:
         if len(redacted) != len(lines.full):
             return [REDACTOR.get().text("\n".join(lines.resources))]
         return [redacted[index] for index in lines.resource_index]
+
+
+ENFORCEMENT_ORDER = {"mandatory": 0, "advisory": 1, "remediate": 2}  # what blocks a merge first
 
 
 def _violation_view(violation: PolicyViolation) -> dict[str, Any]:
