@@ -2,9 +2,10 @@
 (local engine, the embedded AWS, no credentials, no network).
 
 It copies the sample into a temporary Git repository, deploys its starting state, opens a
-pull request and previews it (the PR comment is written to files), deploys the merge, finds
-drift, breaks dev and rolls it back, and shows the delivery insights of that history.
-Every step is a real `orchestrator` command; nothing is mocked.
+pull request and previews it (the PR comment is written to files), shows a second pull request
+that the sample's policy packs stop, deploys the merge, finds drift, breaks dev and rolls it
+back, and shows the delivery insights of that history. Every step is a real `orchestrator`
+command; nothing is mocked.
 """
 
 from __future__ import annotations
@@ -155,6 +156,52 @@ def open_pull_request(repo: Path, vcs_dir: Path) -> str:
     return head
 
 
+# A second pull request, into develop, that the policy packs stop: a new project with a bucket
+# lacking the standard tags (advisory) and a role allowing every action on everything (mandatory).
+POLICY_PR_NUMBER = 2
+POLICY_FEATURE = "feature/reports"
+REPORTS_PROGRAM = '''"""Reports: exported files and the role that writes them."""
+
+import json
+import sys
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from lib import naming, tags
+
+project, env = pulumi.get_project(), pulumi.get_stack()
+exports = aws.s3.Bucket(naming.resource_name(project, env, "exports"), tags={"Project": project})
+aws.iam.Role(
+    naming.resource_name(project, env, "exporter"),
+    assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    inline_policies=[{"name": "exports", "policy": json.dumps({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}],
+    tags=tags.standard_tags(project, env, Component="exporter"),
+)
+pulumi.export("exports_bucket", exports.bucket)
+'''
+
+
+def open_policy_pull_request(repo: Path, vcs_dir: Path) -> str:
+    git(repo, "checkout", "-q", "-b", POLICY_FEATURE, "develop")
+    (repo / "stacks" / "reports").mkdir()
+    (repo / "stacks" / "reports" / "Pulumi.yaml").write_text("name: reports\nruntime: python\n")
+    (repo / "stacks" / "reports" / "__main__.py").write_text(REPORTS_PROGRAM)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Reports: an exports bucket and its writer role")
+    git(repo, "checkout", "-q", "main")
+    head = git(repo, "rev-parse", POLICY_FEATURE)
+    FilesVcs(vcs_dir).add_pull(
+        PullRequest(number=POLICY_PR_NUMBER, head_sha=head, base_ref="develop", head_ref=POLICY_FEATURE,
+                    author=AUTHOR, from_fork=False, merged=False, state="open", title="Reports project")
+    )
+    return head
+
+
 def merge(repo: Path, branch: str) -> tuple[str, str]:
     """Merge the feature branch into `branch`; the (before, after) of that push."""
     git(repo, "checkout", "-q", branch)
@@ -247,19 +294,30 @@ def main() -> None:
         )
         show_comment(vcs_dir, "the preview comment on PR #1")
 
-        heading("5. Merged: develop deploys dev; main deploys qa, then uat; prod waits for an approval")
+        heading("5. Policy as code: a second pull request that the policy packs stop")
+        console.print("The sample's packs (policies/, listed in orchestrator.yaml and environments/prod.yaml) run\n"
+                      "on every preview and update. This PR adds a bucket without the standard tags (advisory)\n"
+                      "and a role allowing *:* (mandatory): its preview fails, and a merge would not deploy it.")
+        policy_head = open_policy_pull_request(repo, vcs_dir)
+        code = orchestrator("preview", "--repo", str(repo), "--base", "develop", "--head", policy_head,
+                            "--pr", str(POLICY_PR_NUMBER), "--vcs", "files", "--out", str(vcs_dir), check=False)
+        if code != 1:  # 1: the mandatory violation failed the preview, which is this step's point
+            raise SystemExit(f"demo step failed: the policy preview exited {code}, expected 1")
+        show_comment(vcs_dir, f"the preview comment on PR #{POLICY_PR_NUMBER}")
+
+        heading("6. Merged: develop deploys dev; main deploys qa, then uat; prod waits for an approval")
         before, after = merge(repo, "develop")
         deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "develop", "--pr", str(PR_NUMBER))
         before, after = merge(repo, "main")
         deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "main", "--pr", str(PR_NUMBER))
 
-        heading("6. A lead approves PR #1: the same deploy, run again, now reaches prod")
+        heading("7. A lead approves PR #1: the same deploy, run again, now reaches prod")
         approve(vcs_dir)
         deploy(repo, vcs_dir, "--before", before, "--after", after, "--branch", "main", "--pr", str(PR_NUMBER))
         show_comment(vcs_dir, "the Deployed comment on PR #1")
         orchestrator("history", "--repo", str(repo), "--limit", "12")
 
-        heading("7. Out of band: someone changes the cloud by hand; the drift check finds it")
+        heading("8. Out of band: someone changes the cloud by hand; the drift check finds it")
         change_cloud_by_hand(sandbox.endpoint)
         reports = workdir / "drift"
         code = orchestrator(
@@ -281,13 +339,13 @@ def main() -> None:
         console.print(Rule("the drift report (rendered)", style="dim"))
         console.print(Markdown((reports / "drift-report.md").read_text()))
 
-        heading("8. A bad change: the deploy of dev fails; a rollback restores it")
+        heading("9. A bad change: the deploy of dev fails; a rollback restores it")
         break_and_roll_back(repo, vcs_dir)
 
-        heading("9. Delivery insights: how changes flowed (the four DORA measures, drift)")
+        heading("10. Delivery insights: how changes flowed (the four DORA measures, drift)")
         orchestrator("insights", "--repo", str(repo), "--since", "1d")
 
-        heading("10. Server mode: the same flows from webhooks, with a dashboard")
+        heading("11. Server mode: the same flows from webhooks, with a dashboard")
         console.print(
             "Instead of CI jobs, `orchestrator serve` receives GitHub/GitLab webhooks, queues the work and\n"
             "runs drift checks on each environment's schedule. On this demo repository:\n\n"

@@ -344,7 +344,14 @@ class _Deployment:
             environment=stack.environment,
             stack=stack.id,
             commit=commit,
-            details={"status": result.status, "counts": result.counts.to_json(), "error": result.error},
+            details={
+                "status": result.status,
+                "counts": result.counts.to_json(),
+                "error": result.error,
+                # What the policy packs found: the record of why a stack was (not) deployed.
+                **({"policy_violations": [v.to_json() for v in result.policy_violations]}
+                   if result.policy_violations else {}),
+            },
         )
         return result
 

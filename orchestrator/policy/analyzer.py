@@ -2,9 +2,10 @@
 
 The CLI starts a Python pack with `python -u -m pulumi.policy <engine address> <pack dir>` in
 the pack's directory (pulumi-language-python's RunPlugin, formerly the
-`pulumi-analyzer-policy-python` shim), with the stack's project, stack, dry-run flag and
-config in `PULUMI_*` variables. The pack's `PolicyPack(...)` serves Pulumi's `Analyzer` gRPC
-service on 127.0.0.1 and prints its port as the first line of stdout. The engine then calls
+`pulumi-analyzer-policy-python` shim), in the CLI's own environment: since the language host
+runs packs, no stack variables are added (the shim's `constructEnv` did), the stack comes
+through `ConfigureStack`. The pack's `PolicyPack(...)` serves Pulumi's `Analyzer` gRPC service
+on 127.0.0.1 and prints its port as the first line of stdout. The engine then calls
 `GetAnalyzerInfo`, `Configure` (the reconciled per-policy config) and `ConfigureStack`, and
 for each resource `Remediate` then `Analyze`, and `AnalyzeStack` at the end.
 
@@ -16,13 +17,13 @@ are `PackError`s naming the pack.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,103 +133,157 @@ def _runtime(directory: Path) -> dict[str, Any]:
     return runtime if isinstance(runtime, dict) else {"name": name}
 
 
-class PackProcess:
-    """A started pack program; `connect()` waits for the port it prints and returns its client."""
+@dataclass(frozen=True)
+class Launched:
+    """A started pack, as another process can find it: the first line of `port_file` is the
+    port it serves; `exit_file` appears with its exit code when it ends; `stderr_file` holds what
+    it printed there (the reason, when it failed to start)."""
 
-    def __init__(self, pack: PolicyPackRef, *, env: Mapping[str, str]) -> None:
-        self.pack = pack
-        # A pack's output can be large and a pipe could fill; closed in close().
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._port: str | None = None
-        self._port_seen = threading.Event()
-        directory = pack.directory.resolve()
-        self.proc = subprocess.Popen(
-            [pack_python(directory), "-u", "-m", "pulumi.policy", _NO_ENGINE, str(directory)],
-            cwd=directory,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            preexec_fn=_die_with_parent,  # only a prctl: safe between fork and exec
-        )
-        self._reader = threading.Thread(target=self._read_stdout, name=f"policy-{pack.path}", daemon=True)
-        self._reader.start()
+    pack: PolicyPackRef
+    port_file: Path
+    exit_file: Path
+    stderr_file: Path
 
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
-        self._port = first.decode(errors="replace").strip()
-        self._port_seen.set()
-        for _line in self.proc.stdout:  # the policies' own prints: drained, not kept
-            pass
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.pack.path, "port_file": str(self.port_file), "exit_file": str(self.exit_file),
+                "stderr_file": str(self.stderr_file)}
 
-    def connect(self, timeout_s: float = START_TIMEOUT_S) -> Analyzer:
-        if not self._port_seen.wait(timeout_s):
+    @classmethod
+    def from_json(cls, pack: PolicyPackRef, raw: Mapping[str, str]) -> Launched:
+        return cls(pack, Path(raw["port_file"]), Path(raw["exit_file"]), Path(raw["stderr_file"]))
+
+
+class PackLauncher:
+    """Starts each pack's program at once (they boot while the caller does other work) and ends
+    them on `close()`. A pack started here may be used from another process (`Launched`): the
+    local engine starts the packs of an update once, for its preview and its apply."""
+
+    def __init__(self, packs: Sequence[PolicyPackRef]) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="orchestrator-packs-") if packs else None
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self.launched: list[Launched] = []
+        try:
+            for index, pack in enumerate(packs):
+                self.launched.append(self._start(index, pack))
+        except BaseException:
             self.close()
-            raise PackError(f"policy pack {self.pack.path} did not start within {timeout_s:.0f}s")
-        port = self._port or ""
-        if not port.isdigit():
-            code = self.proc.wait(timeout=10) if not port else None
-            raise PackError(self._start_failure(code, port), hint=self._hint())
-        return Analyzer(self.pack, f"127.0.0.1:{port}", self)
+            raise
 
-    def _start_failure(self, code: int | None, printed: str) -> str:
-        self._stderr.seek(0)
-        text = self._stderr.read().decode(errors="replace")
-        lines = [line for line in text.splitlines() if line.strip()]
-        own = next((i for i, line in enumerate(lines) if str(self.pack.directory.resolve()) in line), None)
-        shown = lines[own:] if own is not None and len(lines) - own <= _STDERR_LINES else lines[-_STDERR_LINES:]
-        detail = "\n".join(shown).replace(str(self.pack.directory.resolve()) + os.sep, f"{self.pack.path}/")
-        how = f"exited with code {code}" if code is not None else f"printed {printed!r} instead of its port"
-        return f"policy pack {self.pack.path} failed to start ({how}):\n{detail}".rstrip()
-
-    def _hint(self) -> str:
-        self._stderr.seek(0)
-        text = self._stderr.read().decode(errors="replace")
-        if "No module named 'pulumi" in text:
-            return (
-                f"the Python that runs {self.pack.path} lacks the Pulumi policy SDK: install `pulumi-policy` in the "
-                "virtualenv its PulumiPolicy.yaml names, or remove that option to run it with the orchestrator's own"
+    def _start(self, index: int, pack: PolicyPackRef) -> Launched:
+        directory = pack.directory.resolve()
+        python = pack_python(directory)  # PackError for a pack that is not a Python one
+        assert self._tmp is not None
+        base = Path(self._tmp.name) / str(index)
+        launched = Launched(pack, base.with_suffix(".port"), base.with_suffix(".exit"), base.with_suffix(".stderr"))
+        with launched.port_file.open("wb") as stdout, launched.stderr_file.open("wb") as stderr:
+            proc = subprocess.Popen(
+                [python, "-u", "-m", "pulumi.policy", _NO_ENGINE, str(directory)],
+                cwd=directory,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                preexec_fn=_die_with_parent,  # only a prctl: safe between fork and exec
             )
-        return f"fix the pack's program ({self.pack.path}/__main__.py); it must end by serving a PolicyPack(...)"
+        self._procs.append(proc)
+        threading.Thread(target=_record_exit, args=(proc, launched.exit_file), daemon=True,
+                         name=f"policy-{pack.path}").start()
+        return launched
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        with contextlib.suppress(Exception):
-            self.proc.wait(timeout=5)
-        self._stderr.close()
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
+        self._procs = []
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> list[Launched]:
+        return self.launched
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _record_exit(proc: subprocess.Popen[bytes], exit_file: Path) -> None:
+    code = proc.wait()
+    with contextlib.suppress(OSError):
+        exit_file.write_text(str(code))
+
+
+def connect(launched: Launched, timeout_s: float = START_TIMEOUT_S) -> Analyzer:
+    """The client of a started pack, once it serves; PackError with its output if it does not."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        port = _first_line(launched.port_file)
+        if port is not None:
+            if port.isdigit():
+                return Analyzer(launched.pack, f"127.0.0.1:{port}")
+            raise PackError(_start_failure(launched, f"printed {port!r} instead of its port"),
+                            hint=_start_hint(launched))
+        if launched.exit_file.exists():
+            code = launched.exit_file.read_text().strip()
+            raise PackError(_start_failure(launched, f"exited with code {code}"), hint=_start_hint(launched))
+        if time.monotonic() > deadline:
+            raise PackError(f"policy pack {launched.pack.path} did not start within {timeout_s:.0f}s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _first_line(path: Path) -> str | None:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return None
+    line, newline, _ = text.partition(b"\n")
+    return line.decode(errors="replace").strip() if newline else None
+
+
+def _start_failure(launched: Launched, how: str) -> str:
+    pack = launched.pack
+    home = str(pack.directory.resolve())
+    lines = [line for line in _stderr(launched).splitlines() if line.strip()]
+    own = next((i for i, line in enumerate(lines) if home in line), None)
+    shown = lines[own:] if own is not None and len(lines) - own <= _STDERR_LINES else lines[-_STDERR_LINES:]
+    detail = "\n".join(shown).replace(home + os.sep, f"{pack.path}/")
+    return f"policy pack {pack.path} failed to start ({how}):\n{detail}".rstrip()
+
+
+def _start_hint(launched: Launched) -> str:
+    path = launched.pack.path
+    if "No module named 'pulumi" in _stderr(launched):
+        return (
+            f"the Python that runs {path} lacks the Pulumi policy SDK: install `pulumi-policy` in the "
+            "virtualenv its PulumiPolicy.yaml names, or remove that option to run it with the orchestrator's own"
+        )
+    return f"fix the pack's program ({path}/__main__.py); it must end by serving a PolicyPack(...)"
+
+
+def _stderr(launched: Launched) -> str:
+    try:
+        return launched.stderr_file.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _die_with_parent() -> None:
-    """The pack dies with the engine process, even when that one is killed."""
+    """The pack dies with the process that started it, even when that one is killed."""
     with contextlib.suppress(Exception):
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def stack_env(*, project: str, stack: str, dry_run: bool, config: Mapping[str, str]) -> dict[str, str]:
-    """The variables the CLI gives a pack (constructEnv): the stack's config as JSON, project,
-    stack, organization and whether this is a preview."""
-    return {
-        "PULUMI_CONFIG": json.dumps(dict(config)),
-        "PULUMI_PROJECT": project,
-        "PULUMI_STACK": stack,
-        "PULUMI_ORGANIZATION": "organization",
-        "PULUMI_DRY_RUN": "true" if dry_run else "false",
-    }
-
-
 class Analyzer:
     """The `Analyzer` service of one running pack (thread-safe: calls come from the SDK's threads)."""
 
-    def __init__(self, pack: PolicyPackRef, address: str, process: PackProcess) -> None:
+    def __init__(self, pack: PolicyPackRef, address: str) -> None:
         import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
 
         self.pack = pack
-        self._process = process
         self._channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 400 << 20)])
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
@@ -326,9 +381,9 @@ class Analyzer:
         ]
 
     def close(self) -> None:
+        """The connection only: the process belongs to its `PackLauncher`."""
         with contextlib.suppress(Exception):
             self._channel.close()
-        self._process.close()
 
 
 def _struct(values: Mapping[str, Any]) -> Any:

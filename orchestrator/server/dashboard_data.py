@@ -16,9 +16,11 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from orchestrator.engines.base import PolicyViolation
 from orchestrator.errors import UserError
 from orchestrator.store import schema
 from orchestrator.store.api import AuditEntry, Lease, Run, StackRunRecord
+from orchestrator.store.policy import run_violations
 from orchestrator.store.rows import audit_entry_from_row, run_from_row, stack_run_record_from_row
 from orchestrator.store.sql import SqlStore
 
@@ -127,6 +129,7 @@ class RunDetail:
     stacks: tuple[StackRunRecord, ...]
     audit: tuple[AuditEntry, ...]  # oldest first: the run's story
     locks: tuple[LockView, ...] = field(default_factory=tuple)  # leases the run still holds
+    violations: dict[str, tuple[PolicyViolation, ...]] = field(default_factory=dict)  # stack id → policy findings
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -358,9 +361,10 @@ def load_run(store: SqlStore, run_id: str) -> RunDetail | None:
     query = sa.select(results).where(results.c.run_id == run_id).order_by(results.c.id)
     with store.transaction(write=False) as conn:
         stacks = tuple(stack_run_record_from_row(row) for row in conn.execute(query).mappings())
+        violations = run_violations(conn, run_id)
     audit = tuple(reversed(store.audit_log(run_id=run_id, limit=1000)))
     held = tuple(view for view in lock_views(store).values() if view.lease.run_id == run_id)
-    return RunDetail(run=run, stacks=stacks, audit=audit, locks=held)
+    return RunDetail(run=run, stacks=stacks, audit=audit, locks=held, violations=violations)
 
 
 def stack_order(stacks: Iterable[StackRunRecord], environments: Sequence[str]) -> list[StackRunRecord]:

@@ -19,6 +19,7 @@ from orchestrator.store import schema
 from orchestrator.store.api import AuditEntry, Flow, Promotion, Run, RunStatus, StackRunRecord
 from orchestrator.store.database import utcnow
 from orchestrator.store.leases import SqlLeases
+from orchestrator.store.policy import insert_violations
 from orchestrator.store.rows import audit_entry_from_row, run_from_row, stack_run_record_from_row
 
 # Flows whose success in an environment satisfies a `requires` gate.
@@ -177,6 +178,7 @@ class SqlStore(SqlLeases):
                     changes=payload["changes"],
                 )
             )
+            insert_violations(conn, run_id=run_id, commit=commit, result=clean, at=utcnow())
 
     def record_environment_result(self, environment: str, commit: str, run_id: str, status: RunStatus) -> None:
         with self.transaction(write=True) as conn:

@@ -30,12 +30,13 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
         "2. The starting state",
         "3. A pull request into main",
         "4. The preview flow",
-        "5. Merged",
-        "6. A lead approves PR #1",
-        "7. Out of band",
-        "8. A bad change",
-        "9. Delivery insights",
-        "10. Server mode",
+        "5. Policy as code",
+        "6. Merged",
+        "7. A lead approves PR #1",
+        "8. Out of band",
+        "9. A bad change",
+        "10. Delivery insights",
+        "11. Server mode",
         "Where things are",
     ]
     positions = [out.find(h) for h in headings]
@@ -52,8 +53,15 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
     assert sum(c.startswith("<!-- orchestrator:deploy:develop -->") for c in comments) == 1
     assert sum(c.startswith("<!-- orchestrator:deploy:main -->") for c in comments) == 1
     assert "maxSessionDuration" in preview and "CostCenter" in preview
+    # PR #2 meets the sample's policy packs: one advisory and one mandatory violation, which fails it.
+    [guarded] = [f.read_text() for f in sorted((vcs / "pr-2").glob("*.md"))]
+    assert "| **mandatory** | aws-guard/iam-no-wildcard-admin | dev-reports-exporter |" in guarded
+    assert "| advisory | aws-guard/standard-tags | dev-reports-exports |" in guarded
+    assert sum(line.startswith("| ") and "aws-guard/" in line for line in guarded.splitlines()) == 2
     statuses = json.loads((vcs / "statuses.json").read_text())
     assert any(s["context"] == "orchestrator/deploy: data/prod" and s["state"] == "success" for s in statuses)
+    assert any(s["context"] == "orchestrator/preview: reports/dev" and s["state"] == "failure"
+               and s["description"] == "mandatory policy violated: iam-no-wildcard-admin (aws-guard)" for s in statuses)
     deployments = json.loads((vcs / "deployments.json").read_text())
     assert "prod" in json.dumps(deployments)
     report = json.loads((repo.parent / "drift" / "drift-report.json").read_text())

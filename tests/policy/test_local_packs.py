@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orchestrator.engines.local.engine import LocalEngine
 from tests.policy.conftest import SAMPLE_PACKS, TEST_PACKS, GuardedStack, client, pack
 
@@ -73,8 +75,10 @@ def test_a_remediation_rewrites_the_inputs_that_are_applied(guarded: GuardedStac
     assert {t["Key"]: t["Value"] for t in tags} == {"Team": "data", "Owner": "platform"}
 
 
-def test_a_pack_that_does_not_compile_fails_the_stack_naming_the_pack(guarded: GuardedStack) -> None:
-    result = LocalEngine().preview(guarded('import pulumi\n', (pack(TEST_PACKS / "broken-syntax"),)))
+@pytest.mark.parametrize("operation", ["preview", "update"])
+def test_a_pack_that_does_not_compile_fails_the_stack_naming_the_pack(guarded: GuardedStack, operation: str) -> None:
+    spec = guarded('import pulumi\n', (pack(TEST_PACKS / "broken-syntax"),))
+    result = LocalEngine().preview(spec) if operation == "preview" else LocalEngine().update(spec)
     assert result.status == "failed"
     assert result.error is not None
     assert result.error.startswith(
@@ -106,3 +110,30 @@ def test_config_for_a_policy_the_pack_lacks_is_an_error_naming_both(guarded: Gua
         "policy pack policies/aws-guard (aws-guard) has no policy 'standard-tagz' to configure (test)\n"
         "hint: its policies: s3-no-public-access, standard-tags, iam-no-wildcard-admin"
     )
+
+
+def _processes_in(directory: Path) -> list[str]:
+    """Command lines of the running processes that name `directory` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(directory) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_the_packs_of_an_update_are_started_once_and_ended(guarded: GuardedStack, tmp_path: Path) -> None:
+    copy = tmp_path / "counting-pack"
+    shutil.copytree(TEST_PACKS / "stack-checks", copy)
+    starts = tmp_path / "starts.log"
+    main = copy / "__main__.py"
+    main.write_text(f"open({str(starts)!r}, 'a').write('started\\n')\n" + main.read_text())
+    result = LocalEngine().update(guarded('import pulumi_aws as aws\naws.s3.Bucket("a")\n', (pack(copy),),
+                                          name="counted"))
+    assert result.ok, result.error
+    # One pack process served the update's preview and its apply, and it is gone now.
+    assert starts.read_text().splitlines() == ["started"]
+    assert _processes_in(copy) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from orchestrator.engines.local.locks import LocalStateLocked, StackLock
 from orchestrator.engines.local.state import backend_dir, lock_path, state_path
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
+from orchestrator.policy.analyzer import Launched, PackLauncher
 
 REPAIR_COMMAND = "orchestrator stack repair --project {project} --env {env}"
 
@@ -174,7 +175,7 @@ class LocalEngine:
         return StackResult(stack=stack.id, operation=operation, status="succeeded",
                            diagnostics=(Diagnostic("info", note),))
 
-    def _child(self, stack: StackSpec, operation: Operation) -> JobResult:
+    def _child(self, stack: StackSpec, operation: Operation, packs: Sequence[Launched] = ()) -> JobResult:
         project = read_project(stack.directory)
         backend = backend_dir(stack.backend)
         job = build_job(
@@ -182,6 +183,7 @@ class LocalEngine:
             parallel=self.parallel, result_path=Path(""),
         )
         job.pop("result_path")
+        job["policy_packs_started"] = [p.to_json() for p in packs]
         environment = program_environment(project.directory, project.runtime, default_cache_dir(stack.repo_root))
         return run_child(job, environment=environment, progress=self.progress, timeout_s=self.timeout_s,
                          on_start=self.on_child_start)
@@ -230,14 +232,16 @@ class LocalEngine:
         if not self.allow_pending and _has_pending(state_path(backend, project, stack.stack_name)):
             # The update child refuses with the full story; a preview first would be wasted.
             return self._to_result(stack, "update", self._child(stack, "update"))
-        planned = self._child(stack, "preview")
-        if planned.policy_blocked:
-            planned = replace(planned, error=f"{planned.error}; the update was blocked: nothing was applied")
-        if not planned.ok:
-            # Nothing was applied: the preview's plan must not be reported as done.
-            note = Diagnostic("info", "nothing was changed: the update stopped at its preview")
-            return self._to_result(stack, "update", replace(
-                planned, counts=OpCounts(), changes=(), outputs={}, diagnostics=(*planned.diagnostics, note)))
-        if not planned.needs_apply:
-            return self._to_result(stack, "update", planned)
-        return self._to_result(stack, "update", self._child(stack, "update"))
+        # The policy packs boot once, beside the preview's child, and serve the apply too.
+        with PackLauncher(stack.policy_packs) as packs:
+            planned = self._child(stack, "preview", packs)
+            if planned.policy_blocked:
+                planned = replace(planned, error=f"{planned.error}; the update was blocked: nothing was applied")
+            if not planned.ok:
+                # Nothing was applied: the preview's plan must not be reported as done.
+                note = Diagnostic("info", "nothing was changed: the update stopped at its preview")
+                return self._to_result(stack, "update", replace(
+                    planned, counts=OpCounts(), changes=(), outputs={}, diagnostics=(*planned.diagnostics, note)))
+            if not planned.needs_apply:
+                return self._to_result(stack, "update", planned)
+            return self._to_result(stack, "update", self._child(stack, "update", packs))

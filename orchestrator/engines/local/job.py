@@ -12,6 +12,7 @@ from typing import Any, Literal, cast, get_args
 
 from orchestrator.engines.base import Diagnostic, OpCounts, PolicyViolation, PropertyDiff, ResourceChange
 from orchestrator.models import AwsSettings, PolicyPackRef
+from orchestrator.policy.analyzer import Launched
 
 Operation = Literal["preview", "update", "destroy", "destroy-preview", "drift", "refresh", "repair"]
 JobStatus = Literal["succeeded", "failed"]
@@ -40,12 +41,19 @@ class Job:
     previewed: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict
     )
+    policy_packs_started: tuple[Launched, ...] = ()  # by the parent, for an update's preview and apply
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
         operation = raw["operation"]
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+        packs = tuple(
+            PolicyPackRef(path=p["path"], directory=Path(p["directory"]), config=dict(p.get("config") or {}),
+                          source=p.get("source", ""))
+            for p in raw.get("policy_packs") or ()
+        )
+        by_path = {p.path: p for p in packs}
         return cls(
             operation=cast(Operation, operation),
             project_dir=Path(raw["project_dir"]),
@@ -61,10 +69,9 @@ class Job:
             allow_pending=bool(raw.get("allow_pending", False)),
             parallel=int(raw.get("parallel", 8)),
             result_path=Path(raw["result_path"]),
-            policy_packs=tuple(
-                PolicyPackRef(path=p["path"], directory=Path(p["directory"]), config=dict(p.get("config") or {}),
-                              source=p.get("source", ""))
-                for p in raw.get("policy_packs") or ()
+            policy_packs=packs,
+            policy_packs_started=tuple(
+                Launched.from_json(by_path[s["path"]], s) for s in raw.get("policy_packs_started") or ()
             ),
             previewed={
                 (p["project"], p["stack"]): (

@@ -80,7 +80,7 @@ def _load_context(job: Job, emit: Events) -> StackContext:
     config, secret_keys = dict(cfg.values), frozenset(cfg.secret_keys)
     # The packs boot (about as long as the SDK's imports) while the program gets ready.
     policies = start_policies(job.policy_packs, operation=job.operation, project=job.project, stack=job.stack,
-                              config=config, secret_keys=secret_keys)
+                              config=config, secret_keys=secret_keys, launched=job.policy_packs_started)
     path = state_path(job.backend_dir, job.project, job.stack)
     # The checkpoint is decrypted with the salt it records (its secrets_providers state); the
     # stack file's encryptionsalt only seeds a new stack's state, as Pulumi does.

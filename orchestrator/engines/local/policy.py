@@ -26,16 +26,19 @@ from orchestrator.policy.analyzer import (
     Analyzer,
     AnalyzerResource,
     Diagnostic,
+    Launched,
     PackError,
-    PackProcess,
-    stack_env,
+    PackLauncher,
+    connect,
 )
 from orchestrator.policy.settings import parse_pack_config, reconcile, unknown_policies
 
 
 class PolicyHost:
-    """The packs of one stack operation. Start it early (the packs boot while the program's
-    modules import), call `ready()` before the program runs, `close()` at the end."""
+    """The packs of one stack operation: started here (they boot while the program's modules
+    import), or already started by the engine's parent process (`launched`: an update runs its
+    preview and its apply on the same packs). Call `ready()` before the program runs and
+    `close()` at the end."""
 
     def __init__(
         self,
@@ -46,17 +49,12 @@ class PolicyHost:
         dry_run: bool,
         config: Mapping[str, str],
         secret_keys: Iterable[str],
+        launched: Sequence[Launched] = (),
     ) -> None:
         self._project, self._stack, self._dry_run = project, stack, dry_run
         self._config, self._secret_keys = dict(config), sorted(secret_keys)
-        env = stack_env(project=project, stack=stack, dry_run=dry_run, config=config)
-        self._processes: list[PackProcess] = []
-        try:
-            for pack in packs:
-                self._processes.append(PackProcess(pack, env=env))
-        except PackError:
-            self.close()
-            raise
+        self._launcher = None if launched else PackLauncher(packs)
+        self._launched = list(launched) if self._launcher is None else self._launcher.launched
         self._analyzers: list[Analyzer] = []
         self._lock = threading.Lock()
         self._found: list[PolicyViolation] = []
@@ -65,8 +63,8 @@ class PolicyHost:
 
     def ready(self) -> None:
         """Connect to every pack, then configure each as the CLI does; PackError naming the pack."""
-        with ThreadPoolExecutor(max_workers=max(1, len(self._processes))) as pool:
-            connected = list(pool.map(_connected, self._processes))
+        with ThreadPoolExecutor(max_workers=max(1, len(self._launched))) as pool:
+            connected = list(pool.map(_connected, self._launched))
         errors = [c for c in connected if isinstance(c, PackError)]
         self._analyzers = [c for c in connected if isinstance(c, Analyzer)]
         if errors:
@@ -196,13 +194,13 @@ class PolicyHost:
     def close(self) -> None:
         for analyzer in self._analyzers:
             analyzer.close()
-        for process in self._processes:
-            process.close()
+        if self._launcher is not None:
+            self._launcher.close()
 
 
-def _connected(process: PackProcess) -> Analyzer | PackError:
+def _connected(launched: Launched) -> Analyzer | PackError:
     try:
-        return process.connect()
+        return connect(launched)
     except PackError as exc:
         return exc
 
@@ -229,12 +227,14 @@ def start_policies(
     stack: str,
     config: Mapping[str, str],
     secret_keys: Iterable[str],
+    launched: Sequence[Launched] = (),
 ) -> PolicyHost | None:
-    """The stack's packs, started, for previews and updates (Pulumi runs none on destroy or refresh)."""
+    """The stack's packs, for previews and updates (Pulumi runs none on destroy or refresh):
+    those the parent started (`launched`), else started now."""
     if not packs or operation not in ("preview", "update"):
         return None
     return PolicyHost(packs, project=project, stack=stack, dry_run=operation == "preview",
-                      config=config, secret_keys=secret_keys)
+                      config=config, secret_keys=secret_keys, launched=launched)
 
 
 def finish_policies(
