@@ -25,7 +25,7 @@ demo: install
 	$(PY) -m orchestrator.demo
 
 # Each benchmark prints its figures and ratios measured in one run, and PASS/FAIL per target.
-BENCHES := plan_scale engine comment_render preview deploy drift webhooks insights
+BENCHES := plan_scale engine comment_render preview deploy drift webhooks insights policy
 
 bench: install
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || status=1; done; exit $$status
