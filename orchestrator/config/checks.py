@@ -7,6 +7,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from orchestrator.config.resolved import Project, RepoConfig
+from orchestrator.config.review import check_review
 from orchestrator.config.tree import Tree
 from orchestrator.config.yamlfile import line_of
 from orchestrator.errors import ConfigError
@@ -40,6 +41,7 @@ def check_references(config: RepoConfig, tree: Tree, settings_text: bytes) -> No
                 )
     _check_requires_cycle(config, env_texts)
     _check_stack_names(config, env_texts)
+    check_review(config, env_texts)
     for proj in config.projects.values():
         _check_project_references(config, proj, settings_text)
     check_dependency_cycle(config, settings_text)

@@ -19,6 +19,7 @@ from orchestrator.config.resolved import (
     NotifySettings,
     Project,
     RepoConfig,
+    ReviewSettings,
     Settings,
     UnmanagedSettings,
 )
@@ -208,6 +209,20 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
             timeout_s=model.notify.timeout_s,
         ),
         policy_packs=policy.environment_packs(model.policy.packs, source),
+        review=_review(model.review),
+    )
+
+
+def _review(model: schema.ReviewModel) -> ReviewSettings:
+    from orchestrator.insights.model import parse_span
+
+    return ReviewSettings(
+        enabled=model.enabled,
+        stack_name_template=model.stack_name,
+        projects=None if model.projects is None else tuple(model.projects),
+        ttl=model.ttl,
+        ttl_s=parse_span(model.ttl).total_seconds(),
+        max_active=model.max_active,
     )
 
 

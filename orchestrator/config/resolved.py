@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,49 @@ class PolicyPackSetting:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """An environment's review stacks (`review:`): one stack per project and pull request, named
+    by `stack_name_template` (placeholders {pr}, {env}, {project}), in the environment's backend
+    with its config and credentials."""
+
+    enabled: bool = False
+    stack_name_template: str = "pr-{pr}"
+    projects: tuple[str, ...] | None = None
+    ttl: str = "72h"
+    ttl_s: float = 72 * 3600.0
+    max_active: int = 10
+
+    def stack_name(self, environment: str, project: str, pr: int) -> str:
+        return _fill(self.stack_name_template, pr=str(pr), env=environment, project=project)
+
+    def names(self, environment: str, project: str) -> re.Pattern[str]:
+        """The stack names the template makes for `project` in `environment`, for any pull request
+        number, as a pattern on a name's last part (a fully qualified `org/project/stack` counts
+        by its `stack`)."""
+        literal = _short(_fill(self.stack_name_template, pr=_ANY_PR, env=environment, project=project))
+        return re.compile("[0-9]+".join(re.escape(part) for part in literal.split(_ANY_PR)))
+
+    def made(self, environment: str, project: str, stack_name: str) -> bool:
+        """Whether `stack_name` is one this template makes: only such a stack may a review destroy."""
+        return self.names(environment, project).fullmatch(_short(stack_name)) is not None
+
+    def allows(self, project: str) -> bool:
+        return self.projects is None or project in self.projects
+
+
+_ANY_PR = "\x00"  # stands for the pull request number while a pattern is built
+
+
+def _short(stack_name: str) -> str:
+    return stack_name.rsplit("/", 1)[-1]
+
+
+def _fill(template: str, **values: str) -> str:
+    # One pass, so a value holding "{pr}" is never filled in again.
+    return re.sub(r"\{(pr|env|project)\}", lambda found: values[found.group(1)], template)
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     source: str  # the file it was read from, relative to the repository
@@ -72,6 +116,7 @@ class Environment:
     notify_webhook_url_env: str | None = None
     notify: NotifySettings = field(default_factory=NotifySettings)
     policy_packs: tuple[PolicyPackSetting, ...] = ()  # orchestrator.yaml's for this environment, then its own
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     def matching_rule(self, branch: str) -> str | None:
         """The first branch rule that matches `branch`, or None."""

@@ -161,6 +161,58 @@ class NotifyModel(Strict):
     )
 
 
+_REVIEW_PLACEHOLDERS = {"pr", "env", "project"}
+
+
+class ReviewModel(Strict):
+    """Review stacks: an ephemeral stack per pull request into this environment's branch."""
+
+    enabled: bool = Field(
+        False,
+        description="Give each trusted pull request into this environment's branch its own review stacks, created "
+        "on open, updated on push and destroyed on close or merge (`orchestrator review`).",
+    )
+    stack_name: str = Field(
+        "pr-{pr}",
+        description="Stack name template of the review stacks; placeholders `{pr}` (required), `{env}` and "
+        "`{project}`. It must never name one of the environment's own stacks (checked when the configuration "
+        "loads).",
+    )
+    projects: list[str] | None = Field(
+        None,
+        description="Projects that may get a review stack; default every project. Of these, a pull request gets "
+        "the ones it changes plus the projects that depend on them, in dependency order.",
+    )
+    ttl: str = Field(
+        "72h",
+        description="A review environment with no push for this long is destroyed by the scheduler "
+        "(`orchestrator review sweep`): a whole number and a unit, `m`, `h`, `d` or `w`.",
+    )
+    max_active: int = Field(
+        10, ge=1, description="Pull requests that may have review stacks at once; a further one is refused "
+        "with a comment until another is destroyed."
+    )
+
+    @field_validator("stack_name")
+    @classmethod
+    def _review_stack_name(cls, value: str) -> str:
+        found = set(_PLACEHOLDER.findall(value))
+        unknown = found - _REVIEW_PLACEHOLDERS
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{pr}}, {{env}} or {{project}}")
+        if "pr" not in found:
+            raise ValueError(f"{value!r} has no {{pr}}: every pull request needs stacks of its own")
+        return value
+
+    @field_validator("ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        from orchestrator.insights.model import parse_span
+
+        parse_span(value)  # ValueError says what to write
+        return value
+
+
 class EnvironmentModel(Strict):
     branch: str | list[str] = Field(
         description="Branch rule: an exact name, a glob (`release/*`) or a list of them."
@@ -188,6 +240,9 @@ class EnvironmentModel(Strict):
     notify: NotifyModel = Field(default_factory=lambda: NotifyModel(), description="Notifications.")
     policy: EnvironmentPolicyModel = Field(
         default_factory=lambda: EnvironmentPolicyModel(), description="Policy as code for this environment."
+    )
+    review: ReviewModel = Field(
+        default_factory=lambda: ReviewModel(), description="Review stacks per pull request (docs/flows.md)."
     )
 
     @field_validator("branch")
