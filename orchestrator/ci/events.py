@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ZERO_SHA = "0" * 40  # what Git hosts send as `before` for a new branch
+COMMANDS = ("preview", "deploy", "unlock")  # what `/orchestrator <command>` in a comment may ask
+_COMMAND = re.compile(r"^\s*/orchestrator\s+(\S+)")
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,10 @@ class IssueCommentEvent:
 
 
 CiEvent = PullRequestEvent | PushEvent | IssueCommentEvent
+
+
+def parse_command(body: str) -> str | None:
+    """`preview` for a comment starting `/orchestrator preview`; the word after /orchestrator, or None."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    found = _COMMAND.match(first)
+    return None if found is None else found.group(1).lower()

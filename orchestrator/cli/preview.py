@@ -95,6 +95,13 @@ def preview(
         click.echo(f"{len(outcome.results)} stack(s) previewed{where}", err=True)
         if outcome.publish_error:
             click.secho(f"publishing failed: {outcome.publish_error}", fg="red", err=True)
+    if outcome.notice:
+        if ci == "github":
+            from orchestrator.ci.github_actions import annotation
+
+            click.echo(annotation("notice", outcome.notice, "Not previewed"))
+        else:
+            click.echo(outcome.notice, err=True)
     sys.exit(outcome.exit_code)
 
 
@@ -114,13 +121,25 @@ def _request(
         if base is None:
             raise UserError("--base is required without --ci", hint="pass the PR's base branch, e.g. --base main")
         return PreviewRequest(repo=repo, base=base, head=head, branch=branch, pr=pr, concurrency=concurrency)
-    from orchestrator.ci.events import PullRequestEvent
+    from orchestrator.ci.events import IssueCommentEvent, PullRequestEvent
 
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
+    if ci == "github" and os.environ.get("GITHUB_EVENT_NAME") == "issue_comment":
+        # `/orchestrator preview` by a trusted user (the comment workflow checked it, and the flow
+        # checks again): the pull request's commits come from that job, the event names the asker.
+        comment = read_ci_event(ci, IssueCommentEvent, what="a comment", hint="run it on issue_comment events")
+        if not comment.is_pull_request or base is None or head == "HEAD":
+            raise UserError(
+                "a preview asked for in a comment needs a pull request, --base and --head (its base and head)",
+                hint="the generated comment workflow passes the outputs of `orchestrator trust`",
+            )
+        return PreviewRequest(repo=repo, base=base, head=head, branch=branch, pr=comment.number,
+                              approved_by=comment.commenter, concurrency=concurrency,
+                              summary_path=Path(summary) if summary else None)
     event = read_ci_event(
         ci, PullRequestEvent, what="a pull request",
         hint="run `orchestrator preview` on pull_request events and `orchestrator deploy` on pushes",
     )
-    summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
     return PreviewRequest(
         repo=repo,
         base=event.base_sha or event.base_ref,

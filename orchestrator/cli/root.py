@@ -36,6 +36,7 @@ _LAZY_COMMANDS = {
     "drift": ("orchestrator.cli.drift", "drift"),
     "init": ("orchestrator.cli.init", "init"),
     "serve": ("orchestrator.cli.serve", "serve"),
+    "trust": ("orchestrator.cli.trust", "trust"),
 }
 
 

@@ -24,7 +24,7 @@ from orchestrator.flows.checkouts import (
     run_plan,
 )
 from orchestrator.flows.plan import PlanRequest, make_plan
-from orchestrator.flows.publish import load_results, publish_report, publish_statuses, report_file
+from orchestrator.flows.publish import load_results, publish_report, publish_statuses, publish_untrusted, report_file
 from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
@@ -64,6 +64,7 @@ class PreviewOutcome:
     published: bool
     publish_error: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    notice: str | None = None  # not an error: e.g. a fork's pull request, reported to the job summary only
 
     @property
     def ok(self) -> bool:
@@ -86,6 +87,7 @@ class PreviewOutcome:
             "publish_error": self.publish_error,
             "report": None if self.report_path is None else str(self.report_path),
             "exit_code": self.exit_code,
+            "notice": self.notice,
         }
 
 
@@ -109,10 +111,11 @@ def run_preview(
         markdown = render_untrusted(plan, trust.reason or "", RERUN_COMMAND)
         comment = RenderedComment(markdown=markdown, full_markdown=markdown, truncated=False,
                                   marker=PREVIEW_MARKER, max_chars=config.settings.comment_max_chars)
-        published, error = publish_report(vcs, request.pr, comment, {}, plan, STATUS_PREFIX, report, untrusted=True,
-                                          append_report=_appends(request))
+        published, error, notice = publish_untrusted(
+            vcs, request.pr, comment, plan, STATUS_PREFIX, report, read_only=_read_only_token(request),
+            location=_report_location(request, report), append_report=_appends(request))
         return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
-                              published=published, publish_error=error)
+                              published=published, publish_error=error, notice=notice)
 
     if request.results_from is not None:
         redactor = Redactor()
@@ -187,6 +190,12 @@ def _redacting(on_event: OnEvent | None, redactor: Redactor) -> OnEvent | None:
         on_event(kind, stack, None if result is None else redact_result(result, redactor))
 
     return forward
+
+
+def _read_only_token(request: PreviewRequest) -> bool:
+    # GitHub gives a workflow run for a fork's pull request a read-only token (and no secrets):
+    # it cannot comment, so it does not try (unless a trusted user asked: then it is another run).
+    return request.summary_path is not None and request.from_fork and request.approved_by is None
 
 
 def _appends(request: PreviewRequest) -> bool:

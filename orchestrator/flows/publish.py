@@ -70,8 +70,10 @@ def publish_report(
     *,
     untrusted: bool = False,
     append_report: bool = False,
+    raise_refusal: bool = False,
 ) -> tuple[bool, str | None]:
-    """Write the report, then upsert the comment and statuses. Returns (published, error)."""
+    """Write the report, then upsert the comment and statuses. Returns (published, error).
+    With `raise_refusal`, a 401/403 (the token may not write) is raised for the caller to judge."""
     write_report(report, comment.full_markdown, append=append_report)
     if vcs is None:
         return False, None
@@ -82,8 +84,42 @@ def publish_report(
         state, description = _aggregate(results, untrusted=untrusted)
         vcs.set_status(plan.head, status_prefix, state, truncate(description, _STATUS_LIMIT))
     except VcsError as exc:
+        if raise_refusal and exc.status in (401, 403):
+            raise
         return False, f"{exc.message}; the full report is in {report}"
     return True, None
+
+
+def publish_untrusted(
+    vcs: VcsClient | None,
+    pr: int | None,
+    comment: RenderedComment,
+    plan: Plan,
+    status_prefix: str,
+    report: Path,
+    *,
+    read_only: bool,
+    location: str,
+    append_report: bool = False,
+) -> tuple[bool, str | None, str | None]:
+    """The "not previewed" report of an untrusted pull request: (published, error, notice).
+
+    A run whose token may not write (a fork's pull request, Dependabot's: GitHub gives those a
+    read-only token) cannot comment, and that is no failure: the report goes to the job summary
+    and the run ends with a notice. `read_only` says so in advance; a 401/403 says so after.
+    """
+    if read_only:
+        write_report(report, comment.full_markdown, append=append_report)
+        return False, None, f"not previewed; the report is in {location}: the token of this run may not comment"
+    try:
+        published, error = publish_report(
+            vcs, pr, comment, {}, plan, status_prefix, report, untrusted=True, append_report=append_report,
+            raise_refusal=True,
+        )
+    except VcsError as exc:
+        refused = f"the host refused to publish it ({exc.message})"
+        return False, None, f"not previewed; the report is in {location}: {refused}"
+    return published, error, None
 
 
 def publish_statuses(

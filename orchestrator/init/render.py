@@ -12,6 +12,7 @@ import jinja2
 
 from orchestrator import __version__
 from orchestrator.config.load import CONFIG_FILE
+from orchestrator.init.actions import ACTIONS
 from orchestrator.init.install import install_commands
 from orchestrator.init.model import Detection, GeneratedFile, InitOptions, Proposal
 from orchestrator.templating import template_environment
@@ -30,6 +31,7 @@ def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> 
         "projects": sorted(detection.projects, key=lambda p: p.name),
         "requirements": detection.requirements,
         "install": proposal.install,
+        "actions": ACTIONS,
         "install_commands": install_commands(proposal.install),
     }
 
@@ -61,6 +63,7 @@ def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptio
             ("preview", "GitHub Actions: preview pull requests"),
             ("deploy", "GitHub Actions: deploy on push"),
             ("drift", "GitHub Actions: drift on schedule"),
+            ("comment", "GitHub Actions: /orchestrator preview in a comment, for trusted commenters"),
         ):
             text = env.get_template(f"github_{name}.yaml.j2").render(context)
             files.append(GeneratedFile(f"{GITHUB_WORKFLOWS}/orchestrator-{name}.yml", text, purpose))

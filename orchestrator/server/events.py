@@ -11,18 +11,15 @@ stacks together. Stack leases inside the flows still guard each stack.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.ci.events import ZERO_SHA
+from orchestrator.ci.events import COMMANDS, ZERO_SHA, parse_command
 from orchestrator.errors import UserError
 from orchestrator.store.job_model import JobSpec
 
 PREVIEW_ACTIONS = ("opened", "synchronize", "reopened", "retargeted")
-COMMANDS = ("preview", "deploy", "unlock")
-_COMMAND = re.compile(r"^\s*/orchestrator\s+(\S+)")
 
 
 class BadPayload(Exception):
@@ -182,13 +179,6 @@ def _push(branch: str | None, before: str, after: str, pusher: str, repo: str, *
     payload = {"branch": branch, "before": before, "after": after, "pusher": pusher, "repo": repo}
     job = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=after)
     return Decision((job,), f"deploy of {branch} at {after[:12]} queued")
-
-
-def parse_command(body: str) -> str | None:
-    """`preview` for a comment starting `/orchestrator preview`; the word after /orchestrator, or None."""
-    first = next((line for line in body.splitlines() if line.strip()), "")
-    found = _COMMAND.match(first)
-    return None if found is None else found.group(1).lower()
 
 
 def _comment(number: int, body: str, commenter: str, repo: str) -> Decision:

@@ -262,9 +262,13 @@ def test_a_fork_cannot_redirect_the_token(deployed: SampleRepo, github_standin: 
         event_file = tmp_path / "event.json"
         event_file.write_text(json.dumps(event))
 
-        run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, tmp_path / "summary.md"))
+        summary = tmp_path / "summary.md"
+        summary.write_text("## Lint\nall good\n")
+        run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, summary))
 
         assert elsewhere.requests == [], "the token went to the host the pull request chose"
         assert run.code == 0, run.stderr
-    [comment] = gh.comments(27)
-    assert "the pull request comes from a fork" in comment["body"]
+    # A fork's run gets a read-only token from GitHub: no comment is tried, the summary says why.
+    assert gh.comments(27) == [] and gh.calls("POST") == []
+    assert "the pull request comes from a fork" in summary.read_text()
+    assert "::notice title=Not previewed::not previewed; the report is in the job summary" in run.stdout

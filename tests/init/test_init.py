@@ -91,6 +91,7 @@ def test_infra_layout_is_detected_and_proposed(infra_repo: Path) -> None:
         ".github/workflows/orchestrator-preview.yml": "written",
         ".github/workflows/orchestrator-deploy.yml": "written",
         ".github/workflows/orchestrator-drift.yml": "written",
+        ".github/workflows/orchestrator-comment.yml": "written",
     }
 
 

@@ -22,6 +22,7 @@ import yaml
 
 from orchestrator.cli import cli
 from orchestrator.init import InitOptions, run_init
+from orchestrator.init.actions import ACTIONS
 from tests.init.conftest import PIN, MakeRepo, commit_all, git, project, write
 
 WORKFLOWS = ".github/workflows"
@@ -68,8 +69,8 @@ def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
 def _assert_setup(job: dict[str, Any], *, engine_step: str | None) -> None:
     steps = _steps(job)
     checkout = steps[0]
-    assert checkout["uses"] == "actions/checkout@v4"
-    assert checkout["with"]["fetch-depth"] == 0
+    assert checkout["uses"] == f"actions/checkout@{ACTIONS['checkout'].sha}"
+    assert checkout["with"] == {"fetch-depth": 0, "persist-credentials": False}
     # The orchestrator's own action at the pinned commit sets up Python and installs it.
     assert steps[1]["uses"] == f"acme/gitops-orchestrator@{PIN}"
     assert steps[1]["with"]["python-version"] == "3.11"
@@ -88,7 +89,12 @@ def _orchestrator_step(job: dict[str, Any]) -> dict[str, Any]:
 def _assert_secrets(step: dict[str, Any]) -> None:
     env = step["env"]
     assert env["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
-    assert env["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert env["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
+def _assert_environment(job: dict[str, Any], name: str) -> None:
+    # Secrets only in a job bound to a GitHub environment (its protection rules apply); no deployment record.
+    assert job["environment"] == {"name": name, "deployment": False}
 
 
 # -- structure ----------------------------------------------------------------------------------
@@ -97,14 +103,17 @@ def _assert_secrets(step: dict[str, Any]) -> None:
 def test_preview_workflow_structure(github: Path) -> None:
     flow = _load(github, f"{WORKFLOWS}/orchestrator-preview.yml")
     assert flow["on"] == {
-        "pull_request": {"branches": ["develop", "main"], "types": ["opened", "synchronize", "reopened"]}
+        "pull_request": {"branches": ["develop", "main"], "types": ["opened", "synchronize", "reopened", "edited"]}
     }
-    assert flow["permissions"] == {"contents": "read", "pull-requests": "write", "statuses": "write"}
+    assert flow["permissions"] == {}  # nothing at the workflow level: each job asks for its own
     assert flow["concurrency"]["cancel-in-progress"] is True
     assert "github.event.pull_request.number" in flow["concurrency"]["group"]
     assert flow["env"]["MATRIX_THRESHOLD"] == "3"
 
     plan, preview, fan_out = (flow["jobs"][name] for name in ("plan", "preview", "preview-stack"))
+    assert plan["permissions"] == {"contents": "read"} and "environment" not in plan
+    # An edit runs the previews again only when it changed the base branch.
+    assert plan["if"] == "github.event.action != 'edited' || github.event.changes.base != null"
     _assert_setup(plan, engine_step=None)
     assert not any("sandbox" in s.get("run", "") for s in _steps(plan))  # planning runs no program
     plan_step = _orchestrator_step(plan)
@@ -114,6 +123,8 @@ def test_preview_workflow_structure(github: Path) -> None:
     assert plan["outputs"]["fan_out"] == "${{ steps.plan.outputs.fan_out }}"
 
     assert preview["needs"] == "plan" and preview["if"] == "needs.plan.outputs.fan_out != 'true'"
+    assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "statuses": "write"}
+    _assert_environment(preview, "orchestrator-preview")
     _assert_setup(preview, engine_step="orchestrator sandbox start")
     step = _orchestrator_step(preview)
     assert step["run"] == "orchestrator preview --ci github"
@@ -123,6 +134,8 @@ def test_preview_workflow_structure(github: Path) -> None:
     assert fan_out["needs"] == "plan" and fan_out["if"] == "needs.plan.outputs.fan_out == 'true'"
     assert fan_out["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
     assert fan_out["strategy"]["fail-fast"] is False
+    assert fan_out["permissions"] == {"contents": "read", "statuses": "write"}
+    _assert_environment(fan_out, "orchestrator-preview")
     step = _orchestrator_step(fan_out)
     assert 'orchestrator preview --ci github --stack "$STACK" --results-out' in step["run"]
     assert step["env"]["STACK"] == "${{ matrix.stack }}"
@@ -134,6 +147,7 @@ def test_preview_workflow_structure(github: Path) -> None:
     report = flow["jobs"]["report"]
     assert report["needs"] == ["plan", "preview-stack"]
     assert "always()" in report["if"] and "fan_out == 'true'" in report["if"]
+    assert "environment" not in report and "secrets." not in str(report)  # the workflow's token only
     download = next(s for s in _steps(report) if "download-artifact" in s.get("uses", ""))
     assert download["with"]["merge-multiple"] is True
     assert _orchestrator_step(report)["run"] == "orchestrator preview --ci github --from-results orchestrator-results"
@@ -142,16 +156,17 @@ def test_preview_workflow_structure(github: Path) -> None:
 def test_deploy_workflow_structure(github: Path) -> None:
     flow = _load(github, f"{WORKFLOWS}/orchestrator-deploy.yml")
     assert flow["on"] == {"push": {"branches": ["develop", "main"]}}
-    assert flow["permissions"] == {
+    assert flow["permissions"] == {}
+    # One deploy per branch at a time, and a running one is never cancelled.
+    assert flow["concurrency"] == {"group": "orchestrator-deploy-${{ github.ref }}", "cancel-in-progress": False}
+    (job,) = flow["jobs"].values()
+    assert job["permissions"] == {
         "contents": "read",
         "pull-requests": "write",
         "statuses": "write",
         "deployments": "write",
-        "issues": "write",
     }
-    # One deploy per branch at a time, and a running one is never cancelled.
-    assert flow["concurrency"] == {"group": "orchestrator-deploy-${{ github.ref }}", "cancel-in-progress": False}
-    (job,) = flow["jobs"].values()
+    _assert_environment(job, "orchestrator-deploy")
     _assert_setup(job, engine_step="orchestrator sandbox start")
     step = _orchestrator_step(job)
     assert step["run"] == "orchestrator deploy --ci github"
@@ -163,13 +178,15 @@ def test_drift_workflow_structure(github: Path) -> None:
     # dev/qa every 6 hours, prod hourly: a 15-minute cron and `--due` let each keep its own.
     assert flow["on"]["schedule"] == [{"cron": "*/15 * * * *"}]
     assert "workflow_dispatch" in flow["on"]
-    assert flow["permissions"] == {"contents": "read", "issues": "write"}
+    assert flow["permissions"] == {}
     (job,) = flow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    _assert_environment(job, "orchestrator-drift")
     step = _orchestrator_step(job)
     assert "orchestrator drift $DUE --format md,json,html --out drift-report --vcs github" in step["run"]
     assert "--due" in step["env"]["DUE"]
     upload = _steps(job)[-1]
-    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"] == "always()"
+    assert upload["uses"] == f"actions/upload-artifact@{ACTIONS['upload_artifact'].sha}" and upload["if"] == "always()"
 
 
 def test_drift_cron_is_the_environments_own_when_they_share_one(make_repo: MakeRepo) -> None:
@@ -182,7 +199,7 @@ def test_pulumi_engine_installs_the_cli_and_passes_its_credentials(repo: Path) -
     run_init(repo, InitOptions(engine="pulumi"))
     flow = _load(repo, f"{WORKFLOWS}/orchestrator-deploy.yml")
     (job,) = flow["jobs"].values()
-    _assert_setup(job, engine_step="pulumi/actions@v6")
+    _assert_setup(job, engine_step=f"pulumi/actions@{ACTIONS['pulumi'].sha}")
     assert not any("sandbox" in s.get("run", "") for s in _steps(job))
     assert _orchestrator_step(job)["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
 
@@ -223,7 +240,7 @@ def test_gitlab_ci_structure(repo: Path) -> None:
 def test_workflows_validate_against_schemastore_github_workflow_schema(repo: Path, engine: str) -> None:
     run_init(repo, InitOptions(engine=engine, force=True))  # type: ignore[arg-type]
     validator = jsonschema.Draft7Validator(_vendored_schema("github-workflows.json"))
-    for name in ("preview", "deploy", "drift"):
+    for name in ("preview", "deploy", "drift", "comment"):
         errors = [e.message for e in validator.iter_errors(_load(repo, f"{WORKFLOWS}/orchestrator-{name}.yml"))]
         assert errors == [], (name, errors)
 
@@ -306,7 +323,7 @@ def test_every_orchestrator_command_in_the_ci_files_parses(repo: Path, ci: str) 
             _parse(args)
         except click.UsageError as exc:
             pytest.fail(f"{source}: orchestrator {' '.join(args)}: {exc.format_message()}")
-    expected = {"preview", "deploy", "drift", "sandbox"} | ({"plan"} if ci == "github" else set())
+    expected = {"preview", "deploy", "drift", "sandbox"} | ({"plan", "trust"} if ci == "github" else set())
     assert seen == expected
 
 
