@@ -8,9 +8,12 @@ make planning slow on large repositories.
 from __future__ import annotations
 
 import bisect
+import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +26,37 @@ if TYPE_CHECKING:
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_SHA = "0" * 40
+FETCH_TIMEOUT_S = 300.0
+FULL_HISTORY_HINT = (
+    "fetch the full history: `fetch-depth: 0` on actions/checkout (GitHub Actions), `GIT_DEPTH: 0` "
+    "(GitLab CI), or `git fetch --unshallow` in the clone"
+)
+_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
 _KINDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
+
+
+def git_env() -> dict[str, str]:
+    """Git that never waits for a password prompt (there is nobody to answer it)."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
+
+
+def mask_urls(text: str) -> str:
+    """`https://user:token@host/...` → `https://***@host/...`: git errors quote the remote URL."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+@dataclass(frozen=True)
+class BranchTip:
+    """The newest commit of a branch as far as this clone can tell.
+
+    `confirmed` when read from the remote just now (or the clone has no remote, so its own
+    branch is the truth); otherwise the clone's possibly stale ref, and `note` says why."""
+
+    branch: str
+    sha: str | None
+    source: str  # e.g. "origin/main, fetched", "main (no remote)"
+    confirmed: bool
+    note: str | None = None
 
 
 class GitRepo:
@@ -153,6 +186,88 @@ class GitRepo:
             sha, _, seconds = line.partition(" ")
             times[sha] = datetime.fromtimestamp(int(seconds), tz=UTC)
         return times
+
+    # ------------------------------------------------------------------ history
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is `descendant` or one of its ancestors."""
+        done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=self.root,
+                              capture_output=True, check=False)
+        return done.returncode == 0
+
+    def has_commit(self, sha: str) -> bool:
+        return self._ref_exists(f"{sha}^{{commit}}")
+
+    def commits_between(self, older: str, newer: str) -> int:
+        """How many commits `newer` has that `older` lacks."""
+        return int(self.run("rev-list", "--count", f"{older}..{newer}").decode().strip() or 0)
+
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+    def remote(self) -> str | None:
+        """The remote deploys read branches from: `origin`, else the only one."""
+        names = [r.name for r in self._repo.remotes]
+        return "origin" if "origin" in names else (names[0] if len(names) == 1 else None)
+
+    def fetch(self, remote: str, *args: str) -> str | None:
+        """`git fetch --no-tags REMOTE ARGS`; None, or what went wrong (credentials masked)."""
+        try:
+            done = subprocess.run(["git", "fetch", "--no-tags", "--quiet", remote, *args], cwd=self.root,
+                                  capture_output=True, text=True, timeout=FETCH_TIMEOUT_S, env=git_env(),
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            return f"git fetch timed out after {FETCH_TIMEOUT_S:.0f}s"
+        if done.returncode == 0:
+            return None
+        lines = done.stderr.strip().splitlines()
+        return mask_urls(" / ".join(lines[-2:]) if lines else f"git fetch exited {done.returncode}")
+
+    def ensure_full_history(self) -> bool:
+        """Deepen a shallow clone (CI's default) to its full history, which deploys need to compare
+        commits; True when it was shallow. A clone that cannot be deepened is a user error."""
+        if not self.is_shallow():
+            return False
+        remote = self.remote()
+        error = "the clone has no remote to fetch it from" if remote is None else self.fetch(remote, "--unshallow")
+        if error is not None:
+            raise UserError(f"{self.root} is a shallow clone and its history could not be fetched ({error})",
+                            hint=FULL_HISTORY_HINT)
+        return True
+
+    def fetch_commit(self, sha: str) -> bool:
+        """Try to fetch one commit this clone lacks (e.g. from history rewritten since); True if present."""
+        if self.has_commit(sha):
+            return True
+        remote = self.remote()
+        return remote is not None and self.fetch(remote, sha) is None and self.has_commit(sha)
+
+    def branch_tip(self, branch: str) -> BranchTip:
+        """The branch's newest commit: fetched from the remote when there is one, since a CI job
+        re-run for an old push holds the branch as it was then."""
+        remote = self.remote()
+        if remote is None:
+            local = self._commit_of(f"refs/heads/{branch}")
+            return BranchTip(branch, local, f"{branch} (no remote)", confirmed=local is not None,
+                             note=None if local else f"the clone has no branch {branch}")
+        tracking = f"refs/remotes/{remote}/{branch}"
+        error = self.fetch(remote, f"+refs/heads/{branch}:{tracking}")
+        found = self._commit_of(tracking)
+        if error is None and found is not None:
+            return BranchTip(branch, found, f"{remote}/{branch}, fetched", confirmed=True)
+        fallback = found or self._commit_of(f"refs/heads/{branch}")
+        why = f"fetching {branch} from {remote} failed ({error})" if error else f"{remote} has no branch {branch}"
+        return BranchTip(branch, fallback, f"{branch} as this clone last saw it", confirmed=False, note=why)
+
+    def _commit_of(self, ref: str) -> str | None:
+        import git
+
+        try:
+            return str(self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
+        except git.GitCommandError:
+            return None
+
+    # ------------------------------------------------------------------ checkouts
 
     @contextmanager
     def worktree(self, sha: str, directory: Path) -> Iterator[Path]:

@@ -114,10 +114,29 @@ class PlannedStack:
     depends_on: tuple[str, ...]
     reasons: tuple[str, ...]
     refusal: str | None = None  # why it must not run: it fails without running (a deleted project still read)
+    base: str | None = None  # a destroy: the commit whose code and settings it runs (default: the plan's base)
 
     @property
     def id(self) -> str:
         return f"{self.project}/{self.environment}"
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    """A stack a deploy leaves alone: it already runs `commit` (the head, a descendant of it, or
+    an older commit no change since affects), said in the output and the PR comment."""
+
+    project: str
+    environment: str
+    commit: str
+    reason: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.project}/{self.environment}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"stack": self.id, "commit": self.commit, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,7 @@ class Plan:
     changed_files: tuple[str, ...]
     stacks: tuple[PlannedStack, ...]
     notes: tuple[str, ...] = ()
+    current: tuple[UpToDate, ...] = ()  # level-triggered deploys: the stacks already where they should be
 
     @property
     def waves(self) -> tuple[tuple[str, ...], ...]:
@@ -186,6 +206,8 @@ class Plan:
                 for s in self.stacks
             ],
             "waves": [list(w) for w in self.waves],
+            "notes": list(self.notes),
+            "current": [c.to_json() for c in self.current],
         }
 
     def to_matrix(self) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def plan(
     check_left_behind(given.changes, given.left_behind)
     direct = direct_reasons(head, given.changes)
     if base_config is not None and CONFIG_FILE in changed_files:
-        direct = _with_settings_changes(direct, head, base_config)
+        direct = with_settings_changes(direct, head, base_config)
     operation: Operation = "preview" if given.event == "pr" else "update"
     stacks: list[PlannedStack] = []
     offset = 0
@@ -137,7 +137,7 @@ def plan(
         event=given.event,
         environments=tuple(env.name for env, _ in envs),
         changed_files=changed_files,
-        stacks=tuple(_compact_waves(stacks, [env.name for env, _ in envs])),
+        stacks=tuple(compact_waves(stacks, [env.name for env, _ in envs])),
         notes=tuple(f"branch {given.branch} → {env.name} (rule `{rule}` in {env.source})" for env, rule in envs),
     )
 
@@ -186,11 +186,11 @@ def plan_all(
         event="push",
         environments=tuple(environments),
         changed_files=(),
-        stacks=tuple(_compact_waves(stacks, list(environments))),
+        stacks=tuple(compact_waves(stacks, list(environments))),
     )
 
 
-def _compact_waves(stacks: list[PlannedStack], env_order: list[str]) -> list[PlannedStack]:
+def compact_waves(stacks: list[PlannedStack], env_order: list[str]) -> list[PlannedStack]:
     """Renumber waves 0..n-1 without gaps (environments with nothing to run leave none)."""
     used = sorted({s.wave for s in stacks})
     remap = {w: i for i, w in enumerate(used)}
@@ -267,7 +267,7 @@ def _stack_file_stack(path: str, owner: str | None) -> str | None:
     return stack or None
 
 
-def _with_settings_changes(
+def with_settings_changes(
     direct: DirectReasons, head: RepoConfig, base_config: Callable[[], RepoConfig]
 ) -> DirectReasons:
     """Projects whose own settings in orchestrator.yaml changed (watch, depends_on, environments),

@@ -21,6 +21,16 @@ def read_event(env: Mapping[str, str] | None = None) -> PullRequestEvent | PushE
         return _merge_request(environ)
     if environ.get("CI_COMMIT_BRANCH"):
         return _push(environ)
+    if environ.get("CI_COMMIT_TAG") and environ.get("CI_PIPELINE_SOURCE", "push") == "push":
+        # A tag push: a push event without a branch, which `deploy` reports and leaves alone.
+        return PushEvent(
+            ref=f"refs/tags/{environ['CI_COMMIT_TAG']}",
+            branch=None,
+            before=environ.get("CI_COMMIT_BEFORE_SHA") or ZERO_SHA,
+            after=_required(environ, "CI_COMMIT_SHA"),
+            repo_full_name=environ.get("CI_PROJECT_PATH", ""),
+            pusher=environ.get("GITLAB_USER_LOGIN", ""),
+        )
     source = environ.get("CI_PIPELINE_SOURCE", "unknown")
     what = f"tag {environ['CI_COMMIT_TAG']}" if environ.get("CI_COMMIT_TAG") else f"source {source!r}"
     raise UserError(

@@ -78,8 +78,14 @@ def deploy(
             message = f"the push deleted {event.ref}: nothing to deploy"
             click.echo(json.dumps({"skipped": message}) if as_json else message)
             return
+        if event.branch is None:
+            _skip_tag(event.ref, as_json)
+            return
         before, after, branch, actor = event.before, event.after, event.branch, actor or event.pusher
         summary = os.environ.get("GITHUB_STEP_SUMMARY") if ci == "github" else None
+    if branch is not None and branch.startswith("refs/tags/"):
+        _skip_tag(branch, as_json)
+        return
     _config, store, client = open_context(repo, vcs or _ci_vcs(ci), out_dir)
     request = DeployRequest(
         repo=repo,
@@ -208,6 +214,12 @@ def rollback(
     )
     on_event = None if as_json else progress_printer()
     _finish(run_deploy(request, store, client, plan=plan, config=at_commit, on_event=on_event), as_json)
+
+
+def _skip_tag(ref: str, as_json: bool) -> None:
+    """A tag names a commit some branch already brought (or will bring) to its environments."""
+    message = f"{ref} is a tag, not a branch: a tag push is not a deploy (nothing to do)"
+    click.echo(json.dumps({"skipped": message}) if as_json else message)
 
 
 def _ci_vcs(ci: str | None) -> str | None:

@@ -197,6 +197,13 @@ def print_deploy(outcome: DeployOutcome) -> None:
     for run_id in outcome.interrupted_runs:
         console.print(f"  an earlier run {run_id} was interrupted (its process is gone); see `orchestrator history`",
                       markup=False)
+    for note in plan.notes:
+        console.print(f"  {note}", markup=False)
+    for current in plan.current:
+        console.print(f"  {'current':9} {current.id}  {current.reason}", markup=False)
+    if not plan.stacks and plan.current:
+        console.print(f"  nothing to deploy: every stack is up to date with {plan.head[:12]}",
+                      markup=False)
     for gate in outcome.gates:
         mark = "[green]gate passed[/green]" if gate.passed else "[yellow]gate not met[/yellow]"
         console.print(f"  {escape(gate.environment)}: {mark}: {escape('; '.join(gate.reasons) or 'no gates')}")

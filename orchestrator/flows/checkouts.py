@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.chain import Chaining, Upstream, chaining
@@ -32,21 +32,37 @@ def default_engine_factory(name: str) -> Engine:
     return engine_for(name)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Checkouts:
-    """Where the code of each commit of a plan is checked out."""
+    """Where the code of each commit of a plan is checked out: the head, and for destroys the
+    commit each deleted project last existed in (its `PlannedStack.base`, else `default_base`)."""
 
     head: Path
-    base: Path | None
     head_config: RepoConfig
-    base_config: RepoConfig | None
+    default_base: str | None = None
+    bases: dict[str, tuple[Path, RepoConfig]] = field(default_factory=dict)
+    _open_base: Callable[[str], tuple[Path, RepoConfig]] | None = None
 
     def spec(self, stack: PlannedStack) -> StackSpec:
         if stack.operation == "destroy":
-            # The project is gone at head: its code and settings come from the base commit.
-            assert self.base is not None and self.base_config is not None
-            return self.base_config.stack_spec(stack.project, stack.environment, checkout=self.base)
+            # The project is gone at head: its code and settings come from the commit it was found in.
+            directory, config = self.base(stack.base or self.default_base)
+            return config.stack_spec(stack.project, stack.environment, checkout=directory)
         return self.head_config.stack_spec(stack.project, stack.environment, checkout=self.head)
+
+    def base(self, commit: str | None) -> tuple[Path, RepoConfig]:
+        """The checkout of `commit` and its configuration, made on first use."""
+        assert commit is not None and commit != EMPTY_TREE, "a destroy needs the commit its project existed in"
+        if commit not in self.bases:
+            assert self._open_base is not None
+            self.bases[commit] = self._open_base(commit)
+        return self.bases[commit]
+
+    def prepare(self, plan: Plan) -> None:
+        """Check out the commits the plan's destroys need, before its stacks run in parallel."""
+        for stack in plan.stacks:
+            if stack.operation == "destroy":
+                self.base(stack.base or self.default_base)
 
     def relative(self, result: StackResult) -> StackResult:
         """The result with its error naming files as the repository does (`stacks/app/__main__.py`),
@@ -54,23 +70,34 @@ class Checkouts:
         if not result.error:
             return result
         error = result.error
-        for root in (self.head, self.base):
-            if root is not None:
-                for spelling in {str(root), str(root.resolve())}:
-                    error = error.replace(spelling + os.sep, "")
+        for root in (self.head, *(directory for directory, _ in self.bases.values())):
+            for spelling in {str(root), str(root.resolve())}:
+                error = error.replace(spelling + os.sep, "")
         return dataclasses.replace(result, error=error)
 
 
 @contextmanager
-def checkouts(git: GitRepo, plan: Plan, head_config: RepoConfig) -> Iterator[Checkouts]:
-    """Temporary worktrees of head (and of base when the plan destroys deleted projects)."""
-    needs_base = any(s.operation == "destroy" for s in plan.stacks) and plan.base != EMPTY_TREE
+def open_checkouts(git: GitRepo, head: str, head_config: RepoConfig, *, default_base: str | None = None
+                   ) -> Iterator[Checkouts]:
+    """A temporary worktree of `head`; worktrees of base commits are added as destroys need them.
+    All are removed at the end."""
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="orchestrator-")))
-        head_dir = stack.enter_context(git.worktree(plan.head, tmp / "head"))
-        base_dir = stack.enter_context(git.worktree(plan.base, tmp / "base")) if needs_base else None
-        base_config = load_repository(git.root, git.tree(plan.base)) if needs_base else None
-        yield Checkouts(head=head_dir, base=base_dir, head_config=head_config, base_config=base_config)
+        head_dir = stack.enter_context(git.worktree(head, tmp / "head"))
+
+        def open_base(commit: str) -> tuple[Path, RepoConfig]:
+            directory = stack.enter_context(git.worktree(commit, tmp / f"base-{commit[:12]}"))
+            return directory, load_repository(git.root, git.tree(commit))
+
+        yield Checkouts(head=head_dir, head_config=head_config, default_base=default_base, _open_base=open_base)
+
+
+@contextmanager
+def checkouts(git: GitRepo, plan: Plan, head_config: RepoConfig) -> Iterator[Checkouts]:
+    """Temporary worktrees of head (and of the base commits the plan's destroys need)."""
+    with open_checkouts(git, plan.head, head_config, default_base=plan.base) as where:
+        where.prepare(plan)
+        yield where
 
 
 def run_operation(engine: Engine, spec: StackSpec, stack: PlannedStack, *, preview: bool) -> StackResult:

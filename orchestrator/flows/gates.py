@@ -1,5 +1,6 @@
-"""Promotion gates of an environment: `requires` (the same commit succeeded there first) and
-approvals (`protected`/`approvals`: reviews on the merged PR, or an explicit promotion)."""
+"""Promotion gates of an environment: `requires` (the environments named run this commit, or a
+newer one, first) and approvals (`protected`/`approvals`: reviews on the merged PR, or an
+explicit promotion)."""
 
 from __future__ import annotations
 
@@ -45,17 +46,25 @@ def evaluate(
     store: Store,
     earlier: Mapping[str, str],
     approvers: Callable[[], list[str] | None],
+    reached: Callable[[str, str], str | None],
 ) -> GateResult:
     """`earlier` maps environments run earlier in this run to their status; `approvers` lists the
     merged PR's approving reviewers, or None when there is no PR to ask (a VcsError it raises is
-    reported in the gate's reason)."""
+    reported in the gate's reason); `reached(environment, commit)` tells, for an environment
+    outside this run, why it is not at `commit` (or a newer commit) yet, None when it is: read
+    from its stacks' backends, not from a shared database."""
     passed: list[str] = []
     missing: list[str] = []
     for required in env.requires:
-        if earlier.get(required) == "succeeded" or store.environment_succeeded(required, commit):
-            passed.append(f"{required} succeeded at {commit[:12]}")
+        status = earlier.get(required)
+        if status == "succeeded":
+            passed.append(f"{required} is at {commit[:12]}")
+            continue
+        why = f"it {status} in this run" if status is not None else reached(required, commit)
+        if why is None:
+            passed.append(f"{required} is at {commit[:12]} or newer")
         else:
-            missing.append(f"requires {required}: {commit[:12]} has not succeeded there yet")
+            missing.append(f"requires {required}: {commit[:12]} has not reached it yet ({why})")
     needed = required_approvals(env)
     if needed:
         promotion = store.promotion(env.name, commit)

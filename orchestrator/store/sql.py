@@ -23,7 +23,7 @@ from orchestrator.store.policy import insert_violations
 from orchestrator.store.rows import audit_entry_from_row, run_from_row, stack_run_record_from_row
 
 # Flows whose success in an environment satisfies a `requires` gate.
-_DEPLOYING_FLOWS = ("deploy", "rollback", "promote")
+_DEPLOYING_FLOWS = ("deploy", "rollback", "promote", "reconcile")
 # Operations that decide what a stack runs now: an update sets it, a destroy clears it.
 _STATE_SETTING_OPERATIONS = ("update", "destroy")
 

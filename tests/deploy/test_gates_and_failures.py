@@ -49,7 +49,7 @@ def deploy_only(repo: InfraRepo, environment: str, commit: str) -> DeployOutcome
         store.close()
 
 
-def test_requires_is_looked_up_in_the_store_across_separate_runs(repo: InfraRepo) -> None:
+def test_requires_is_read_from_the_required_environments_stacks_across_separate_runs(repo: InfraRepo) -> None:
     repo.replace("stacks/app/__main__.py", 'Component="jobs")', 'Component="jobs", Owner="team-web")')
     sha = repo.commit("app: owner tag")
 
@@ -57,7 +57,7 @@ def test_requires_is_looked_up_in_the_store_across_separate_runs(repo: InfraRepo
 
     [gate] = early.gates
     assert not gate.passed
-    assert gate.reasons == (f"requires qa: {sha[:12]} has not succeeded there yet",)
+    assert gate.reasons == (f"requires qa: {sha[:12]} has not reached it yet (app/qa not at it)",)
     assert early.results["app/uat"].status == "skipped"
     assert early.results["app/uat"].error == f"waiting for the gate: {gate.reasons[0]}"
     assert early.exit_code == 0, "a gate that is not met is reported, not failed"
@@ -68,7 +68,7 @@ def test_requires_is_looked_up_in_the_store_across_separate_runs(repo: InfraRepo
 
     later = deploy_only(repo, "uat", sha)
 
-    assert later.gates[0].passed and later.gates[0].reasons == (f"qa succeeded at {sha[:12]}",)
+    assert later.gates[0].passed and later.gates[0].reasons == (f"qa is at {sha[:12]} or newer",)
     assert later.results["app/uat"].status == "succeeded" and later.results["app/uat"].counts.update == 1
     store = repo.open_store()
     try:
@@ -108,7 +108,7 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
     assert len(queues) == 1, "the independent stack was really deployed"
     # qa failed, so uat (requires qa) must not run this commit, and says why.
     gates = {g["environment"]: g for g in outcome["gates"]}
-    assert gates["uat"]["reasons"] == [f"requires qa: {sha[:12]} has not succeeded there yet"]
+    assert gates["uat"]["reasons"] == [f"requires qa: {sha[:12]} has not reached it yet (it failed in this run)"]
     assert {results[f"{p}/uat"]["status"] for p in (*ORDER, "audit")} == {"skipped"}
     # The files provider gets what GitHub would: a status per stack, qa's deployment, failed.
     statuses = {s["context"]: s for s in json.loads((out / "statuses.json").read_text()) if s["sha"] == sha}
@@ -130,6 +130,20 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
     finally:
         store.close()
 
+    # The fix: network is still behind (it runs the commit before the break), so the next push
+    # runs it again with the stacks it held back, qa then uat. Nothing is forgotten.
+    repo.replace("stacks/network/__main__.py", 'raise RuntimeError("network: the queue quota is exhausted")\n', "")
+    repo.replace("stacks/network/__main__.py", "or 60", "or 75")
+    repo.commit("network: fixed, with a longer visibility timeout")
+    again = run_cli(repo, "deploy", "--json")
+    assert again.code == 0, again.text
+    results = results_by_stack(again.json())
+    ran = {sid for sid, r in results.items() if r["status"] == "succeeded"}
+    assert ran == {f"{p}/{e}" for p in (*ORDER, "audit") for e in ("qa", "uat")} - {"audit/qa"}
+    assert results["network/qa"]["counts"]["update"] == 1
+    assert {c["stack"]: c["commit"] for c in again.json()["plan"]["current"]} == {"audit/qa": sha}
+    assert {results[f"{p}/prod"]["status"] for p in (*ORDER, "audit")} == {"skipped"}, "prod waits for approval"
+
 
 def test_deleted_project_is_destroyed_where_allowed_and_pending_in_protected_prod(
     repo: InfraRepo, sandbox: InProcessSandbox
@@ -142,7 +156,8 @@ def test_deleted_project_is_destroyed_where_allowed_and_pending_in_protected_pro
 
     assert all(app_queues(env) for env in ("qa", "uat", "prod")), "app runs everywhere before"
     repo.git("rm", "-q", "-r", "stacks/app")
-    before, sha = repo.sha(), repo.commit("app: retired")
+    sha = repo.commit("app: retired")
+    root = repo.git("rev-list", "--max-parents=0", "HEAD")  # what prod's stacks still run
 
     pushed = run_cli(repo, "deploy", "--json")
 
@@ -159,7 +174,8 @@ def test_deleted_project_is_destroyed_where_allowed_and_pending_in_protected_pro
 
     assert promoted.code == 0, promoted.text
     outcome = promoted.json()
-    command = f"orchestrator deploy --allow-destroy --before {before[:12]} --after {sha[:12]}"
+    # The destroy was found from the commit prod's stacks run: the command names it.
+    command = f"orchestrator deploy --allow-destroy --before {root[:12]} --after {sha[:12]}"
     assert outcome["pending_destroys"] == ["app/prod"]
     prod = results_by_stack(outcome)["app/prod"]
     assert prod["status"] == "skipped"

@@ -108,7 +108,7 @@ def test_merge_deploys_qa_then_uat_and_prod_waits_for_approval(
         assert all(results[f"{p}/{env}"]["counts"]["update"] == 1 for p in ORDER)
     gates = {g["environment"]: g for g in outcome["gates"]}
     assert gates["qa"]["passed"] and gates["uat"]["passed"]
-    assert gates["uat"]["reasons"] == [f"qa succeeded at {after[:12]}"]
+    assert gates["uat"]["reasons"] == [f"qa is at {after[:12]}"]
     assert not gates["prod"]["passed"]
     [prod_reason] = gates["prod"]["reasons"]
     assert "needs 1 approving review(s) on the merged pull request (0 found)" in prod_reason
@@ -149,8 +149,8 @@ def test_merge_deploys_qa_then_uat_and_prod_waits_for_approval(
         assert [s["state"] for s in deployments[env]["statuses"]] == ["success"]
     assert (tmp_path / "summary.md").read_text().count(MARKER) <= 1
 
-    # An approving review arrives; the same job is re-run: prod deploys; qa and uat, already
-    # deployed at this commit, are reported from the store without running again.
+    # An approving review arrives; the same job is re-run: prod deploys; qa and uat, already at
+    # this commit (their backends say so), are left alone and reported as such.
     gh.add_review(PR, "reviewer-1", "APPROVED")
     rerun = deploy_in_actions(repo, gh, event, tmp_path)
 
@@ -160,8 +160,11 @@ def test_merge_deploys_qa_then_uat_and_prod_waits_for_approval(
     for project in ORDER:
         assert results[f"{project}/prod"]["status"] == "succeeded"
         assert results[f"{project}/prod"]["counts"]["update"] == 1
-        assert results[f"{project}/qa"]["status"] == "succeeded"
-        assert results[f"{project}/qa"]["counts"]["update"] == 1, "the stored result of the first run"
+        assert f"{project}/qa" not in results and f"{project}/uat" not in results
+    current = {c["stack"]: c for c in again["plan"]["current"]}
+    assert set(current) == {f"{p}/{e}" for p in ORDER for e in ("qa", "uat")}
+    assert {c["commit"] for c in current.values()} == {after}
+    assert current["data/uat"]["reason"] == f"already at {after[:12]}"
     store = repo.open_store()
     try:
         entries = sorted(store.audit_log(run_id=again["run_id"]), key=lambda e: e.id)
@@ -169,7 +172,7 @@ def test_merge_deploys_qa_then_uat_and_prod_waits_for_approval(
     finally:
         store.close()
     assert {g["environment"]: g["reasons"] for g in again["gates"]}["prod"] == [
-        f"uat succeeded at {after[:12]}",
+        f"uat is at {after[:12]}",
         "approved by reviewer-1",
     ]
     marked = [c for c in gh.comments(PR) if MARKER in c["body"]]
@@ -208,7 +211,7 @@ def test_promote_by_a_trusted_user_deploys_prod_an_untrusted_one_is_refused(
 
     assert promoted.code == 0, promoted.text
     outcome = promoted.json()
-    assert [g["reasons"] for g in outcome["gates"]] == [[f"uat succeeded at {sha[:12]}", "promoted by platform-lead"]]
+    assert [g["reasons"] for g in outcome["gates"]] == [[f"uat is at {sha[:12]} or newer", "promoted by platform-lead"]]
     results = results_by_stack(outcome)
     assert set(results) == {"app/prod"}, "promote runs the one environment only"
     assert results["app/prod"]["status"] == "succeeded" and results["app/prod"]["counts"]["update"] == 1

@@ -27,7 +27,7 @@ def test_deploy_end_to_end_on_postgresql(
     outcome = run.json()
     results = results_by_stack(outcome)
     assert results["network/qa"]["status"] == "succeeded" and results["network/uat"]["status"] == "succeeded"
-    assert [g["reasons"] for g in outcome["gates"]] == [[], [f"qa succeeded at {repo.sha()[:12]}"]]
+    assert [g["reasons"] for g in outcome["gates"]] == [[], [f"qa is at {repo.sha()[:12]}"]]
     assert not (repo.root / ".orchestrator" / "orchestrator.db").exists(), "nothing went to the SQLite default"
 
     store = SqlStore(postgres_schema_url)

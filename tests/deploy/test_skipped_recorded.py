@@ -207,4 +207,5 @@ def test_history_shows_why_a_stack_did_not_run(repo: InfraRepo) -> None:
     rows = {line.split()[3]: line for line in text.splitlines() if outcome.run_id in line}
     assert rows["data/qa"].split()[5] == "skipped"
     assert rows["data/qa"].endswith(f"{sha[:12]}  {outcome.run_id}  depends on network/qa, which failed")
-    assert f"{WAITING_FOR_GATE}requires qa: {sha[:12]} has not succeeded there yet" in rows["data/uat"]
+    assert f"{WAITING_FOR_GATE}requires qa: {sha[:12]} has not reached it yet (it failed in this run)" in rows[
+        "data/uat"]

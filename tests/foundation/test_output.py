@@ -16,7 +16,7 @@ PlanJson = Callable[..., dict[str, Any]]
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]
 
-PLAN_KEYS = ["base", "head", "branch", "event", "environments", "changed_files", "stacks", "waves"]
+PLAN_KEYS = ["base", "head", "branch", "event", "environments", "changed_files", "stacks", "waves", "notes", "current"]
 STACK_KEYS = [
     "id", "project", "environment", "stack", "directory", "operation", "wave", "depends_on", "reasons", "refusal",
 ]

@@ -251,6 +251,13 @@ def test_gitlab_unsupported_pipelines() -> None:
     with pytest.raises(UserError, match="not running in GitLab CI"):
         gitlab_ci.read_event({})
     with pytest.raises(UserError, match=r"unsupported GitLab pipeline \(tag v1.0\)"):
-        gitlab_ci.read_event({"GITLAB_CI": "true", "CI_COMMIT_TAG": "v1.0", "CI_PIPELINE_SOURCE": "push"})
+        gitlab_ci.read_event({"GITLAB_CI": "true", "CI_COMMIT_TAG": "v1.0", "CI_PIPELINE_SOURCE": "web"})
+
+
+def test_a_gitlab_tag_pipeline_is_a_push_without_a_branch() -> None:
+    event = gitlab_ci.read_event({"GITLAB_CI": "true", "CI_COMMIT_TAG": "v1.0", "CI_PIPELINE_SOURCE": "push",
+                                  "CI_COMMIT_SHA": "a" * 40, "CI_PROJECT_PATH": "acme/infra"})
+    assert isinstance(event, PushEvent)
+    assert (event.ref, event.branch, event.after) == ("refs/tags/v1.0", None, "a" * 40)
     with pytest.raises(UserError, match="CI_MERGE_REQUEST_TARGET_BRANCH_NAME is unset"):
         gitlab_ci.read_event({k: v for k, v in MR_ENV.items() if k != "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from orchestrator.engines.base import StackResult
-from orchestrator.models import Plan, PlannedStack
+from orchestrator.models import Plan, PlannedStack, UpToDate
 from orchestrator.redact import Redactor
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class CommentModel:
     max_chars: int = DEFAULT_MAX_CHARS
     group_identical: bool = True
     marker: str | None = None  # overrides the kind's marker (one Deployed comment per branch)
+    current: tuple[UpToDate, ...] = ()  # stacks a deploy left alone: already at this commit or newer
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def comment_model(
         max_chars=max_chars,
         group_identical=group_identical,
         marker=marker,
+        current=plan.current if kind == "Deployed" else (),
     )
 
 

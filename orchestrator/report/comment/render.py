@@ -86,6 +86,9 @@ class _Row:
     ran: bool
 
 
+CURRENT_LISTED = 20
+
+
 def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
     results = [s.result for s in model.stacks]
     failed = sum(r.status in ("failed", "locked") for r in results)
@@ -100,6 +103,10 @@ def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
         "skipped": skipped,
         "changed": sum(r.ok and (bool(r.changes) or r.counts.changed > 0) for r in results),
         "overall_emoji": "❌" if failed else ("⚠️" if skipped else "✅"),
+        # The header is never cut for the budget: a large repository lists a few and counts the rest.
+        "current": [{"stack": c.id, "commit": c.commit[:7], "reason": c.reason}
+                    for c in model.current[:CURRENT_LISTED]],
+        "current_more": max(0, len(model.current) - CURRENT_LISTED),
         "rows": [
             _Row(
                 emoji=STATUS_EMOJI.get(s.result.status, "❔"),
