@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "core",
         (
             "planner",
+            "converge",
             "deletions",
             "referenced",
             "chain",
