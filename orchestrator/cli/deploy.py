@@ -108,7 +108,7 @@ def deploy(
 @repo_option()
 @click.option("--env", "environment", required=True, help="The environment to promote into.")
 @click.option("--commit", required=True, help="The commit to deploy there.")
-@click.option("--before", help="The commit before it (default: its first parent).")
+@click.option("--before", help="The commit before it (only a hint: stacks go from the commit they applied).")
 @click.option("--reason", help="Why (kept in the audit log).")
 @_run_options
 def promote(
@@ -126,35 +126,13 @@ def promote(
     as_json: bool,
 ) -> None:
     """Approve a commit for a gated environment by hand and deploy it there."""
-    from orchestrator.errors import UserError
-    from orchestrator.flows.deploy import DeployRequest, run_deploy
     from orchestrator.flows.locking import LockPolicy
-    from orchestrator.flows.trust import is_trusted_user
-    from orchestrator.git import GitRepo
+    from orchestrator.flows.promote import PromoteRequest, run_promote
 
-    config, store, client = open_context(repo, vcs, out_dir)
-    who = _actor(actor)
-    trusted, why = is_trusted_user(config.settings, client, who)
-    if not trusted:
-        raise UserError(f"{who} may not promote: {why}", hint="ask a user listed in trust.users or with write access")
-    sha = GitRepo(repo).resolve(commit)
-    store.record_promotion(config.environment(environment).name, sha, who, reason)
-    store.audit(
-        actor=who, action="promote", environment=environment, commit=sha, details={"reason": reason, "why": why}
-    )
-    branch = config.environment(environment).branch_rules[0]
-    request = DeployRequest(
-        repo=repo,
-        after=sha,
-        before=before,
-        branch=branch,
-        actor=who,
-        environments=(environment,),
-        concurrency=concurrency,
-        locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
-        flow="promote",
-    )
-    _finish(run_deploy(request, store, client, on_event=None if as_json else progress_printer()), as_json)
+    _config, store, client = open_context(repo, vcs, out_dir)
+    request = PromoteRequest(repo=repo, environment=environment, commit=commit, actor=_actor(actor), reason=reason,
+                             before=before, concurrency=concurrency, locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait))
+    _finish(run_promote(request, store, client, on_event=None if as_json else progress_printer()), as_json)
 
 
 @click.command()
@@ -177,43 +155,14 @@ def rollback(
     as_json: bool,
 ) -> None:
     """Deploy the stacks of an environment as the code was at an earlier commit."""
-    from orchestrator.config import load_repository
-    from orchestrator.flows.deploy import DeployRequest, run_deploy
     from orchestrator.flows.locking import LockPolicy
-    from orchestrator.git import GitRepo
-    from orchestrator.planner import plan_all
+    from orchestrator.flows.promote import RollbackRequest, run_rollback
 
     _config, store, client = open_context(repo, vcs, out_dir)
-    git = GitRepo(repo)
-    run = store.get_run(target)
-    sha = run.commit if run is not None else git.resolve(target)
-    at_commit = load_repository(git.root, git.tree(sha))
-    who = _actor(actor)
-    plan = plan_all(
-        at_commit,
-        [environment],
-        operation="update",
-        head=sha,
-        projects=projects or None,
-        reason=f"rollback to {sha[:12]} requested by {who}",
-    )
-    store.audit(
-        actor=who,
-        action="rollback.requested",
-        environment=environment,
-        commit=sha,
-        details={"projects": list(projects), "target": target},
-    )
-    request = DeployRequest(
-        repo=repo,
-        after=sha,
-        actor=who,
-        concurrency=concurrency,
-        flow="rollback",
-        locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait),
-    )
-    on_event = None if as_json else progress_printer()
-    _finish(run_deploy(request, store, client, plan=plan, config=at_commit, on_event=on_event), as_json)
+    request = RollbackRequest(repo=repo, environment=environment, target=target, actor=_actor(actor),
+                              projects=projects, concurrency=concurrency,
+                              locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait))
+    _finish(run_rollback(request, store, client, on_event=None if as_json else progress_printer()), as_json)
 
 
 def _skip_tag(ref: str, as_json: bool) -> None:
