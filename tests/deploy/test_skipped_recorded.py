@@ -175,13 +175,16 @@ def test_a_pending_destroy_is_recorded_and_keeps_the_stack_current(repo: InfraRe
         assert "app/qa" not in current and current["app/prod"] == root, "the skipped destroy cleared nothing"
         assert not store.environment_succeeded("prod", sha)
 
-    # Re-running the push: qa and uat are done, and reported from the store without running;
-    # prod is not (its stack was skipped), so its destroy is pending, and recorded, again.
+    # Re-running the push: qa and uat are done (the store says their stacks were destroyed: this
+    # engine keeps no history), so nothing runs there; prod is not (its stack was skipped), so
+    # its destroy is pending, and recorded, again.
     engine = ScriptedEngine()
     again = deploy(repo, engine)
     assert engine.calls == []
-    assert {(again.results[f"app/{e}"].status, again.results[f"app/{e}"].operation) for e in ("qa", "uat")} == {
-        ("succeeded", "destroy")}
+    assert {sid for sid in again.results} == {"app/prod"}
+    done = {c.id: c for c in again.plan.current if c.project == "app"}
+    assert {sid: c.reason for sid, c in done.items()} == {
+        f"app/{e}": f"already destroyed at {sha[:12]}" for e in ("qa", "uat")}
     assert again.pending_destroys == ("app/prod",)
     assert (again.results["app/prod"].error or "").startswith(DESTROY_PENDING)
     with _store(repo) as store:
