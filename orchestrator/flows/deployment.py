@@ -72,7 +72,7 @@ class Deployment:
                 earlier[env_name] = "succeeded"  # nothing of this commit is left to deploy there
                 continue
             gate = gates.evaluate(env, plan.head, store=self.store, earlier=earlier, approvers=self._approvers,
-                                  reached=self._reached)
+                                  reached=self.reached)
             gate_results.append(gate)
             self.store.audit(
                 actor=self.actor,
@@ -102,11 +102,6 @@ class Deployment:
             earlier[env_name] = status
             self.store.record_environment_result(env_name, plan.head, self.run_id, status)
         return results, gate_results, pending
-
-    def _reached(self, environment: str, commit: str) -> str | None:
-        if self.reached is None:
-            return None if self.store.environment_succeeded(environment, commit) else "no record of it there"
-        return self.reached(environment, commit)
 
     def _execute(
         self, plan: Plan, blocked: Mapping[str, str], where: Checkouts, redactor: Redactor

@@ -39,6 +39,15 @@ def required_approvals(env: Environment) -> int:
     return max(env.approvals, 1 if env.protected else 0)
 
 
+def _stored(store: Store) -> Callable[[str, str], str | None]:
+    """Without the backends to read: the run store's record of a successful run at that commit."""
+
+    def reached(environment: str, commit: str) -> str | None:
+        return None if store.environment_succeeded(environment, commit) else "no successful run of it there"
+
+    return reached
+
+
 def evaluate(
     env: Environment,
     commit: str,
@@ -46,7 +55,7 @@ def evaluate(
     store: Store,
     earlier: Mapping[str, str],
     approvers: Callable[[], list[str] | None],
-    reached: Callable[[str, str], str | None],
+    reached: Callable[[str, str], str | None] | None = None,
 ) -> GateResult:
     """`earlier` maps environments run earlier in this run to their status; `approvers` lists the
     merged PR's approving reviewers, or None when there is no PR to ask (a VcsError it raises is
@@ -60,7 +69,7 @@ def evaluate(
         if status == "succeeded":
             passed.append(f"{required} is at {commit[:12]}")
             continue
-        why = f"it {status} in this run" if status is not None else reached(required, commit)
+        why = f"it {status} in this run" if status is not None else (reached or _stored(store))(required, commit)
         if why is None:
             passed.append(f"{required} is at {commit[:12]} or newer")
         else:
