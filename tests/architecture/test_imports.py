@@ -40,7 +40,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "planner",
             "converge",
             "deletions",
-            "referenced",
             "chain",
             "execute",
             "engines",
