@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "planner",
             "converge",
             "deletions",
+            "referenced",
             "chain",
             "execute",
             "engines",
