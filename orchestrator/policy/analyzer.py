@@ -1,49 +1,26 @@
-"""Running a Python policy pack the way the Pulumi CLI does, and talking to it.
+"""Talking to a running Python policy pack: Pulumi's `Analyzer` gRPC service.
 
-The CLI starts a Python pack with `python -u -m pulumi.policy <engine address> <pack dir>` in
-the pack's directory (pulumi-language-python's RunPlugin, formerly the
-`pulumi-analyzer-policy-python` shim), in the CLI's own environment: since the language host
-runs packs, no stack variables are added (the shim's `constructEnv` did), the stack comes
-through `ConfigureStack`. The pack's `PolicyPack(...)` serves Pulumi's `Analyzer` gRPC service
-on 127.0.0.1 and prints its port as the first line of stdout. The engine then calls
-`GetAnalyzerInfo`, `Configure` (the reconciled per-policy config) and `ConfigureStack`, and
-for each resource `Remediate` then `Analyze`, and `AnalyzeStack` at the end.
-
-This is the only module that starts pack processes; it speaks plain values, not the engine's
-types. Failures a user can fix (a pack that does not start, a syntax error, a missing SDK)
-are `PackError`s naming the pack.
+The engine calls `GetAnalyzerInfo`, `Configure` (the reconciled per-policy config) and
+`ConfigureStack`; for each resource `Remediate` then `Analyze`; and `AnalyzeStack` at the end
+(pkg/resource/plugin/analyzer_plugin.go). Plain values in and out, not the engine's types;
+starting the pack is `launch`'s job.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import UserError
 from orchestrator.models import PolicyPackRef
+from orchestrator.policy.launch import Launched, PackError, wait_for_address
 from orchestrator.policy.settings import EnforcementLevel, PolicyConfig, PolicyInfo
 
-START_TIMEOUT_S = 60.0
 CALL_TIMEOUT_S = 300.0
 _LEVELS: dict[int, EnforcementLevel] = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 _LEVEL_NUMBERS = {name: number for number, name in _LEVELS.items()}
 _KINDS = {1: "resource", 2: "stack"}
-_STDERR_LINES = 15  # of a pack that failed to start, shown to the user
-_NO_ENGINE = "127.0.0.1:0"  # the pack is given an engine address; ours serves none (its logs go to stderr)
-
-
-class PackError(UserError):
-    """A policy pack that cannot run: its message names the pack."""
 
 
 @dataclass(frozen=True)
@@ -99,181 +76,9 @@ class PackInfo:
     initial_config: dict[str, PolicyConfig]
 
 
-def pack_python(directory: Path) -> str:
-    """The interpreter a pack runs with: its declared virtualenv (`runtime.options.virtualenv`
-    in PulumiPolicy.yaml) when that exists, as the CLI does; else this orchestrator's own,
-    which has the Pulumi SDK and `pulumi-policy`."""
-    runtime = _runtime(directory)
-    options = runtime.get("options") if isinstance(runtime.get("options"), dict) else {}
-    venv = options.get("virtualenv") if isinstance(options, dict) else None
-    if isinstance(venv, str) and venv:
-        python = (directory / venv / "bin" / "python").absolute()
-        if python.exists():
-            return str(python)
-    return sys.executable
-
-
-def _runtime(directory: Path) -> dict[str, Any]:
-    import yaml
-
-    path = directory / "PulumiPolicy.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise PackError(f"policy pack {directory}: no PulumiPolicy.yaml") from None
-    except yaml.YAMLError as exc:
-        raise PackError(f"policy pack {directory}: PulumiPolicy.yaml is not valid YAML: {exc}") from None
-    runtime = raw.get("runtime") if isinstance(raw, dict) else None
-    name = runtime.get("name") if isinstance(runtime, dict) else runtime
-    if name != "python":
-        raise PackError(
-            f"policy pack {directory}: runtime {name!r}; the local engine runs Python policy packs only",
-            hint="use `engine: pulumi` for packs in other languages, or write the pack with pulumi-policy",
-        )
-    return runtime if isinstance(runtime, dict) else {"name": name}
-
-
-@dataclass(frozen=True)
-class Launched:
-    """A started pack, as another process can find it: the first line of `port_file` is the
-    port it serves; `exit_file` appears with its exit code when it ends; `stderr_file` holds what
-    it printed there (the reason, when it failed to start)."""
-
-    pack: PolicyPackRef
-    port_file: Path
-    exit_file: Path
-    stderr_file: Path
-
-    def to_json(self) -> dict[str, str]:
-        return {"path": self.pack.path, "port_file": str(self.port_file), "exit_file": str(self.exit_file),
-                "stderr_file": str(self.stderr_file)}
-
-    @classmethod
-    def from_json(cls, pack: PolicyPackRef, raw: Mapping[str, str]) -> Launched:
-        return cls(pack, Path(raw["port_file"]), Path(raw["exit_file"]), Path(raw["stderr_file"]))
-
-
-class PackLauncher:
-    """Starts each pack's program at once (they boot while the caller does other work) and ends
-    them on `close()`. A pack started here may be used from another process (`Launched`): the
-    local engine starts the packs of an update once, for its preview and its apply."""
-
-    def __init__(self, packs: Sequence[PolicyPackRef]) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="orchestrator-packs-") if packs else None
-        self._procs: list[subprocess.Popen[bytes]] = []
-        self.launched: list[Launched] = []
-        try:
-            for index, pack in enumerate(packs):
-                self.launched.append(self._start(index, pack))
-        except BaseException:
-            self.close()
-            raise
-
-    def _start(self, index: int, pack: PolicyPackRef) -> Launched:
-        directory = pack.directory.resolve()
-        python = pack_python(directory)  # PackError for a pack that is not a Python one
-        assert self._tmp is not None
-        base = Path(self._tmp.name) / str(index)
-        launched = Launched(pack, base.with_suffix(".port"), base.with_suffix(".exit"), base.with_suffix(".stderr"))
-        with launched.port_file.open("wb") as stdout, launched.stderr_file.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [python, "-u", "-m", "pulumi.policy", _NO_ENGINE, str(directory)],
-                cwd=directory,
-                stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
-                preexec_fn=_die_with_parent,  # only a prctl: safe between fork and exec
-            )
-        self._procs.append(proc)
-        threading.Thread(target=_record_exit, args=(proc, launched.exit_file), daemon=True,
-                         name=f"policy-{pack.path}").start()
-        return launched
-
-    def close(self) -> None:
-        for proc in self._procs:
-            if proc.poll() is None:
-                proc.kill()
-            with contextlib.suppress(Exception):
-                proc.wait(timeout=5)
-        self._procs = []
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    def __enter__(self) -> list[Launched]:
-        return self.launched
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _record_exit(proc: subprocess.Popen[bytes], exit_file: Path) -> None:
-    code = proc.wait()
-    with contextlib.suppress(OSError):
-        exit_file.write_text(str(code))
-
-
-def connect(launched: Launched, timeout_s: float = START_TIMEOUT_S) -> Analyzer:
-    """The client of a started pack, once it serves; PackError with its output if it does not."""
-    deadline = time.monotonic() + timeout_s
-    delay = 0.005
-    while True:
-        port = _first_line(launched.port_file)
-        if port is not None:
-            if port.isdigit():
-                return Analyzer(launched.pack, f"127.0.0.1:{port}")
-            raise PackError(_start_failure(launched, f"printed {port!r} instead of its port"),
-                            hint=_start_hint(launched))
-        if launched.exit_file.exists():
-            code = launched.exit_file.read_text().strip()
-            raise PackError(_start_failure(launched, f"exited with code {code}"), hint=_start_hint(launched))
-        if time.monotonic() > deadline:
-            raise PackError(f"policy pack {launched.pack.path} did not start within {timeout_s:.0f}s")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-
-
-def _first_line(path: Path) -> str | None:
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return None
-    line, newline, _ = text.partition(b"\n")
-    return line.decode(errors="replace").strip() if newline else None
-
-
-def _start_failure(launched: Launched, how: str) -> str:
-    pack = launched.pack
-    home = str(pack.directory.resolve())
-    lines = [line for line in _stderr(launched).splitlines() if line.strip()]
-    own = next((i for i, line in enumerate(lines) if home in line), None)
-    shown = lines[own:] if own is not None and len(lines) - own <= _STDERR_LINES else lines[-_STDERR_LINES:]
-    detail = "\n".join(shown).replace(home + os.sep, f"{pack.path}/")
-    return f"policy pack {pack.path} failed to start ({how}):\n{detail}".rstrip()
-
-
-def _start_hint(launched: Launched) -> str:
-    path = launched.pack.path
-    if "No module named 'pulumi" in _stderr(launched):
-        return (
-            f"the Python that runs {path} lacks the Pulumi policy SDK: install `pulumi-policy` in the "
-            "virtualenv its PulumiPolicy.yaml names, or remove that option to run it with the orchestrator's own"
-        )
-    return f"fix the pack's program ({path}/__main__.py); it must end by serving a PolicyPack(...)"
-
-
-def _stderr(launched: Launched) -> str:
-    try:
-        return launched.stderr_file.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _die_with_parent() -> None:
-    """The pack dies with the process that started it, even when that one is killed."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+def connect(launched: Launched) -> Analyzer:
+    """The client of a started pack, once it serves."""
+    return Analyzer(launched.pack, wait_for_address(launched))
 
 
 class Analyzer:

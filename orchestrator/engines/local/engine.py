@@ -20,7 +20,7 @@ from orchestrator.engines.local.locks import LocalStateLocked, StackLock
 from orchestrator.engines.local.state import backend_dir, lock_path, state_path
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
-from orchestrator.policy.analyzer import Launched, PackLauncher
+from orchestrator.policy.launch import Launched, PackLauncher
 
 REPAIR_COMMAND = "orchestrator stack repair --project {project} --env {env}"
 

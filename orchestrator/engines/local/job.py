@@ -12,7 +12,7 @@ from typing import Any, Literal, cast, get_args
 
 from orchestrator.engines.base import Diagnostic, OpCounts, PolicyViolation, PropertyDiff, ResourceChange
 from orchestrator.models import AwsSettings, PolicyPackRef
-from orchestrator.policy.analyzer import Launched
+from orchestrator.policy.launch import Launched
 
 Operation = Literal["preview", "update", "destroy", "destroy-preview", "drift", "refresh", "repair"]
 JobStatus = Literal["succeeded", "failed"]

@@ -22,16 +22,9 @@ from orchestrator.engines.local.state import ResourceState
 from orchestrator.engines.local.urn import STACK_TYPE, parse_urn
 from orchestrator.errors import UserError
 from orchestrator.models import PolicyPackRef
-from orchestrator.policy.analyzer import (
-    Analyzer,
-    AnalyzerResource,
-    Diagnostic,
-    Launched,
-    PackError,
-    PackLauncher,
-    connect,
-)
-from orchestrator.policy.settings import parse_pack_config, reconcile, unknown_policies
+from orchestrator.policy.analyzer import Analyzer, AnalyzerResource, Diagnostic, connect
+from orchestrator.policy.launch import Launched, PackError, PackLauncher
+from orchestrator.policy.settings import PolicyConfig, PolicyInfo, parse_pack_config, reconcile, unknown_policies
 
 
 class PolicyHost:
@@ -58,6 +51,7 @@ class PolicyHost:
         self._analyzers: list[Analyzer] = []
         self._lock = threading.Lock()
         self._found: list[PolicyViolation] = []
+        self._roles: dict[str, _Roles] = {}  # pack path → which calls can find anything
 
     # ------------------------------------------------------------------ start-up
 
@@ -95,6 +89,7 @@ class PolicyHost:
                 hint=f"fix the pack's `config` in {pack.source}",
             )
         analyzer.configure(config)
+        self._roles[analyzer.pack.path] = _roles(info.policies, config)
         analyzer.configure_stack(
             project=self._project, stack=self._stack, dry_run=self._dry_run,
             config=self._config, secret_keys=self._secret_keys,
@@ -109,6 +104,8 @@ class PolicyHost:
         messages (they block the resource's step in an update)."""
         secret_keys = reg.secret_inputs
         for analyzer in self._analyzers:
+            if not self._roles[analyzer.pack.path].remediates:
+                continue
             for fix in analyzer.remediate(self._resource(reg, inputs, secret_keys, provider)):
                 if fix.diagnostic:
                     self._add(Diagnostic(fix.pack, "", fix.policy, fix.description, fix.diagnostic, "advisory"),
@@ -122,6 +119,8 @@ class PolicyHost:
         resource = self._resource(reg, inputs, secret_keys, provider)
         blocking: list[str] = []
         for analyzer in self._analyzers:
+            if not self._roles[analyzer.pack.path].analyzes:
+                continue
             for diagnostic in analyzer.analyze(resource):
                 # Still violated although a remediation ran: it counts as mandatory, as in Pulumi.
                 if diagnostic.enforcement == "remediate":
@@ -163,6 +162,8 @@ class PolicyHost:
             for r in resources
         ]
         for analyzer in self._analyzers:
+            if not self._roles[analyzer.pack.path].checks_stack:
+                continue
             for diagnostic in analyzer.analyze_stack(sent):
                 # Stack policies cannot remediate: a remediate level counts as mandatory.
                 if diagnostic.enforcement == "remediate":
@@ -196,6 +197,30 @@ class PolicyHost:
             analyzer.close()
         if self._launcher is not None:
             self._launcher.close()
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """Which calls can find anything with a pack's reconciled config: the Python SDK runs only
+    remediations at the `remediate` level and no disabled policy, so the other calls are skipped
+    (a 200-resource stack saves 200 round trips per pack that remediates nothing)."""
+
+    remediates: bool
+    analyzes: bool
+    checks_stack: bool
+
+
+def _roles(policies: Sequence[PolicyInfo], config: Mapping[str, PolicyConfig]) -> _Roles:
+    def level(policy: PolicyInfo) -> str | None:
+        return config[policy.name].enforcement if policy.name in config else policy.enforcement
+
+    resource = [p for p in policies if p.kind != "stack"]  # "unknown" (an older SDK): could be either
+    stack = [p for p in policies if p.kind != "resource"]
+    return _Roles(
+        remediates=any(level(p) == "remediate" for p in resource),
+        analyzes=any(level(p) != "disabled" for p in resource),
+        checks_stack=any(level(p) != "disabled" for p in stack),
+    )
 
 
 def _connected(launched: Launched) -> Analyzer | PackError:
