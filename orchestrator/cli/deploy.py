@@ -92,7 +92,7 @@ def deploy(
         after=after,
         before=before,
         branch=branch,
-        actor=_actor(actor),
+        actor=actor_name(actor),
         pr=pr,
         allow_destroy=allow_destroy,
         redeploy=redeploy,
@@ -130,7 +130,7 @@ def promote(
     from orchestrator.flows.promote import PromoteRequest, run_promote
 
     _config, store, client = open_context(repo, vcs, out_dir)
-    request = PromoteRequest(repo=repo, environment=environment, commit=commit, actor=_actor(actor), reason=reason,
+    request = PromoteRequest(repo=repo, environment=environment, commit=commit, actor=actor_name(actor), reason=reason,
                              before=before, concurrency=concurrency, locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait))
     _finish(run_promote(request, store, client, on_event=None if as_json else progress_printer()), as_json)
 
@@ -159,7 +159,7 @@ def rollback(
     from orchestrator.flows.promote import RollbackRequest, run_rollback
 
     _config, store, client = open_context(repo, vcs, out_dir)
-    request = RollbackRequest(repo=repo, environment=environment, target=target, actor=_actor(actor),
+    request = RollbackRequest(repo=repo, environment=environment, target=target, actor=actor_name(actor),
                               projects=projects, concurrency=concurrency,
                               locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait))
     _finish(run_rollback(request, store, client, on_event=None if as_json else progress_printer()), as_json)
@@ -184,7 +184,7 @@ def _push_event(ci: str) -> PushEvent:
     )
 
 
-def _actor(actor: str | None) -> str:
+def actor_name(actor: str | None) -> str:
     """Who acts. In CI it is the CI's user, never a name given on the command line: gates
     and promotions trust this name."""
     import getpass

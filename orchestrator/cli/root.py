@@ -30,6 +30,7 @@ _LAZY_COMMANDS = {
     "deploy": ("orchestrator.cli.deploy", "deploy"),
     "promote": ("orchestrator.cli.deploy", "promote"),
     "rollback": ("orchestrator.cli.deploy", "rollback"),
+    "reconcile": ("orchestrator.cli.reconcile", "reconcile"),
     "history": ("orchestrator.cli.store", "history"),
     "insights": ("orchestrator.cli.insights", "insights"),
     "locks": ("orchestrator.cli.store", "locks"),

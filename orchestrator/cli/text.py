@@ -17,6 +17,7 @@ from orchestrator.planner import direct_reasons, owner_of, project_graph
 
 if TYPE_CHECKING:
     from orchestrator.flows.deploy import DeployOutcome
+    from orchestrator.flows.reconcile import GitDriftReport
 
 _OP_STYLE = {"preview": "cyan", "update": "green", "destroy": "red", "drift": "yellow"}
 
@@ -217,3 +218,27 @@ def print_deploy(outcome: DeployOutcome) -> None:
         console.print(f"  full report: {outcome.report_path}", markup=False)
     if outcome.publish_error:
         console.print(f"  publishing failed: {outcome.publish_error}", markup=False, style="red")
+
+
+def print_git_drift(report: GitDriftReport) -> None:
+    """The stacks of one environment behind their branch (Git drift), and the ones up to date."""
+    console = _console()
+    console.print(f"[bold]{escape(report.environment)}[/bold]: branch {escape(report.branch)} is at "
+                  f"{report.head[:12]}")
+    for note in report.notes:
+        console.print(f"  {note}", markup=False)
+    if not report.drifted:
+        console.print("  no Git drift: every stack runs its branch's tip, or nothing since affects it", markup=False)
+    for drift in report.drifted:
+        if drift.operation == "destroy":
+            where = "its project is deleted"
+        elif drift.applied is None:
+            where = "never deployed" if drift.standing == "never" else f"{drift.standing}"
+        else:
+            where = f"at {drift.applied[:12]}" + (" (rolled back)" if drift.rolled_back else "")
+        behind = f", {drift.commits_behind} commit(s) behind" if drift.commits_behind else ""
+        console.print(f"  {'behind':9} {drift.stack}  {where}{behind}", markup=False)
+        for reason in drift.reasons:
+            console.print(f"            - {reason}", markup=False)
+    for current in report.current:
+        console.print(f"  {'current':9} {current.id}  {current.reason}", markup=False)

@@ -270,3 +270,44 @@ def test_a_tag_push_is_not_a_deploy(pipeline: Pipeline, sandbox: InProcessSandbo
     assert run.code == 0, run.text
     assert json.loads(run.stdout) == {"skipped": "refs/tags/v1.0 is a tag, not a branch: a tag push is not a deploy "
                                                  "(nothing to do)"}
+
+
+def newest_history_message(pipeline: Pipeline, project: str) -> str:
+    directory = pipeline.backend / ".pulumi" / "history" / project / "qa"
+    newest = max(directory.glob("*.history.json"), key=lambda p: int(p.name.split("-")[-1].split(".")[0]))
+    message: str = json.loads(newest.read_text())["message"]
+    return message
+
+
+def test_reconcile_finds_a_stack_left_behind_and_brings_it_to_its_branch(
+    pipeline: Pipeline, sandbox: InProcessSandbox
+) -> None:
+    start = pipeline.developer.sha()
+    set_timeout(pipeline, 300)
+    tip = pipeline.push("network: 300 s")  # its deploy run never happened
+    job = pipeline.clone(tip)  # the scheduled job: a fresh clone, an empty store
+
+    dry = run_cli(job, "reconcile", "--env", "qa", "--dry-run", "--json")
+
+    assert dry.code == 0, dry.text
+    found = dry.json()
+    assert (found["branch"], found["head"], found["deploy"]) == ("main", tip, None)
+    drifted = {d["stack"]: d for d in found["drifted"]}
+    assert set(drifted) == {"network/qa", "data/qa"}
+    assert (drifted["network/qa"]["applied"], drifted["network/qa"]["commits_behind"]) == (start, 1)
+    assert drifted["network/qa"]["reasons"][0] == f"at {start[:12]}; since then: changed stacks/network/__main__.py"
+    assert drifted["data/qa"]["reasons"] == ["depends on network"]
+    assert events_queue(sandbox)[0] == "60", "a dry run deploys nothing"
+    text = run_cli(job, "reconcile", "--env", "qa", "--dry-run")
+    assert f"behind    network/qa  at {start[:12]}, 1 commit(s) behind" in text.stdout
+
+    fixed = run_cli(job, "reconcile", "--env", "qa", "--json")
+
+    assert fixed.code == 0, fixed.text
+    deployed = results_by_stack(fixed.json()["deploy"])
+    assert deployed["network/qa"]["status"] == "succeeded" and deployed["network/qa"]["counts"]["update"] == 1
+    assert events_queue(sandbox)[0] == "300"
+    assert newest_history_message(pipeline, "network").startswith(f"orchestrator reconcile {tip} run ")
+    after = run_cli(pipeline.clone(tip), "reconcile", "--env", "qa", "--dry-run", "--json")
+    assert after.code == 0 and after.json()["drifted"] == []
+    assert {c["reason"] for c in after.json()["current"]} == {f"already at {tip[:12]}"}
