@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 _MARKS = {
     "written": ("green", "wrote"),
     "overwritten": ("yellow", "overwrote"),
+    "appended": ("green", "added to"),
     "skipped": ("cyan", "kept"),
     "would write": ("green", "would write"),
     "would overwrite": ("yellow", "would overwrite"),
+    "would append": ("green", "would add to"),
     "would skip": ("cyan", "would keep"),
 }
 
@@ -85,8 +87,11 @@ def print_result(result: InitResult) -> None:
         click.echo("Notes")
         for note in result.notes:
             click.echo(f"  - {note}")
-    if not result.dry_run and any(a.action in ("written", "overwritten") for a in result.actions):
+    if result.next_steps:
         click.echo(
-            "Next: review the files, `orchestrator environments` and `orchestrator projects`, "
-            "then commit them and open a pull request."
+            "Next: review the files (`orchestrator environments`, `orchestrator projects`), then"
+            + (" (after the run without --dry-run)" if result.dry_run else "")
+            + " a first pull-request comment on this machine:"
         )
+        for step in result.next_steps:
+            click.echo(f"  {step}")

@@ -93,6 +93,10 @@ def preview(
             click.echo(outcome.comment.markdown)
         where = f"; full report: {outcome.report_path}" if outcome.report_path else ""
         click.echo(f"{len(outcome.results)} stack(s) previewed{where}", err=True)
+        if outcome.comment_at:
+            click.echo(f"comment: {outcome.comment_at}", err=True)
+        for line in outcome.skipped:
+            click.secho(line, fg="yellow", err=True)
         if outcome.publish_error:
             click.secho(f"publishing failed: {outcome.publish_error}", fg="red", err=True)
     if outcome.notice:

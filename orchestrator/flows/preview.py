@@ -24,7 +24,14 @@ from orchestrator.flows.checkouts import (
     run_plan,
 )
 from orchestrator.flows.plan import PlanRequest, make_plan
-from orchestrator.flows.publish import load_results, publish_report, publish_statuses, publish_untrusted, report_file
+from orchestrator.flows.publish import (
+    Publication,
+    load_results,
+    publish,
+    publish_statuses,
+    publish_untrusted,
+    report_file,
+)
 from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import EMPTY_TREE, GitRepo
@@ -65,6 +72,8 @@ class PreviewOutcome:
     publish_error: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     notice: str | None = None  # not an error: e.g. a fork's pull request, reported to the job summary only
+    comment_at: str | None = None  # where the comment went: its URL, or its file with --vcs files
+    skipped: tuple[str, ...] = ()  # what was not published (or not previewed), one line each, saying why
 
     @property
     def ok(self) -> bool:
@@ -82,7 +91,8 @@ class PreviewOutcome:
             "trust_reason": self.trust.reason,
             "comment": None
             if self.comment is None
-            else {"chars": len(self.comment.markdown), "truncated": self.comment.truncated},
+            else {"chars": len(self.comment.markdown), "truncated": self.comment.truncated, "at": self.comment_at},
+            "skipped": list(self.skipped),
             "published": self.published,
             "publish_error": self.publish_error,
             "report": None if self.report_path is None else str(self.report_path),
@@ -115,7 +125,8 @@ def run_preview(
             vcs, request.pr, comment, plan, STATUS_PREFIX, report, read_only=_read_only_token(request),
             location=_report_location(request, report), append_report=_appends(request))
         return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
-                              published=published, publish_error=error, notice=notice)
+                              published=published, publish_error=error, notice=notice,
+                              skipped=(f"not previewed: {trust.reason}; a trusted user can comment `{RERUN_COMMAND}`",))
 
     if request.results_from is not None:
         redactor = Redactor()
@@ -152,10 +163,22 @@ def run_preview(
             group_identical=config.settings.comment_group_identical,
         )
     )
-    published, error = publish_report(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report,
-                                      append_report=_appends(request))
+    done = publish(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report, append_report=_appends(request))
+    return _outcome(plan, results, trust, comment, report, done, ())
+
+
+def _outcome(
+    plan: Plan,
+    results: Mapping[str, StackResult],
+    trust: Trust,
+    comment: RenderedComment,
+    report: Path,
+    done: Publication,
+    not_done: tuple[str, ...],
+) -> PreviewOutcome:
     return PreviewOutcome(plan=plan, results=results, trust=trust, comment=comment, report_path=report,
-                          published=published, publish_error=error)
+                          published=done.published, publish_error=done.error, comment_at=done.comment_at,
+                          skipped=(*not_done, *done.skipped))
 
 
 def _select(plan: Plan, stacks: tuple[str, ...]) -> Plan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.engines.base import StackResult, result_from_json
@@ -13,9 +14,10 @@ from orchestrator.flows.gates import is_waiting
 from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
-from orchestrator.vcs.base import StatusState, VcsClient, VcsError, truncate
+from orchestrator.vcs.base import LooseComments, StatusState, VcsClient, VcsError, truncate
 
 _STATUS_LIMIT = 140
+NOT_PUBLISHED = "comment and statuses not published: no --vcs (github, gitlab or files) given"
 
 
 def report_file(root: Path, flow: str, pr: int | None, head: str, summary_path: Path | None) -> Path:
@@ -59,6 +61,16 @@ def error_headline(error: str | None) -> str:
     return lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
 
 
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a flow's report did: where the comment went, and what it did not do."""
+
+    published: bool
+    error: str | None = None
+    comment_at: str | None = None  # the comment's URL, or its file with --vcs files
+    skipped: tuple[str, ...] = ()  # one line per thing not published, saying why
+
+
 def publish_report(
     vcs: VcsClient | None,
     pr: int | None,
@@ -74,20 +86,46 @@ def publish_report(
 ) -> tuple[bool, str | None]:
     """Write the report, then upsert the comment and statuses. Returns (published, error).
     With `raise_refusal`, a 401/403 (the token may not write) is raised for the caller to judge."""
+    done = publish(vcs, pr, comment, results, plan, status_prefix, report,
+                   untrusted=untrusted, append_report=append_report, raise_refusal=raise_refusal)
+    return done.published, done.error
+
+
+def publish(
+    vcs: VcsClient | None,
+    pr: int | None,
+    comment: RenderedComment,
+    results: Mapping[str, StackResult],
+    plan: Plan,
+    status_prefix: str,
+    report: Path,
+    *,
+    untrusted: bool = False,
+    append_report: bool = False,
+    raise_refusal: bool = False,
+) -> Publication:
+    """Write the report, then upsert the comment and statuses, saying where the comment went
+    and what was not published. With `raise_refusal`, a 401/403 is raised for the caller to judge."""
     write_report(report, comment.full_markdown, append=append_report)
     if vcs is None:
-        return False, None
+        return Publication(False, skipped=(NOT_PUBLISHED,))
+    skipped: list[str] = []
+    comment_at = None
     try:
         if pr is not None:
-            vcs.upsert_comment(pr, comment.marker, comment.markdown)
+            comment_at = vcs.upsert_comment(pr, comment.marker, comment.markdown).url
+        elif isinstance(vcs, LooseComments):
+            comment_at = vcs.write_comment(comment.marker, comment.markdown).url
+        else:
+            skipped.append("comment not posted: no pull request number (pass --pr N)")
         _set_statuses(vcs, results, plan, status_prefix)
         state, description = _aggregate(results, untrusted=untrusted)
         vcs.set_status(plan.head, status_prefix, state, truncate(description, _STATUS_LIMIT))
     except VcsError as exc:
         if raise_refusal and exc.status in (401, 403):
             raise
-        return False, f"{exc.message}; the full report is in {report}"
-    return True, None
+        return Publication(False, f"{exc.message}; the full report is in {report}", comment_at, tuple(skipped))
+    return Publication(True, None, comment_at, tuple(skipped))
 
 
 def publish_untrusted(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from orchestrator.config.load import PROJECT_FILES
+from orchestrator.config.load import PROJECT_FILES, owning_directory
 from orchestrator.config.yamlfile import parse
 from orchestrator.errors import ConfigError, UserError
 from orchestrator.init.model import DetectedProject, Detection
+from orchestrator.stackrefs import find_stack_references
 
 if TYPE_CHECKING:
     from orchestrator.git import GitRepo
@@ -27,7 +29,7 @@ _SHARED_DIR_NAMES = ("lib", "libs", "common", "shared", "modules", "components",
 def detect(git: GitRepo) -> Detection:
     root = git.root
     paths = _repository_files(git)
-    projects = tuple(_detect_projects(root, paths))
+    projects = _with_references(root, paths, tuple(_detect_projects(root, paths)))
     if not projects:
         raise UserError(
             f"no Pulumi project found in {root}: no Pulumi.yaml or Pulumi.yml outside .git, "
@@ -99,6 +101,31 @@ def _detect_projects(root: Path, paths: Sequence[str]) -> Iterable[DetectedProje
             stacks=tuple(stacks),
             regions=_stack_regions(base, names, stacks),
         )
+
+
+class _Files:
+    """The repository's detected files as the StackReference scan reads them."""
+
+    def __init__(self, root: Path, paths: Sequence[str]) -> None:
+        self.root = root
+        self.paths = paths
+
+    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
+        wanted = [p for p in self.paths if p.endswith(suffix)]
+        return [p for p, text in self.read_many(wanted).items() if needle.encode() in text]
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        return {p: (self.root / p).read_bytes() for p in paths}
+
+
+def _with_references(
+    root: Path, paths: Sequence[str], projects: tuple[DetectedProject, ...]
+) -> tuple[DetectedProject, ...]:
+    """Each project with the StackReferences of its programs: an environment that keeps a
+    project must keep the projects it reads, or its stack fails there."""
+    directories = {p.directory: p for p in projects}
+    sites = find_stack_references(_Files(root, paths), ".", lambda path: owning_directory(path, directories))
+    return tuple(replace(p, reads=sites.get(p.directory, ())) for p in projects)
 
 
 def _read_project(path: Path, rel: str) -> tuple[str, str]:

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Literal
 
 from orchestrator.config.resolved import InstallSource
+from orchestrator.stackrefs import StackReferenceSite
 
 CiKind = Literal["github", "gitlab", "none"]
 EngineKind = Literal["local", "pulumi"]
 EnvKind = Literal["dev", "staging", "other", "prod"]
-ActionKind = Literal["written", "overwritten", "skipped", "would write", "would overwrite", "would skip"]
+ActionKind = Literal[
+    "written", "overwritten", "appended", "skipped", "would write", "would overwrite", "would append", "would skip"
+]
 
 ENVIRONMENTS_DIR = "environments"
 # GitHub runs scheduled workflows at most every 5 minutes; 15 is the documented choice when
@@ -37,6 +40,7 @@ class DetectedProject:
     runtime: str
     stacks: tuple[str, ...]  # names from the project's Pulumi.<stack>.yaml files
     regions: Mapping[str, str] = field(default_factory=dict)  # stack -> its `aws:region` config
+    reads: tuple[StackReferenceSite, ...] = ()  # the StackReferences of its programs (other projects only)
 
 
 @dataclass(frozen=True)
@@ -101,3 +105,4 @@ class InitResult:
     actions: tuple[FileAction, ...]
     notes: tuple[str, ...]
     dry_run: bool
+    next_steps: tuple[str, ...] = ()  # the commands to run next, to a first pull-request comment

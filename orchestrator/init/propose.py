@@ -175,14 +175,45 @@ def _branch_for(env: str, kind: EnvKind, detection: Detection) -> tuple[str, str
 def _env_projects(
     stack: str, projects: Sequence[DetectedProject], notes: list[str], env: str
 ) -> tuple[str, ...] | None:
-    """Projects deployed to an environment: those with its stack file, and those with none at all
-    (new projects, configured by the environment alone). None means all."""
-    chosen = [p.name for p in projects if stack in p.stacks or not p.stacks]
+    """Projects deployed to an environment: those with its stack file, those with none at all
+    (new projects, configured by the environment alone), and every project these read through
+    a StackReference (a stack reading one that the environment leaves out fails there).
+    None means all."""
+    chosen = {p.name for p in projects if stack in p.stacks or not p.stacks}
+    _keep_what_they_read(chosen, projects, notes, env, stack)
     if len(chosen) == len(projects):
         return None
     left_out = sorted(p.name for p in projects if p.name not in chosen)
     notes.append(f"environment {env}: {', '.join(left_out)} left out (no Pulumi.{stack}.yaml)")
     return tuple(sorted(chosen))
+
+
+def _keep_what_they_read(
+    chosen: set[str], projects: Sequence[DetectedProject], notes: list[str], env: str, stack: str
+) -> None:
+    by_name = {p.name: p for p in projects}
+    pending = sorted(chosen)
+    while pending:
+        reader = by_name[pending.pop(0)]
+        for site in reader.reads:
+            if site.project is None:
+                notes.append(
+                    f"environment {env}: {reader.name} reads a stack named only at run time "
+                    f"({site.written or site.name}, StackReference at {site.where}); keep the project "
+                    f"it reads in environments/{env}.yaml"
+                )
+            elif site.project not in by_name:
+                notes.append(
+                    f"environment {env}: {reader.name} reads project {site.project} (StackReference at "
+                    f"{site.where}), which is not in this repository: it must exist before {reader.name} deploys"
+                )
+            elif site.project not in chosen:
+                chosen.add(site.project)
+                pending.append(site.project)
+                notes.append(
+                    f"environment {env}: {site.project} kept without a Pulumi.{stack}.yaml: "
+                    f"{reader.name} reads it (StackReference at {site.where})"
+                )
 
 
 def _region(stack: str, projects: Sequence[DetectedProject], notes: list[str], env: str) -> str:

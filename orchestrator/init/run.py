@@ -11,9 +11,10 @@ from orchestrator.init.check import check_generated, final_state
 from orchestrator.init.detect import detect
 from orchestrator.init.install import resolve_install
 from orchestrator.init.model import ENVIRONMENTS_DIR, InitOptions, InitResult
+from orchestrator.init.next_steps import next_steps
 from orchestrator.init.propose import propose
 from orchestrator.init.render import render_ci_files, render_config_files
-from orchestrator.init.write import is_kept, write_files
+from orchestrator.init.write import ignore_runtime_dir, is_kept, write_files
 
 
 def run_init(repo: Path, options: InitOptions) -> InitResult:
@@ -32,7 +33,10 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
     # CI files follow the configuration as it will be: existing files kept (no --force) win.
     ci_proposal, final_notes = final_state(detection, proposal, config_files, force=options.force)
     files = [*config_files, *render_ci_files(detection, ci_proposal, options)]
-    actions = write_files(detection.root, files, force=options.force, dry_run=options.dry_run)
+    actions = [
+        *write_files(detection.root, files, force=options.force, dry_run=options.dry_run),
+        ignore_runtime_dir(detection.root, dry_run=options.dry_run),
+    ]
     kept_envs = {
         f.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for f in config_files
@@ -56,4 +60,5 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
         actions=tuple(actions),
         notes=tuple(notes),
         dry_run=options.dry_run,
+        next_steps=next_steps(git, proposal, actions, options),
     )

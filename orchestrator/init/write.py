@@ -36,3 +36,25 @@ def write_files(root: Path, files: Sequence[GeneratedFile], *, force: bool, dry_
         atomic_write(target, generated.content, mode=0o600)
         actions.append(FileAction(generated.path, "overwritten" if exists else "written", generated.purpose))
     return actions
+
+
+RUNTIME_DIR = ".orchestrator/"
+GITIGNORE = ".gitignore"
+# Lines of a .gitignore that already keep the runtime directory out of Git.
+_IGNORING = {f"{lead}.orchestrator{tail}" for lead in ("", "/") for tail in ("", "/", "/*")}
+
+
+def ignore_runtime_dir(root: Path, *, dry_run: bool) -> FileAction:
+    """Add `.orchestrator/` (state, run store, reports, sandbox files) to the root .gitignore:
+    a `git add -A` after a first run would otherwise commit stack state and the database."""
+    target = root / GITIGNORE
+    text = target.read_text(encoding="utf-8", errors="replace") if target.exists() else ""
+    if any(line.strip() in _IGNORING for line in text.splitlines()):
+        return FileAction(GITIGNORE, "would skip" if dry_run else "skipped", f"already ignores {RUNTIME_DIR}")
+    reason = f"ignore {RUNTIME_DIR} (stack state, run store, reports, sandbox files)"
+    if dry_run:
+        return FileAction(GITIGNORE, "would append" if text else "would write", reason)
+    separator = "" if not text or text.endswith("\n") else "\n"
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    atomic_write(target, f"{text}{separator}{RUNTIME_DIR}\n", mode=mode)
+    return FileAction(GITIGNORE, "appended" if text else "written", reason)

@@ -128,6 +128,14 @@ class VcsClient(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class LooseComments(Protocol):
+    """A provider that can keep a comment without a pull request number (the files provider:
+    a dry run of a preview on two commits writes the comment all the same)."""
+
+    def write_comment(self, marker: str, body: str) -> CommentRef: ...
+
+
 def with_marker(body: str, marker: str) -> str:
     """The body with the hidden marker on its first line, so the comment or issue can be found again."""
     if not marker:

@@ -1,7 +1,7 @@
 """The `files` VCS provider: everything a host would receive, written to a directory instead.
 
 For dry runs and the demo. Layout under `out_dir`:
-  comment.md                 the latest comment written (any PR)
+  comment.md                 the latest comment written (any PR, or none: a run without --pr)
   pr-<n>/comment.md          the comment of PR n (one per PR and marker: upserted, never duplicated)
   statuses.json              [{sha, context, state, description, target_url}], one entry per (sha, context)
   issues/<n>.md + issues.json  tracking issues and their index (number, title, state, marker, labels)
@@ -120,6 +120,13 @@ class FilesVcs:
             _write_text(self.out_dir / "comment.md", text)
             self._write_json("comments.json", index)
             return CommentRef(id=int(index[key]["id"]), url=str(path), created=created)
+
+    def write_comment(self, marker: str, body: str) -> CommentRef:
+        """The comment of a run that names no pull request: `comment.md` only."""
+        path = self.out_dir / "comment.md"
+        with self._lock:
+            _write_text(path, with_marker(body, marker))
+        return CommentRef(id=0, url=str(path), created=True)
 
     # -- statuses ------------------------------------------------------------------------
 

@@ -192,3 +192,27 @@ def test_comment_over_budget_is_cut_and_points_to_the_full_report(deployed: Samp
     # The full report has every property diff the comment dropped.
     assert report.count('tags.CostCentre11: "finance-department-11"') == 5
     assert comment.count("CostCentre11") < 5
+
+
+def test_without_a_pr_number_the_comment_is_written_and_its_place_printed(deployed: SampleRepo, tmp_path: Path) -> None:
+    """The README's dry run, `preview --vcs files --out DIR` with no --pr: the comment goes to
+    DIR/comment.md and the terminal says so; without --vcs, the terminal says nothing was published."""
+    repo = deployed
+    repo.start_branch("pr-no-number")
+    repo.replace("stacks/network/__main__.py", "or 60", "or 45")
+    repo.commit("network: longer visibility timeout")
+    out = tmp_path / "comments"
+
+    run = run_cli(repo, "--base", BASE_BRANCH, "--head", "HEAD", "--vcs", "files", "--out", str(out))
+
+    assert run.code == 0, run.stderr
+    comment = (out / "comment.md").read_text()
+    assert comment.startswith(MARKER) and "network" in comment
+    assert f"comment: {out / 'comment.md'}" in run.stderr
+    assert not list(out.glob("pr-*")), "no pull request number, no pr-<n> directory"
+    assert statuses(out)[AGGREGATE]["state"] == "success"
+
+    as_json = run_cli(repo, "--base", BASE_BRANCH, "--head", "HEAD", "--json")
+    document = json.loads(as_json.stdout)
+    assert document["comment"]["at"] is None
+    assert document["skipped"] == ["comment and statuses not published: no --vcs (github, gitlab or files) given"]

@@ -92,6 +92,7 @@ def test_infra_layout_is_detected_and_proposed(infra_repo: Path) -> None:
         ".github/workflows/orchestrator-deploy.yml": "written",
         ".github/workflows/orchestrator-drift.yml": "written",
         ".github/workflows/orchestrator-comment.yml": "written",
+        ".gitignore": "written",
     }
 
 
