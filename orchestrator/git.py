@@ -107,7 +107,8 @@ class GitRepo:
 
     def changes(self, base: str, head: str) -> list[FileChange]:
         """Files changed from `base` to `head`; renames detected."""
-        out: str = self._repo.git.diff("--name-status", "-z", "-M", "--no-color", base, head)
+        raw = self.run("diff", "--name-status", "-z", "-M", "--no-color", base, head)
+        out = decode_path(raw, f"{base[:12]}..{head[:12]}")
         fields = out.split("\0")
         changes: list[FileChange] = []
         i = 0
@@ -299,7 +300,7 @@ class CommitTree:
                 meta, _, path = entry.partition(b"\t")
                 _mode, kind, blob = meta.split(b" ")
                 if kind == b"blob":
-                    blobs[path.decode()] = blob.decode()
+                    blobs[decode_path(path, self.sha[:12])] = blob.decode()
             self._blobs = blobs
             self._sorted = sorted(blobs)
         return self._blobs
@@ -334,7 +335,7 @@ class CommitTree:
         if proc.returncode != 0:
             raise UserError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         prefix = f"{self.sha}:"
-        paths = (p.decode().removeprefix(prefix) for p in proc.stdout.split(b"\0") if p)
+        paths = (decode_path(p, self.sha[:12]).removeprefix(prefix) for p in proc.stdout.split(b"\0") if p)
         return [p for p in paths if p.endswith(suffixes)]
 
     def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
@@ -353,3 +354,18 @@ class CommitTree:
             contents[path] = raw[start : start + size]
             pos = start + size + 1  # content is followed by a newline
         return contents
+
+
+def decode_path(raw: bytes, where: str) -> str:
+    """A path (or a list of them) Git printed, as text; a name that is not UTF-8 is a clear
+    error naming it, not a crash: the orchestrator matches paths against UTF-8 globs and names."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = raw.rfind(b"\0", 0, exc.start) + 1
+        end = raw.find(b"\0", exc.start)
+        name = raw[start:end if end != -1 else len(raw)].decode("utf-8", errors="backslashreplace")
+        raise UserError(
+            f"{where} holds a file whose name is not UTF-8: '{name}'",
+            "rename it to a UTF-8 name (`git mv`) and commit; Git paths must be UTF-8 here",
+        ) from None

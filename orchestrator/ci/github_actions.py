@@ -50,6 +50,8 @@ def parse_event(name: str, payload: Mapping[str, Any]) -> CiEvent:
             return _issue_comment(payload)
     except (KeyError, TypeError) as exc:
         raise UserError(f"GitHub {name} event payload lacks {exc}: not a {name} webhook payload") from None
+    except (AttributeError, ValueError, OverflowError) as exc:  # a field of the wrong type (`ref: 5`)
+        raise UserError(f"GitHub {name} event payload has a malformed field ({exc})") from None
     raise UserError(
         f"unsupported GitHub event {name!r}",
         hint=f"trigger the workflow on one of: {', '.join(SUPPORTED_EVENTS)}",

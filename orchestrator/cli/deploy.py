@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestrator.cli.options import (
+    CONCURRENCY,
+    LEASE_SECONDS,
+    PR_NUMBER,
+    SECONDS_WAITED,
     apply,
     json_option,
     open_context,
@@ -29,10 +33,12 @@ if TYPE_CHECKING:
 _run_options = apply(
     vcs_option(),
     vcs_out_option(),
-    click.option("--concurrency", type=int, help="Stacks run at once within a wave."),
-    click.option("--lock-wait", type=float, default=300.0, show_default=True, help="Seconds to wait for a held lock."),
+    click.option("--concurrency", type=CONCURRENCY, help="Stacks run at once within a wave."),
     click.option(
-        "--lock-ttl", type=float, default=600.0, show_default=True, help="Lease length, renewed while running."
+        "--lock-wait", type=SECONDS_WAITED, default=300.0, show_default=True, help="Seconds to wait for a held lock."
+    ),
+    click.option(
+        "--lock-ttl", type=LEASE_SECONDS, default=600.0, show_default=True, help="Lease length, renewed while running."
     ),
     click.option("--actor", help="Who triggered this (default: CI user or login name)."),
     json_option("Print the outcome as JSON; no progress output."),
@@ -45,7 +51,7 @@ _run_options = apply(
 @click.option("--before", help="The commit before the push (default: the first parent of --after).")
 @click.option("--after", default="HEAD", show_default=True, help="The pushed commit.")
 @click.option("--branch", help="The pushed branch (default: the checked-out branch).")
-@click.option("--pr", type=int, help="The merged pull request (default: looked up by commit).")
+@click.option("--pr", type=PR_NUMBER, help="The merged pull request (default: looked up by commit).")
 @click.option("--allow-destroy", is_flag=True, help="Destroy stacks of deleted projects in protected environments too.")
 @click.option("--redeploy", is_flag=True, help="Also run environments where this commit already succeeded.")
 @_run_options

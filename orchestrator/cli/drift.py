@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestrator.cli.options import (
+    CONCURRENCY,
     json_option,
     open_context,
     progress_printer,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 @click.option("--all", "everything", is_flag=True, help="Reports list every finding, not only what changed.")
 @vcs_option("Where tracking issues go.")
 @vcs_out_option("--out-vcs", "out_vcs")
-@click.option("--concurrency", type=int, help="Stacks checked at once.")
+@click.option("--concurrency", type=CONCURRENCY, help="Stacks checked at once.")
 @click.option("--actor", help="Who ran this (default: CI user or login name).")
 @json_option("Print the outcome as JSON; no progress output.")
 @click.pass_context

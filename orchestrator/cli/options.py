@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E")
 
+# Numbers from the command line have bounds, so an absurd value is a usage error naming the
+# option, never an overflow deep in SQLite, a thread pool or an API call.
+MAX_PR_NUMBER = 2**31 - 1  # GitHub and GitLab numbers are 32-bit integers
+PR_NUMBER = click.IntRange(min=1, max=MAX_PR_NUMBER)
+RESULT_LIMIT = click.IntRange(min=1, max=100_000)
+CONCURRENCY = click.IntRange(min=1, max=1024)
+WEEK_S = 7 * 24 * 3600.0
+SECONDS_WAITED = click.FloatRange(min=0, max=WEEK_S)
+LEASE_SECONDS = click.FloatRange(min=1, max=WEEK_S)
+PORT = click.IntRange(min=0, max=65535)
+
 
 def repo_option(help_text: str = "The infrastructure repository.") -> Callable[[F], F]:
     """`--repo PATH`, default the current directory: every command works on that repository."""

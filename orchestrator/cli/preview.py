@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestrator.cli.options import (
+    CONCURRENCY,
+    PR_NUMBER,
     json_option,
     progress_printer,
     read_ci_event,
@@ -29,10 +31,10 @@ if TYPE_CHECKING:
 @click.option("--base", help="The PR's base branch (or a ref on it).")
 @click.option("--head", default="HEAD", show_default=True, help="The PR's head commit.")
 @click.option("--branch", help="The base branch name, when --base is not one.")
-@click.option("--pr", "pr", type=int, help="Pull request number (GitHub) or merge request IID (GitLab).")
+@click.option("--pr", "pr", type=PR_NUMBER, help="Pull request number (GitHub) or merge request IID (GitLab).")
 @vcs_option("Where the comment and statuses go.")
 @vcs_out_option()
-@click.option("--concurrency", type=int, help="Stacks previewed at once (default: setting, else cores).")
+@click.option("--concurrency", type=CONCURRENCY, help="Stacks previewed at once (default: setting, else cores).")
 @click.option("--stack", "stacks", multiple=True, help="Preview only this stack (a CI matrix job; no comment).")
 @click.option(
     "--results-out", type=click.Path(dir_okay=False, path_type=Path), help="Write the stack results as JSON here."

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.options import repo_option
+from orchestrator.cli.options import PORT, repo_option
 
 
 @click.command()
 @repo_option("A clone of the infrastructure repository, kept for the server.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
-@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+@click.option("--port", type=PORT, default=8080, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=0, max=256), default=2, show_default=True,
               help="Jobs run at once by this process (0: only receive and queue).")
 @click.option("--poll", "poll_s", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Pull mode: fetch the remote this often and deploy new commits of tracked branches.")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.cli.options import json_option, print_json, repo_option
+from orchestrator.cli.options import RESULT_LIMIT, json_option, print_json, repo_option
 
 if TYPE_CHECKING:
     from orchestrator.store.api import Lease, StackRunRecord
@@ -25,7 +25,7 @@ _repo_option = repo_option("The infrastructure repository (its orchestrator.yaml
 @_repo_option
 @click.option("--env", "-e", "environment", help="Only this environment.")
 @click.option("--project", "-p", "project", help="Only this project.")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1), help="How many results.")
+@click.option("--limit", "-n", default=20, show_default=True, type=RESULT_LIMIT, help="How many results.")
 @json_option()
 def history(repo: Path, environment: str | None, project: str | None, limit: int, as_json: bool) -> None:
     """Which commit each stack runs now, and the latest stack results, newest first."""

@@ -9,9 +9,9 @@ from itertools import pairwise
 from orchestrator.config.resolved import Project, RepoConfig
 from orchestrator.config.review import check_review
 from orchestrator.config.tree import Tree
-from orchestrator.config.yamlfile import line_of
 from orchestrator.errors import ConfigError
 from orchestrator.names import stack_name_problem
+from orchestrator.yamlfile import line_of
 
 CONFIG_FILE = "orchestrator.yaml"
 

@@ -24,12 +24,12 @@ from orchestrator.config.resolved import (
     UnmanagedSettings,
 )
 from orchestrator.config.tree import Tree, WorkTree
-from orchestrator.config.yamlfile import line_of, parse
 from orchestrator.errors import ConfigError
 from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
 from orchestrator.names import project_name_problem
 from orchestrator.stackrefs import find_stack_references
+from orchestrator.yamlfile import line_of, parse
 
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -109,6 +109,9 @@ def _hint(error: Any) -> str:
 def _load_settings(tree: Tree) -> tuple[schema.OrchestratorModel, bytes]:
     raw = tree.read_many([CONFIG_FILE]).get(CONFIG_FILE)
     if raw is None:
+        if tree.files(CONFIG_FILE):  # a directory of that name: in a commit, or in the working tree
+            raise ConfigError("is a directory, not a file", file=CONFIG_FILE,
+                              hint=f"replace the directory {CONFIG_FILE}/ with the YAML file (or remove it)")
         return schema.OrchestratorModel(), b""
     data = parse(raw, file=CONFIG_FILE)
     return _validate(schema.OrchestratorModel, data, file=CONFIG_FILE, text=raw), raw

@@ -9,8 +9,8 @@ from dataclasses import replace
 from orchestrator.config import schema
 from orchestrator.config.resolved import Environment, PolicyPackSetting
 from orchestrator.config.tree import Tree
-from orchestrator.config.yamlfile import line_of
 from orchestrator.errors import ConfigError
+from orchestrator.yamlfile import line_of
 
 PACK_FILE = "PulumiPolicy.yaml"
 

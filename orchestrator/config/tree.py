@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from orchestrator.errors import ConfigError
+
 _SKIP_DIRS = {"__pycache__", "node_modules", "venv"}
 
 
@@ -49,6 +51,12 @@ class WorkTree:
                 out[path] = (self.root / path).read_bytes()
             except FileNotFoundError:
                 continue
+            except IsADirectoryError:
+                raise ConfigError("is a directory, not a file", file=path,
+                                  hint=f"replace the directory {path}/ with a file (or remove it)") from None
+            except OSError as exc:
+                raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=path,
+                                  hint="check the file's permissions") from None
         return out
 
     def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:

@@ -170,15 +170,17 @@ def stack_file(directory: Path, stack_name: str) -> Path:
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
-    import yaml
+    from orchestrator.yamlfile import load_file
 
     if not path.exists():
         return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot be read: {exc}", hint="fix the file's syntax") from exc
+    if path.suffix != ".json":
+        document = load_file(path)
+    else:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{path}: cannot be read: {exc}", hint="fix the file's syntax") from exc
     if document is None:
         return {}
     if not isinstance(document, dict):

@@ -10,10 +10,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from orchestrator.config.load import PROJECT_FILES, owning_directory
-from orchestrator.config.yamlfile import parse
 from orchestrator.errors import ConfigError, UserError
 from orchestrator.init.model import DetectedProject, Detection
 from orchestrator.stackrefs import find_stack_references
+from orchestrator.yamlfile import parse
 
 if TYPE_CHECKING:
     from orchestrator.git import GitRepo

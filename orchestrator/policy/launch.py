@@ -53,15 +53,16 @@ def pack_python(directory: Path) -> str:
 
 
 def _runtime(directory: Path) -> dict[str, Any]:
-    import yaml
+    from orchestrator.errors import ConfigError
+    from orchestrator.yamlfile import load_file
 
     path = directory / "PulumiPolicy.yaml"
+    if not path.exists():
+        raise PackError(f"policy pack {directory}: no PulumiPolicy.yaml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise PackError(f"policy pack {directory}: no PulumiPolicy.yaml") from None
-    except yaml.YAMLError as exc:
-        raise PackError(f"policy pack {directory}: PulumiPolicy.yaml is not valid YAML: {exc}") from None
+        raw = load_file(path) or {}
+    except ConfigError as exc:
+        raise PackError(f"policy pack {directory}: {exc.message}") from None
     runtime = raw.get("runtime") if isinstance(raw, dict) else None
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if name != "python":

@@ -49,6 +49,7 @@ log = logging.getLogger("orchestrator.server.dashboard")
 TOKEN_ENV = "ORCHESTRATOR_DASHBOARD_TOKEN"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_FORM_BYTES = 16 * 1024  # the release form holds a token; anything bigger is not ours
+MAX_PAGE = 1_000_000
 MATRIX_REFRESH_S = 30  # the matrix reloads itself: it is the page left open on a wall screen
 MAX_VALUE_CHARS = 1000  # one property value, as in the PR comment
 
@@ -244,8 +245,9 @@ def _run_filters(params: Mapping[str, str]) -> data.RunFilters:
         return value
 
     page_text = params.get("page") or "1"
-    if not page_text.isdigit() or int(page_text) < 1:
-        raise ValueError(f"page must be a whole number from 1, not {page_text!r}")
+    # Bounded: the offset goes to the database as a 64-bit integer (and isdigit() takes "²").
+    if not (page_text.isascii() and page_text.isdigit()) or not 1 <= int(page_text) <= MAX_PAGE:
+        raise ValueError(f"page must be a whole number from 1 to {MAX_PAGE:,}, not {page_text[:40]!r}")
     return data.RunFilters(flow=choice("flow", data.FLOWS), environment=choice("environment"),
                            project=choice("project"), status=choice("status", data.RUN_STATUSES),
                            page=int(page_text))

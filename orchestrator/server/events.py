@@ -23,7 +23,17 @@ PREVIEW_ACTIONS = ("opened", "synchronize", "reopened", "retargeted")
 
 
 class BadPayload(Exception):
-    """A supported event whose payload lacks what such an event always carries (→ 400)."""
+    """A supported event whose payload lacks what such an event always carries, or carries it
+    in the wrong shape (→ 400 with the reason, counted by `reason`)."""
+
+    def __init__(self, message: str, reason: str = "missing_field") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+MAX_NUMBER = 2**31 - 1  # pull request and merge request numbers are 32-bit on both hosts
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")  # SHA-1 or SHA-256 repositories
+_MAX_NAME = 255
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ def github_decision(event: str, payload: Mapping[str, Any], *, expected_repo: st
     try:
         parsed = parse_event(event, payload)
     except UserError as exc:
-        raise BadPayload(exc.message) from None
+        raise BadPayload(exc.message, "bad_field" if "malformed" in exc.message else "missing_field") from None
     repo = parsed.repo_full_name
     if expected_repo and repo.lower() != expected_repo.lower():
         return ignored(f"the delivery is for {repo}, this server serves {expected_repo}")
@@ -106,14 +116,16 @@ def gitlab_decision(event: str, payload: Mapping[str, Any], *, expected_repo: st
         if kind == "merge_request":
             return _gitlab_merge_request(payload, repo)
         if kind == "push":
-            ref = str(payload["ref"])
+            ref = _name(payload["ref"], "the ref")
             branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
             after = str(payload["after"])
             return _push(branch, str(payload["before"]), after, str(payload.get("user_username") or ""), repo,
                          deleted=after == ZERO_SHA)
         return _gitlab_note(payload, repo)
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
         raise BadPayload(f"GitLab {kind} hook payload lacks {exc}") from None
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise BadPayload(f"GitLab {kind} hook payload has a malformed field ({exc})", "bad_field") from None
 
 
 def _gitlab_merge_request(payload: Mapping[str, Any], repo: str) -> Decision:
@@ -157,7 +169,37 @@ def _gitlab_note(payload: Mapping[str, Any], repo: str) -> Decision:
 # --------------------------------------------------------------------------- shared
 
 
+def _number(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUMBER:
+        raise BadPayload(f"{what} must be a whole number from 1 to {MAX_NUMBER}, not {str(value)[:40]!r}", "bad_field")
+    return value
+
+
+def _sha(value: object, what: str, *, optional: bool = False) -> str:
+    if optional and value in ("", None):
+        return ""
+    if not isinstance(value, str) or not _SHA.match(value):
+        raise BadPayload(f"{what} must be a commit SHA (40 or 64 hex digits), not {str(value)[:80]!r}", "bad_field")
+    return value
+
+
+def _name(value: object, what: str, *, optional: bool = False) -> str:
+    """A branch, login or repository name: text of one line, of a sane length."""
+    if optional and value in ("", None):
+        return ""
+    if not isinstance(value, str) or not value or len(value) > _MAX_NAME or not value.isprintable():
+        raise BadPayload(f"{what} must be a name of 1 to {_MAX_NAME} printable characters, not {str(value)[:80]!r}",
+                         "bad_field")
+    return value
+
+
 def _pull_request(action: str, number: int, details: dict[str, Any], *, merged: bool) -> Decision:
+    _number(number, "the pull request number")
+    _sha(details["head_sha"], "the head commit")
+    _sha(details["base_sha"], "the base commit", optional=True)
+    for field_ in ("base_ref", "head_ref", "repo"):
+        _name(details[field_], field_)
+    _name(details["author"], "the author", optional=True)
     key = pr_key(number)
     if action in PREVIEW_ACTIONS:
         job = JobSpec(kind="preview", key=key, payload=details, commit=details["head_sha"], supersede=True)
@@ -176,6 +218,10 @@ def _push(branch: str | None, before: str, after: str, pusher: str, repo: str, *
         return ignored("a tag push: deploys follow branches")
     if deleted or after == ZERO_SHA:
         return ignored(f"branch {branch} was deleted")
+    _name(branch, "the branch")
+    _sha(after, "the pushed commit (after)")
+    _sha(before, "the commit before the push", optional=True)
+    _name(pusher, "the pusher", optional=True)
     payload = {"branch": branch, "before": before, "after": after, "pusher": pusher, "repo": repo}
     job = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=after)
     return Decision((job,), f"deploy of {branch} at {after[:12]} queued")
@@ -187,6 +233,8 @@ def _comment(number: int, body: str, commenter: str, repo: str) -> Decision:
         return ignored("a comment without an /orchestrator command")
     if command not in COMMANDS:
         return ignored(f"unknown command /orchestrator {command} (known: {', '.join(COMMANDS)})")
+    _number(number, "the pull request number")
+    _name(commenter, "the commenter")
     payload = {"pr": number, "command": command, "commenter": commenter, "repo": repo}
     job = JobSpec(kind="comment", key=pr_key(number), payload=payload)
     return Decision((job,), f"/orchestrator {command} on #{number} by {commenter} queued (trust is checked)")

@@ -55,8 +55,11 @@ class ServerMetrics:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series only clutter a scrape
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.deliveries = Counter("orchestrator_webhook_deliveries", "Webhook deliveries by source and outcome",
-                                  ["source", "outcome"], registry=r)
+        # `reason`: why a delivery was malformed (not_json, too_deep, bad_number, bad_string,
+        # bad_field, missing_field, not_object); empty for every other outcome.
+        self.deliveries = Counter("orchestrator_webhook_deliveries",
+                                  "Webhook deliveries by source, outcome and (when malformed) reason",
+                                  ["source", "outcome", "reason"], registry=r)
         self.jobs_queued = Counter("orchestrator_jobs_queued", "Jobs queued by this process", ["kind"], registry=r)
         self.jobs_started = Counter("orchestrator_jobs_started", "Jobs this process's workers started", ["kind"],
                                     registry=r)

@@ -1,4 +1,4 @@
-"""The webhook endpoints: size limit, signature, JSON, de-duplication, then the queue.
+"""The webhook endpoints: size limit, signature, JSON (`payload.py`), de-duplication, then the queue.
 
 Order matters: the body is read up to the limit only; the signature is checked on the raw
 bytes before anything parses them; the job rows (and the delivery id) are committed before
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from starlette.responses import JSONResponse
 from orchestrator.errors import UserError
 from orchestrator.server.events import BadPayload, Decision, github_decision, gitlab_decision
 from orchestrator.server.metrics import ServerMetrics
+from orchestrator.server.payload import Malformed, parse_payload
 from orchestrator.store.job_model import Enqueued
 from orchestrator.store.jobs import JobQueue
 
@@ -103,16 +103,14 @@ class Receiver:
             return self._answer(source, "unsupported_media", 415, error=f"the delivery is {media}, not JSON: set "
                                 f"the webhook's content type to application/json ({_CONTENT_TYPE_SETTING[source]})")
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return self._answer(source, "malformed", 400, error=f"the body is not JSON: {exc}")
-        if not isinstance(payload, dict):
-            return self._answer(source, "malformed", 400, error="the body is JSON but not an object")
+            payload = parse_payload(body)
+        except Malformed as exc:
+            return self._answer(source, "malformed", 400, reason_label=exc.reason, error=exc.message)
         event, delivery = _event_and_delivery(source, request.headers)
         try:
             decision = self._decide(source, event, payload)
         except BadPayload as exc:
-            return self._answer(source, "malformed", 400, error=str(exc))
+            return self._answer(source, "malformed", 400, reason_label=exc.reason, error=str(exc))
         if not decision.acted:
             return self._answer(source, "ignored", 202, status="ignored", reason=decision.reason, event=event)
         try:
@@ -150,8 +148,9 @@ class Receiver:
     def _enqueue(self, decision: Decision, source: str, delivery: str | None, event: str) -> Enqueued:
         return self.queue.enqueue(decision.jobs, source=source, delivery=delivery, event=event)
 
-    def _answer(self, source: str, outcome: str, code: int, **body: Any) -> JSONResponse:
-        self.metrics.deliveries.labels(source, outcome).inc()
+    def _answer(self, source: str, outcome: str, code: int, *, reason_label: str = "", **body: Any) -> JSONResponse:
+        """The response, counted by source, outcome and (for a malformed delivery) the reason."""
+        self.metrics.deliveries.labels(source, outcome, reason_label).inc()
         return JSONResponse(body, status_code=code)
 
 

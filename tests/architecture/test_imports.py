@@ -58,7 +58,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "stackrefs",
         ),
     ),
-    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating", "names")),
+    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating", "names", "yamlfile")),
 )
 
 

@@ -454,8 +454,8 @@ def test_healthz_and_metrics(client: TestClient, server: Server) -> None:
     send_github(client, "ping", webhook_examples("ping")[0][1])
     text = client.get("/metrics").text
     assert 'orchestrator_jobs{status="queued"} 1.0' in text
-    assert 'orchestrator_webhook_deliveries_total{outcome="queued",source="github"} 1.0' in text
-    assert 'orchestrator_webhook_deliveries_total{outcome="ignored",source="github"} 1.0' in text
+    assert 'orchestrator_webhook_deliveries_total{outcome="queued",reason="",source="github"} 1.0' in text
+    assert 'orchestrator_webhook_deliveries_total{outcome="ignored",reason="",source="github"} 1.0' in text
     assert "orchestrator_job_duration_seconds" in text
     assert client.get("/status").json()["jobs"]["queued"] == 1
 

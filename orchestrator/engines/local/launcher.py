@@ -37,7 +37,7 @@ class PulumiProject:
 
 
 def read_project(directory: Path) -> PulumiProject:
-    import yaml
+    from orchestrator.yamlfile import load_file
 
     path = directory / "Pulumi.yaml"
     if not path.exists():
@@ -45,10 +45,7 @@ def read_project(directory: Path) -> PulumiProject:
         if not alt.exists():
             raise UserError(f"{directory}: no Pulumi.yaml", "every project directory needs a Pulumi.yaml")
         path = alt
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+    raw = load_file(path) or {}
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
         raise UserError(f"{path}: `name` is missing", "give the project a name: `name: my-project`")
     problem = project_name_problem(raw["name"])

@@ -206,17 +206,11 @@ def _config_text(value: Any) -> str:
 
 
 def _load_stack_file(path: Path) -> dict[str, Any]:
-    import yaml
+    from orchestrator.yamlfile import load_file
 
     if not path.exists():
         return {}
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"{where}: invalid YAML: {problem}", hint="fix the stack's Pulumi config file") from exc
+    document = load_file(path)
     if document is None:
         return {}
     if not isinstance(document, dict):

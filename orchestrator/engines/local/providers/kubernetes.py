@@ -184,7 +184,8 @@ class KubernetesObject:
         return _object_id(obj), obj
 
     def read(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ReadResult | None:
-        import yaml
+        from orchestrator.errors import ConfigError
+        from orchestrator.yamlfile import parse
 
         source = outputs or inputs
         path = render_path(self.ctx.manifests_dir, source)
@@ -193,9 +194,9 @@ class KubernetesObject:
         except FileNotFoundError:
             return None
         try:
-            obj = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ProviderError(f"{self.type_token} {id}: rendered manifest {path} is not valid YAML: {exc}") from exc
+            obj = parse(text, file=str(path))
+        except ConfigError as exc:
+            raise ProviderError(f"{self.type_token} {id}: rendered manifest is not valid YAML: {exc.message}") from exc
         if not isinstance(obj, dict):
             raise ProviderError(f"{self.type_token} {id}: rendered manifest {path} does not hold one object")
         return ReadResult(_object_id(obj), obj)
