@@ -8,9 +8,9 @@ error names the file, the key and, where YAML gives it, the line.
 from __future__ import annotations
 
 from orchestrator.config.resolved import Environment, RepoConfig
-from orchestrator.config.yamlfile import line_of
 from orchestrator.errors import ConfigError
 from orchestrator.names import stack_name_problem
+from orchestrator.yamlfile import line_of
 
 # Pull request numbers the names are checked with: the longest a host hands out for years.
 _SAMPLE_PRS = (1, 9_999_999)

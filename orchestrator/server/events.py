@@ -11,6 +11,7 @@ stacks together. Stack leases inside the flows still guard each stack.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
