@@ -8,8 +8,10 @@ make planning slow on large repositories.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
+import socket
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestrator.errors import UserError
+from orchestrator.fsutil import pid_alive
 from orchestrator.models import FileChange
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ FULL_HISTORY_HINT = (
     "fetch the full history: `fetch-depth: 0` on actions/checkout (GitHub Actions), `GIT_DEPTH: 0` "
     "(GitLab CI), or `git fetch --unshallow` in the clone"
 )
+WORKTREE_DIR_PREFIX = "orchestrator-"  # the temporary directories the flows check commits out in
+_WORKTREE_OWNER = re.compile(r"orchestrator pid (?P<pid>\d+) on (?P<host>\S+)")
 _CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
 _KINDS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
 
@@ -272,12 +277,51 @@ class GitRepo:
 
     @contextmanager
     def worktree(self, sha: str, directory: Path) -> Iterator[Path]:
-        """A detached checkout of `sha` at `directory`, removed afterwards."""
-        self.run("worktree", "add", "--detach", "--force", str(directory), sha)
+        """A detached checkout of `sha` at `directory`, removed afterwards. It is locked with a
+        reason naming this process, so that if the process is killed the next run can tell the
+        worktree is a leftover (`prune_dead_worktrees`) while a live run's stays untouched."""
+        self.run("worktree", "add", "--detach", "--force", "--lock", "--reason", _worktree_owner(os.getpid()),
+                 str(directory), sha)
         try:
             yield directory
         finally:
-            self.run("worktree", "remove", "--force", str(directory))
+            self.run("worktree", "remove", "--force", "--force", str(directory))
+
+    def prune_dead_worktrees(self) -> list[str]:
+        """Remove the worktrees that runs killed on this host left behind (with the temporary
+        directories holding them); the paths removed."""
+        removed: list[str] = []
+        parents: set[Path] = set()
+        for path, reason in self._locked_worktrees():
+            owner = _WORKTREE_OWNER.fullmatch(reason)
+            if owner is None or owner["host"] != socket.gethostname() or pid_alive(int(owner["pid"])):
+                continue
+            if Path(path).exists():
+                self.run("worktree", "remove", "--force", "--force", path)
+            else:
+                self.run("worktree", "unlock", path)
+            removed.append(path)
+            parents.add(Path(path).parent)
+        if removed:
+            self.run("worktree", "prune")
+        for parent in parents:
+            if parent.name.startswith(WORKTREE_DIR_PREFIX):
+                with contextlib.suppress(OSError):
+                    parent.rmdir()  # only when nothing else is in it
+        return removed
+
+    def _locked_worktrees(self) -> list[tuple[str, str]]:
+        listed = self.run("worktree", "list", "--porcelain").decode(errors="replace")
+        found = []
+        for block in listed.split("\n\n"):
+            fields = dict(line.partition(" ")[::2] for line in block.splitlines() if line)
+            if "worktree" in fields and "locked" in fields:
+                found.append((fields["worktree"], fields["locked"]))
+        return found
+
+
+def _worktree_owner(pid: int) -> str:
+    return f"orchestrator pid {pid} on {socket.gethostname()}"
 
 
 class CommitTree:

@@ -16,7 +16,7 @@ from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Engine, StackResult
 from orchestrator.engines.canonical import canonical
 from orchestrator.execute import Execution, OnEvent, execute, skipped_result
-from orchestrator.git import EMPTY_TREE, GitRepo
+from orchestrator.git import EMPTY_TREE, WORKTREE_DIR_PREFIX, GitRepo
 from orchestrator.models import Plan, PlannedStack, StackSpec
 
 EngineFactory = Callable[[str], Engine]
@@ -80,9 +80,10 @@ class Checkouts:
 def open_checkouts(git: GitRepo, head: str, head_config: RepoConfig, *, default_base: str | None = None
                    ) -> Iterator[Checkouts]:
     """A temporary worktree of `head`; worktrees of base commits are added as destroys need them.
-    All are removed at the end."""
+    All are removed at the end; those a killed run left are removed first."""
+    git.prune_dead_worktrees()
     with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="orchestrator-")))
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=WORKTREE_DIR_PREFIX)))
         head_dir = stack.enter_context(git.worktree(head, tmp / "head"))
 
         def open_base(commit: str) -> tuple[Path, RepoConfig]:

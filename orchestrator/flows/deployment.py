@@ -175,7 +175,8 @@ class Deployment:
         holder = holder_name(self.flow, self.run_id, self.actor)
         try:
             with stack_lease(
-                self.store, stack.id, holder=holder, run_id=self.run_id, commit=commit, policy=self.locks
+                self.store, stack.id, holder=holder, run_id=self.run_id, commit=commit, policy=self.locks,
+                actor=self.actor,
             ) as held:
                 engine = self.engine_for(spec.engine)
                 result = self._guarded(engine, spec, stack, commit) or run_operation(engine, spec, stack,

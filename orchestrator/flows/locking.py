@@ -1,5 +1,6 @@
 """Stack leases held while a stack runs: acquired with a bounded wait, renewed in the
-background, released at the end. A crashed holder's lease simply expires."""
+background, released at the end. A lease whose run's process is gone from this host (a CI
+job killed with SIGKILL) is taken over at once, audited; on another host it expires."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from orchestrator.fsutil import pid_alive
 from orchestrator.store.api import Lease, LockPurpose, Store
 
 POLL_S = 0.5
@@ -68,9 +70,11 @@ def stack_lease(
     purpose: LockPurpose = "deploy",
     pr: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    actor: str = "orchestrator",
 ) -> Iterator[HeldLease]:
     lease = _acquire(
-        store, stack, holder=holder, run_id=run_id, commit=commit, policy=policy, purpose=purpose, pr=pr, sleep=sleep
+        store, stack, holder=holder, run_id=run_id, commit=commit, policy=policy, purpose=purpose, pr=pr, sleep=sleep,
+        actor=actor,
     )
     held = HeldLease(lease)
     stop = threading.Event()
@@ -95,6 +99,7 @@ def _acquire(
     purpose: LockPurpose,
     pr: int | None,
     sleep: Callable[[float], None],
+    actor: str,
 ) -> Lease:
     deadline = time.monotonic() + policy.wait_s
     while True:
@@ -103,9 +108,34 @@ def _acquire(
         )
         if lease is not None:
             return lease
+        if take_over_dead(store, stack, run_id=run_id, commit=commit, actor=actor):
+            continue
         if time.monotonic() >= deadline:
             raise StackLocked(stack, store.get_lock(stack))
         sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
+
+
+def take_over_dead(store: Store, stack: str, *, run_id: str, commit: str, actor: str) -> bool:
+    """Free the lease on `stack` when the run holding it was started on this host by a process
+    that no longer exists; audited as `lock.taken_over`. True when it was freed."""
+    held = store.get_lock(stack)
+    if held is None or held.run_id == run_id:
+        return False
+    owner = store.get_run(held.run_id)
+    if owner is None or owner.holder_host != socket.gethostname() or owner.holder_pid is None:
+        return False  # another host's process cannot be looked at: its lease expires instead
+    if pid_alive(owner.holder_pid) or not store.release_lock(stack, held.run_id):
+        return False
+    store.audit(
+        actor=actor,
+        action="lock.taken_over",
+        run_id=run_id,
+        stack=stack,
+        commit=commit,
+        details={"from_run": held.run_id, "holder": held.holder,
+                 "reason": f"its process (pid {owner.holder_pid} on {owner.holder_host}) is gone"},
+    )
+    return True
 
 
 def _renew(
