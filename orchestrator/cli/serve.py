@@ -18,6 +18,10 @@ from orchestrator.cli.options import PORT, repo_option
               help="Jobs run at once by this process (0: only receive and queue).")
 @click.option("--poll", "poll_s", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Pull mode: fetch the remote this often and deploy new commits of tracked branches.")
+@click.option("--header-timeout", "header_timeout_s", type=click.FloatRange(min=0.1, max=3600), default=10.0,
+              show_default=True, metavar="SECONDS", help="Close a connection whose request headers take longer.")
+@click.option("--body-timeout", "body_timeout_s", type=click.FloatRange(min=0.1, max=3600), default=30.0,
+              show_default=True, metavar="SECONDS", help="Close a connection whose request body takes longer.")
 @click.option("--no-scheduler", is_flag=True, help="Do not queue drift checks on the environments' schedules.")
 @click.option("--remote", default="origin", show_default=True, help="The clone's remote to fetch.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
@@ -28,6 +32,8 @@ def serve(
     port: int,
     workers: int,
     poll_s: float | None,
+    header_timeout_s: float,
+    body_timeout_s: float,
     no_scheduler: bool,
     remote: str,
     log_level: str,
@@ -53,7 +59,8 @@ def serve(
         )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServerOptions(repo=repo, host=host, port=port, workers=workers, poll_s=poll_s,
-                            scheduler=not no_scheduler, remote=remote)
+                            scheduler=not no_scheduler, remote=remote, header_timeout_s=header_timeout_s,
+                            body_timeout_s=body_timeout_s)
     server = build_server(options, secret=secret.encode() if secret else None)
     click.echo(f"orchestrator serve: http://{host}:{port} (repository {server.root}, "
                f"database {server.store.display_url}, {workers} worker(s)"

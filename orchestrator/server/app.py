@@ -51,6 +51,8 @@ class ServerOptions:
     lease_s: float = 60.0  # a dead worker's job is resumed elsewhere after this long
     idle_s: float = 1.0  # how often idle workers look for jobs queued by other servers
     scheduler_interval_s: float = 30.0
+    header_timeout_s: float = 10.0  # a request's headers must arrive within this (slow-loris)
+    body_timeout_s: float = 30.0  # then its body
 
 
 @dataclass
@@ -117,7 +119,8 @@ def build_server(
     settings = _settings(root)
     store = SqlStore(database_url) if database_url else open_store(settings.get("database"), root)
     queue = JobQueue(store)
-    metrics = ServerMetrics(queue.counts, insights=_insights_collector(store, root))
+    metrics = ServerMetrics(queue.counts, insights=_insights_collector(store, root),
+                            pull_mode=options.poll_s is not None)
     pool = None
     if options.workers > 0:
         public_url = public_url or os.environ.get(PUBLIC_URL_ENV) or None
@@ -235,6 +238,10 @@ def run_server(server: Server, *, log_level: str = "info") -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop the services, then the process)."""
     import uvicorn
 
+    from orchestrator.server.protocol import deadline_protocol
+
     app = create_app(server)
+    protocol = deadline_protocol(header_timeout_s=server.options.header_timeout_s,
+                                 body_timeout_s=server.options.body_timeout_s)
     uvicorn.run(app, host=server.options.host, port=server.options.port, log_level=log_level,
-                access_log=False, lifespan="on")
+                access_log=False, lifespan="on", http=protocol, timeout_keep_alive=5)

@@ -51,7 +51,7 @@ class _QueueCollector(Collector):
 
 class ServerMetrics:
     def __init__(self, queue_counts: Callable[[], Mapping[str, int]] | None = None,
-                 insights: Collector | None = None) -> None:
+                 insights: Collector | None = None, *, pull_mode: bool = False) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series only clutter a scrape
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
@@ -72,11 +72,14 @@ class ServerMetrics:
         self.job_duration = Histogram("orchestrator_job_duration_seconds", "Time a job ran", ["kind"],
                                       buckets=DURATION_BUCKETS, registry=r)
         self.jobs_running = Gauge("orchestrator_jobs_running_here", "Jobs running in this process now", registry=r)
+        # Pull mode only: without polling, `orchestrator_poll_remote_up 0` would read as an outage.
+        polled = r if pull_mode else None
         self.poll_up = Gauge("orchestrator_poll_remote_up",
-                             "Pull mode: 1 when the last fetch of the remote succeeded, 0 when it failed", registry=r)
-        self.poll_failures = Counter("orchestrator_poll_failures", "Pull mode: failed fetches", registry=r)
+                             "Pull mode: 1 when the last fetch of the remote succeeded, 0 when it failed",
+                             registry=polled)
+        self.poll_failures = Counter("orchestrator_poll_failures", "Pull mode: failed fetches", registry=polled)
         self.poll_last_success = Gauge("orchestrator_poll_last_success_timestamp_seconds",
-                                       "Pull mode: when the remote was last fetched (Unix time)", registry=r)
+                                       "Pull mode: when the remote was last fetched (Unix time)", registry=polled)
         self.scheduled = Counter("orchestrator_scheduled_jobs", "Drift jobs the scheduler queued", ["environment"],
                                  registry=r)
         if queue_counts is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from orchestrator.errors import UserError
@@ -96,6 +96,8 @@ class Receiver:
             body = await read_body(request, self.max_body)
         except BodyTooLarge:
             return self._answer(source, "too_large", 413, error=f"body over {self.max_body} bytes")
+        except ClientDisconnect:  # the sender went away, or its body came too slowly (protocol.py)
+            return self._answer(source, "disconnected", 400, error="the connection closed before the body arrived")
         if not self._authentic(source, request.headers, body):
             return self._answer(source, "unauthorized", 401, error=self._auth_error(source, request.headers))
         media = _media_type(request.headers.get("content-type"))
