@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -29,6 +29,15 @@ BENCHES := plan_scale engine comment_render preview deploy drift webhooks insigh
 
 bench: install
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py || status=1; done; exit $$status
+
+# Property-based fuzzing (tests/fuzz) with the long Hypothesis profile: thousands of examples per
+# target and a fresh seed each run (`make test` runs the same tests with a bounded, fixed profile).
+# FUZZ_EXAMPLES=N sets the examples per target.
+FUZZ_EXAMPLES ?= 2000
+
+fuzz: install
+	ORCHESTRATOR_FUZZ_PROFILE=long ORCHESTRATOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(VENV)/bin/pytest -q -p no:cacheprovider tests/fuzz --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) .orchestrator .pytest_cache .mypy_cache .ruff_cache

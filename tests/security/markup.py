@@ -3,7 +3,7 @@ text in every place it can reach, and a check that the text stayed text.
 
 The check renders the Markdown as GitHub would (CommonMark with tables and raw HTML allowed)
 and compares the HTML's tags (counted) with the ones a harmless name of the same shape gives:
-a payload that opened or closed an element (`</details>`, `<img>`, a link) changes it. Text
+a payload that opened or closed an element (`</details>`, `<img>`, a link) adds one. Text
 outside code is also searched for live mentions (`@everyone`, `@org/team`) and `javascript:`
 links. Shared by the payload-list tests and the Hypothesis fuzzing.
 """
@@ -27,6 +27,7 @@ from orchestrator.report.drift import issue_body, render_html, render_markdown
 from orchestrator.report.untrusted import render_untrusted
 from tests.drift_report.scenarios import BUCKET, stack_finding, unmanaged
 from tests.report.factory import add, change, model, outcome, result, update
+from tests.security.planted import SECURE_VALUE
 
 PAYLOADS = (
     "</details>",
@@ -98,16 +99,22 @@ def problems(rendered: str, benign: str, *, html: bool) -> list[str]:
     ours = parse_html(rendered if html else markdown_to_html(rendered), mentions_matter=not html)
     reference = parse_html(benign if html else markdown_to_html(benign), mentions_matter=not html)
     found = list(ours.problems)
-    # Counted, not in order: renderers sort by name, so a payload may move a row.
-    added, removed = Counter(ours.tags) - Counter(reference.tags), Counter(reference.tags) - Counter(ours.tags)
-    if added or removed:
-        found.append(f"the markup changed: added {dict(added)}, removed {dict(removed)}")
+    # Counted, not in order: renderers sort by name, so a payload may move a row. Only what the
+    # payload adds counts: an empty name may leave `** **` unbolded, which lets nothing in.
+    added = Counter(ours.tags) - Counter(reference.tags)
+    if added:
+        found.append(f"the markup changed: the payload added {dict(added)}")
     return found
 
 
 # --------------------------------------------------------------------------- renderers
 
 T = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+# What a flow's redactor knows: the `secure:` value planted in the tests (tests/security/planted.py).
+FLOW_REDACTOR = Redactor([SECURE_VALUE])
+# The renderers given the flow's redactor; the others only see credential-looking text.
+KNOWS_SECURE_VALUES = ("comment", "comment over budget", "deploy comment", "drift report markdown",
+                       "drift report html")
 
 
 def _comment_model(text: str, *, max_chars: int = 65536, kind: str = "Preview") -> object:
@@ -124,7 +131,7 @@ def _comment_model(text: str, *, max_chars: int = 65536, kind: str = "Preview") 
     )
     skipped = result("data", "qa", status="skipped", error=f"skipped: depends on {project}/qa, which failed")
     return model([outcome(failed), outcome(changed, wave=1), outcome(skipped, wave=2)], environments=("qa",),
-                 max_chars=max_chars, kind=kind)  # type: ignore[arg-type]
+                 max_chars=max_chars, kind=kind, redactor=FLOW_REDACTOR)  # type: ignore[arg-type]
 
 
 def _drift(text: str) -> DriftReport:
@@ -162,7 +169,7 @@ RENDERERS: dict[str, tuple[bool, Callable[[str], str]]] = {
     "comment over budget": (False, lambda t: render_comment(_comment_model(t, max_chars=300)).markdown),  # type: ignore[arg-type]
     "deploy comment": (False, lambda t: render_comment(_comment_model(t, kind="Deployed")).markdown),  # type: ignore[arg-type]
     "untrusted comment": (False, _untrusted),
-    "drift report markdown": (False, lambda t: render_markdown(_drift(t), only_changes=False)),
+    "drift report markdown": (False, lambda t: render_markdown(_drift(t), only_changes=False, redactor=FLOW_REDACTOR)),
     "drift issue body": (False, lambda t: issue_body(_drift(t), "dev", _drift(t).findings, ())),
-    "drift report html": (True, lambda t: render_html(_drift(t), redactor=Redactor())),
+    "drift report html": (True, lambda t: render_html(_drift(t), redactor=FLOW_REDACTOR)),
 }

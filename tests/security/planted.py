@@ -38,3 +38,7 @@ def leaks_in(outputs: Mapping[str, str]) -> list[str]:
             if secret in text or json.dumps(secret)[1:-1] in text:
                 found.append(f"{where}: {secret}")
     return found
+
+# Each secret in the form it is written in the wild (what a redactor sees), for fuzzing.
+PLANTED_FORMS = (SECURE_VALUE, AWS_KEY_ID, f"aws_secret_access_key={AWS_SECRET_KEY}", GITHUB_TOKEN, GITLAB_TOKEN,
+                 SLACK_TOKEN, DATABASE_URL)

@@ -74,7 +74,8 @@ def issue_body(report: DriftReport, env: str, active: Sequence[Finding], resolve
     body = render_markdown(mine, only_changes=False, max_chars=ISSUE_BODY_CHARS)
     keys = sorted(f.key for f in active if f.state in ("new", "ongoing"))
     if keys:
-        listed = "\n".join(keys[:ISSUE_KEYS_LISTED])
+        # Keys hold resource names and ids from the cloud: redacted like the rest of the body.
+        listed = Redactor().text("\n".join(keys[:ISSUE_KEYS_LISTED]))
         more = f"\n({len(keys) - ISSUE_KEYS_LISTED} more in the JSON report)" if len(keys) > ISSUE_KEYS_LISTED else ""
         body += (
             "\n<details><summary>Finding keys, for <code>orchestrator drift ack KEY --reason ...</code></summary>"
