@@ -60,6 +60,12 @@ class PreviewedOutputs:
     secret: tuple[str, ...] = ()  # secret outputs: never passed on, read as deployed (unknown if never deployed)
 
 
+# The config key holding a stack's StackReference targets (project → stack name), for programs
+# run by the Pulumi CLI, which answers StackReferences itself: `pulumi.Config("orchestrator")
+# .get_object("stack_references")`. Set on review stacks (flows/review.py).
+STACK_REFERENCES_KEY = "orchestrator:stack_references"
+
+
 @dataclass(frozen=True)
 class StackSpec:
     """Everything an engine needs to run one project in one environment.
@@ -85,6 +91,10 @@ class StackSpec:
     policy_packs: tuple[PolicyPackRef, ...] = ()
     origin: UpdateOrigin | None = None
     previewed: tuple[PreviewedOutputs, ...] = ()  # upstreams read from this plan's preview (local engine)
+    # StackReferences read from another stack: `<project>/<stack>` as the program names it (org
+    # dropped) → the stack read instead. Review stacks read an upstream's review stack, or the
+    # environment's own stack when the upstream has none (local engine; see STACK_REFERENCES_KEY).
+    redirects: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

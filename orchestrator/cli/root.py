@@ -27,6 +27,7 @@ _LAZY_COMMANDS = {
     "stack": ("orchestrator.cli.stack", "stack"),
     "sandbox": ("orchestrator.cli.sandbox", "sandbox"),
     "preview": ("orchestrator.cli.preview", "preview"),
+    "review": ("orchestrator.cli.review", "review"),
     "deploy": ("orchestrator.cli.deploy", "deploy"),
     "promote": ("orchestrator.cli.deploy", "promote"),
     "rollback": ("orchestrator.cli.deploy", "rollback"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from orchestrator.models import StackSpec
 from orchestrator.redact import SECRET as SECRET  # the result contract's secret placeholder
@@ -233,3 +233,14 @@ class Engine(Protocol):
     def drift(self, stack: StackSpec) -> StackResult: ...
 
     def outputs(self, stack: StackSpec) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class StackRemover(Protocol):
+    """An engine that can tell whether its backend holds a stack, and take one out of it as
+    `pulumi stack rm` does (state and history gone). `remove` is refused (UserError) while the
+    stack still holds resources: destroy it first."""
+
+    def exists(self, stack: StackSpec) -> bool: ...
+
+    def remove(self, stack: StackSpec) -> None: ...

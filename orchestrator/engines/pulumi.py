@@ -190,6 +190,38 @@ class PulumiEngine:
                 hint=f"check the backend {stack.backend} and the Pulumi CLI's login",
             ) from exc
 
+    def exists(self, stack: StackSpec) -> bool:
+        """Whether the backend holds the stack (`stack select` finds it)."""
+        from pulumi.automation import CommandError, StackNotFoundError
+
+        try:
+            with self._opened(stack, create=False, configure=False, secrets=[]) as opened:
+                return opened is not None
+        except StackNotFoundError:
+            return False
+        except CommandError as exc:
+            raise UserError(
+                f"cannot look up stack {stack.id} ({stack.stack_name}): {redact_text(command_error_text(exc), ())}",
+                hint=f"check the backend {stack.backend} and the Pulumi CLI's login",
+            ) from exc
+
+    def remove(self, stack: StackSpec) -> None:
+        """`pulumi stack rm --yes`: the stack leaves its backend. The CLI refuses while it holds
+        resources; a stack that does not exist is already removed."""
+        from pulumi.automation import CommandError, StackNotFoundError
+
+        try:
+            with self._opened(stack, create=False, configure=False, secrets=[]) as opened:
+                if opened is not None:
+                    opened.workspace.remove_stack(stack.stack_name)
+        except StackNotFoundError:
+            return
+        except CommandError as exc:
+            raise UserError(
+                f"cannot remove stack {stack.id} ({stack.stack_name}): {redact_text(command_error_text(exc), ())}",
+                hint="destroy the stack first, and check the backend and the Pulumi CLI's login",
+            ) from exc
+
     # ------------------------------------------------------------------ running one operation
 
     def _run(self, spec: StackSpec, operation: ResultOperation, call: StackCall, *, create: bool) -> StackResult:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.load import load_repository
-from orchestrator.config.resolved import Settings
+from orchestrator.config.resolved import RepoConfig, Settings
 from orchestrator.engines.base import StackResult, redact_result
 from orchestrator.errors import ConfigError, UserError
 from orchestrator.execute import OnEvent
@@ -38,6 +38,7 @@ from orchestrator.git import EMPTY_TREE, GitRepo
 from orchestrator.models import Plan, PlannedStack
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import RenderedComment, comment_model, render_comment
+from orchestrator.report.review import SECTION_BUDGET as REVIEW_SECTION_BUDGET
 from orchestrator.report.untrusted import PREVIEW_MARKER, render_untrusted
 from orchestrator.vcs.base import VcsClient
 
@@ -123,7 +124,8 @@ def run_preview(
                                   marker=PREVIEW_MARKER, max_chars=config.settings.comment_max_chars)
         published, error, notice = publish_untrusted(
             vcs, request.pr, comment, plan, STATUS_PREFIX, report, read_only=_read_only_token(request),
-            location=_report_location(request, report), append_report=_appends(request))
+            location=_report_location(request, report), append_report=_appends(request),
+            keep_review=_has_review(config, plan))
         return PreviewOutcome(plan=plan, results={}, trust=trust, comment=comment, report_path=report,
                               published=published, publish_error=error, notice=notice,
                               skipped=(f"not previewed: {trust.reason}; a trusted user can comment `{RERUN_COMMAND}`",))
@@ -159,11 +161,12 @@ def run_preview(
             rerun_command=RERUN_COMMAND,
             full_report_location=_report_location(request, report),
             full_report_path=None if request.summary_path else str(report),
-            max_chars=config.settings.comment_max_chars,
+            max_chars=_comment_budget(config, plan),
             group_identical=config.settings.comment_group_identical,
         )
     )
-    done = publish(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report, append_report=_appends(request))
+    done = publish(vcs, request.pr, comment, results, plan, STATUS_PREFIX, report, append_report=_appends(request),
+                   keep_review=_has_review(config, plan))
     return _outcome(plan, results, trust, comment, report, done, ())
 
 
@@ -179,6 +182,15 @@ def _outcome(
     return PreviewOutcome(plan=plan, results=results, trust=trust, comment=comment, report_path=report,
                           published=done.published, publish_error=done.error, comment_at=done.comment_at,
                           skipped=(*not_done, *done.skipped))
+
+
+def _has_review(config: RepoConfig, plan: Plan) -> bool:
+    """Whether an environment of the plan has review stacks: their section of the comment is kept."""
+    return any(config.environments[e].review.enabled for e in plan.environments if e in config.environments)
+
+
+def _comment_budget(config: RepoConfig, plan: Plan) -> int:
+    return config.settings.comment_max_chars - (REVIEW_SECTION_BUDGET if _has_review(config, plan) else 0)
 
 
 def _select(plan: Plan, stacks: tuple[str, ...]) -> Plan:

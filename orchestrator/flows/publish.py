@@ -14,6 +14,7 @@ from orchestrator.flows.gates import is_waiting
 from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
+from orchestrator.report.review import kept_section, splice
 from orchestrator.vcs.base import LooseComments, StatusState, VcsClient, VcsError, truncate
 
 _STATUS_LIMIT = 140
@@ -83,11 +84,12 @@ def publish_report(
     untrusted: bool = False,
     append_report: bool = False,
     raise_refusal: bool = False,
+    keep_review: bool = False,
 ) -> tuple[bool, str | None]:
     """Write the report, then upsert the comment and statuses. Returns (published, error).
     With `raise_refusal`, a 401/403 (the token may not write) is raised for the caller to judge."""
-    done = publish(vcs, pr, comment, results, plan, status_prefix, report,
-                   untrusted=untrusted, append_report=append_report, raise_refusal=raise_refusal)
+    done = publish(vcs, pr, comment, results, plan, status_prefix, report, untrusted=untrusted,
+                   append_report=append_report, raise_refusal=raise_refusal, keep_review=keep_review)
     return done.published, done.error
 
 
@@ -103,9 +105,11 @@ def publish(
     untrusted: bool = False,
     append_report: bool = False,
     raise_refusal: bool = False,
+    keep_review: bool = False,
 ) -> Publication:
     """Write the report, then upsert the comment and statuses, saying where the comment went
-    and what was not published. With `raise_refusal`, a 401/403 is raised for the caller to judge."""
+    and what was not published. With `raise_refusal`, a 401/403 is raised for the caller to judge.
+    `keep_review`: the comment's review environment section (flows/review.py) stays as it is."""
     write_report(report, comment.full_markdown, append=append_report)
     if vcs is None:
         return Publication(False, skipped=(NOT_PUBLISHED,))
@@ -113,7 +117,9 @@ def publish(
     comment_at = None
     try:
         if pr is not None:
-            comment_at = vcs.upsert_comment(pr, comment.marker, comment.markdown).url
+            kept = kept_section(vcs.comment_body(pr, comment.marker)) if keep_review else None
+            body = comment.markdown if kept is None else splice(comment.markdown, kept)
+            comment_at = vcs.upsert_comment(pr, comment.marker, body).url
         elif isinstance(vcs, LooseComments):
             comment_at = vcs.write_comment(comment.marker, comment.markdown).url
         else:
@@ -139,6 +145,7 @@ def publish_untrusted(
     read_only: bool,
     location: str,
     append_report: bool = False,
+    keep_review: bool = False,
 ) -> tuple[bool, str | None, str | None]:
     """The "not previewed" report of an untrusted pull request: (published, error, notice).
 
@@ -152,7 +159,7 @@ def publish_untrusted(
     try:
         published, error = publish_report(
             vcs, pr, comment, {}, plan, status_prefix, report, untrusted=True, append_report=append_report,
-            raise_refusal=True,
+            raise_refusal=True, keep_review=keep_review,
         )
     except VcsError as exc:
         refused = f"the host refused to publish it ({exc.message})"

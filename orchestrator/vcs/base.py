@@ -92,6 +92,10 @@ class VcsClient(Protocol):
 
     def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef: ...
 
+    def comment_body(self, pr: int, marker: str) -> str | None:
+        """The body of the marked comment, or None: for a flow that owns one section of it."""
+        ...
+
     def set_status(
         self,
         sha: str,
@@ -115,8 +119,11 @@ class VcsClient(Protocol):
 
     def close_issue(self, number: int, comment: str) -> Issue: ...
 
-    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
-        """`ref`: the branch that was deployed (GitLab needs it; GitHub deploys the SHA itself)."""
+    def create_deployment(
+        self, sha: str, environment: str, description: str, *, ref: str | None = None, transient: bool = False
+    ) -> int:
+        """`ref`: the branch that was deployed (GitLab needs it; GitHub deploys the SHA itself).
+        `transient`: the environment will not exist for long (a review environment); never production."""
         ...
 
     def set_deployment_status(
@@ -125,7 +132,11 @@ class VcsClient(Protocol):
         state: DeploymentState,
         description: str,
         environment_url: str | None = None,
-    ) -> None: ...
+        *,
+        auto_inactive: bool | None = None,
+    ) -> None:
+        """`auto_inactive`: GitHub's flag (None leaves GitHub's default, true)."""
+        ...
 
 
 @runtime_checkable

@@ -98,6 +98,12 @@ class FilesVcs:
 
     # -- comments ------------------------------------------------------------------------
 
+    def comment_body(self, pr: int, marker: str) -> str | None:
+        with self._lock:
+            entry = self._read_json("comments.json", {}).get(f"{pr}:{marker}")
+            path = None if entry is None else self.out_dir / entry["file"]
+            return path.read_text(encoding="utf-8") if path is not None and path.exists() else None
+
     def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef:
         text = with_marker(body, marker)
         with self._lock:
@@ -235,7 +241,9 @@ class FilesVcs:
 
     # -- deployments ---------------------------------------------------------------------
 
-    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+    def create_deployment(
+        self, sha: str, environment: str, description: str, *, ref: str | None = None, transient: bool = False
+    ) -> int:
         with self._lock:
             deployments: list[dict[str, Any]] = self._read_json("deployments.json", [])
             deployment_id = max((int(d["id"]) for d in deployments), default=0) + 1
@@ -246,6 +254,7 @@ class FilesVcs:
                     "ref": ref,
                     "environment": environment,
                     "description": description,
+                    "transient": transient,
                     "statuses": [],
                 }
             )
@@ -258,6 +267,8 @@ class FilesVcs:
         state: DeploymentState,
         description: str,
         environment_url: str | None = None,
+        *,
+        auto_inactive: bool | None = None,
     ) -> None:
         with self._lock:
             deployments: list[dict[str, Any]] = self._read_json("deployments.json", [])

@@ -170,6 +170,10 @@ class GitHubClient:
         with self._api.parsed("PATCH", path):
             return CommentRef(id=int(existing["id"]), url=existing.get("html_url") or "", created=False)
 
+    def comment_body(self, pr: int, marker: str) -> str | None:
+        found = self._find_marked_comment(pr, marker)
+        return None if found is None else str(found.get("body") or "")
+
     def _find_marked_comment(self, pr: int, marker: str) -> dict[str, Any] | None:
         # The oldest marked comment wins, so a PR keeps one stable comment even after a race.
         path = f"{self._repo_path}/issues/{pr}/comments"
@@ -273,9 +277,11 @@ class GitHubClient:
 
     # -- deployments ---------------------------------------------------------------------
 
-    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+    def create_deployment(
+        self, sha: str, environment: str, description: str, *, ref: str | None = None, transient: bool = False
+    ) -> int:
         # `ref` is the SHA itself: a branch name would deploy whatever the branch points at by then.
-        payload = {
+        payload: dict[str, Any] = {
             "ref": sha,
             "environment": environment,
             "description": truncate(description, DESCRIPTION_LIMIT),
@@ -284,6 +290,9 @@ class GitHubClient:
             "auto_merge": False,
             "required_contexts": [],
         }
+        if transient:
+            # Shown as destroyed once set inactive; never an environment users depend on.
+            payload.update(transient_environment=True, production_environment=False)
         path = f"{self._repo_path}/deployments"
         response = self._api.request("POST", path, json=payload)
         assert response is not None
@@ -306,6 +315,8 @@ class GitHubClient:
         state: DeploymentState,
         description: str,
         environment_url: str | None = None,
+        *,
+        auto_inactive: bool | None = None,
     ) -> None:
         payload: dict[str, Any] = {
             "state": check_deployment_state(state),
@@ -313,6 +324,8 @@ class GitHubClient:
         }
         if environment_url:
             payload["environment_url"] = environment_url
+        if auto_inactive is not None:
+            payload["auto_inactive"] = auto_inactive
         if self.run_url:
             payload["log_url"] = self.run_url  # "View logs" on the deployment: the run that deployed
         self._api.call("POST", f"{self._repo_path}/deployments/{deployment_id}/statuses", json=payload)

@@ -169,15 +169,22 @@ class GitLabClient:
 
     # -- notes ---------------------------------------------------------------------------
 
-    def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef:
-        text = with_marker(body, marker)
+    def comment_body(self, pr: int, marker: str) -> str | None:
+        found = self._find_marked_note(pr, marker)
+        return None if found is None else str(found.get("body") or "")
+
+    def _find_marked_note(self, pr: int, marker: str) -> dict[str, Any] | None:
         notes_path = f"{self._project_path}/merge_requests/{pr}/notes"
-        existing = None
         for note in self._api.paginate(notes_path, {"sort": "asc", "order_by": "created_at"}):
             with self._api.parsed("GET", notes_path):
                 if not note.get("system") and marker in (note.get("body") or ""):
-                    existing = note
-                    break
+                    return dict(note)
+        return None
+
+    def upsert_comment(self, pr: int, marker: str, body: str) -> CommentRef:
+        text = with_marker(body, marker)
+        notes_path = f"{self._project_path}/merge_requests/{pr}/notes"
+        existing = self._find_marked_note(pr, marker)
         if existing is None:
             created = self._api.call("POST", notes_path, json={"body": text})
             with self._api.parsed("POST", notes_path):
@@ -293,8 +300,11 @@ class GitLabClient:
 
     # -- deployments ---------------------------------------------------------------------
 
-    def create_deployment(self, sha: str, environment: str, description: str, *, ref: str | None = None) -> int:
+    def create_deployment(
+        self, sha: str, environment: str, description: str, *, ref: str | None = None, transient: bool = False
+    ) -> int:
         # GitLab deployments carry no description; the environment and commit say what ran.
+        # `transient` has no GitLab counterpart: a `review/...` environment is GitLab's review app.
         # `ref` must be a branch or tag (GitLab answers 400 to a SHA): the branch that was deployed.
         branch = ref or (self.pipeline.head_branch if self.pipeline else None)
         if not branch:
@@ -315,6 +325,8 @@ class GitLabClient:
         state: DeploymentState,
         description: str,
         environment_url: str | None = None,
+        *,
+        auto_inactive: bool | None = None,  # GitHub's; GitLab marks older deployments itself
     ) -> None:
         status = _DEPLOYMENT_STATE[check_deployment_state(state)]
         self._api.call("PUT", f"{self._project_path}/deployments/{deployment_id}", json={"status": status})

@@ -4,6 +4,7 @@ process and applies it with the built-in providers, keeping Pulumi-format state.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -13,11 +14,11 @@ from typing import Any
 from orchestrator.engines.applied import AppliedCommit, applied_from_history
 from orchestrator.engines.base import SECRET, Diagnostic, OpCounts, ResultOperation, StackResult
 from orchestrator.engines.local.environments import default_cache_dir, program_environment
-from orchestrator.engines.local.history import read_history, record_update
+from orchestrator.engines.local.history import history_dir, read_history, record_update
 from orchestrator.engines.local.job import JobResult, Operation
 from orchestrator.engines.local.launcher import ProgressCallback, build_job, read_project, run_child
 from orchestrator.engines.local.locks import LocalStateLocked, StackLock
-from orchestrator.engines.local.state import backend_dir, lock_path, state_path
+from orchestrator.engines.local.state import backend_dir, lock_path, manifests_dir, state_path
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
 from orchestrator.policy.launch import Launched, PackLauncher
@@ -46,6 +47,21 @@ def _redact_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact_secrets(v) for v in value]
     return value
+
+
+def _resources_left(path: Path) -> list[str]:
+    """URNs of what a state still manages (its Stack and default providers aside), and pending operations."""
+    try:
+        latest = (json.loads(path.read_text()).get("checkpoint") or {}).get("latest") or {}
+    except FileNotFoundError:
+        return []
+    except json.JSONDecodeError as exc:
+        return [f"{path} is not valid JSON ({exc})"]
+    left = [str(r.get("urn")) for r in latest.get("resources") or ()
+            if r.get("type") != "pulumi:pulumi:Stack" and not str(r.get("type", "")).startswith("pulumi:providers:")]
+    pending = [f"pending {op.get('type')} of {(op.get('resource') or {}).get('urn')}"
+               for op in latest.get("pending_operations") or ()]
+    return left + pending
 
 
 def _has_pending(path: Path) -> bool:
@@ -122,6 +138,31 @@ class LocalEngine:
         return {}
 
     # ------------------------------------------------------------------ extras
+
+    def exists(self, stack: StackSpec) -> bool:
+        """Whether the backend holds the stack's state."""
+        project = read_project(stack.directory)
+        return state_path(backend_dir(stack.backend), project.name, stack.stack_name).exists()
+
+    def remove(self, stack: StackSpec) -> None:
+        """`pulumi stack rm`: the stack's state (and its backup), update history and rendered
+        manifests leave the backend. Refused while the state holds resources or pending operations."""
+        project = read_project(stack.directory)
+        backend = backend_dir(stack.backend)
+        path = state_path(backend, project.name, stack.stack_name)
+        with StackLock(lock_path(backend, project.name, stack.stack_name), operation="remove"):
+            left = _resources_left(path)
+            if left:
+                raise UserError(
+                    f"stack {stack.id} ({stack.stack_name}) still holds {len(left)} resource(s) or pending "
+                    f"operation(s), e.g. {left[0]}: it is not removed",
+                    hint="destroy the stack first; nothing was deleted from the backend",
+                )
+            for file in (path, path.with_name(path.name + ".bak")):
+                file.unlink(missing_ok=True)
+            for directory in (history_dir(backend, project.name, stack.stack_name),
+                              manifests_dir(backend, project.name, stack.stack_name)):
+                shutil.rmtree(directory, ignore_errors=True)
 
     def repair(self, stack: StackSpec) -> RepairResult:
         """Clear the pending operations an interrupted run left, saying what each may have left."""

@@ -42,6 +42,8 @@ class Job:
         default_factory=dict
     )
     policy_packs_started: tuple[Launched, ...] = ()  # by the parent, for an update's preview and apply
+    # StackReferences read elsewhere: `<project>/<stack>` → the stack read instead (review stacks)
+    redirects: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
@@ -81,6 +83,7 @@ class Job:
                 )
                 for p in raw.get("previewed") or ()
             },
+            redirects={str(k): str(v) for k, v in (raw.get("redirects") or {}).items()},
         )
 
     @property

@@ -113,6 +113,7 @@ def build_job(
             }
             for p in spec.previewed
         ],
+        "redirects": dict(spec.redirects),
     }
 
 

@@ -1,5 +1,7 @@
 """`pulumi.StackReference(name)`: another stack's outputs, read from its state in the
-same backend, or, for an upstream previewed in the same plan, from that preview."""
+same backend, or, for an upstream previewed in the same plan, from that preview. A review
+stack's references may be redirected (`Job.redirects`): to the upstream's review stack, or to
+the environment's own stack when the upstream has none."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ def make_stack_reference_reader(job: Job, passphrase: str | None) -> Any:
             project, stack = job.project, parts[0]
         else:
             raise UserError(f"stack reference {name!r} is not `<org>/<project>/<stack>`")
+        stack = job.redirects.get(f"{project}/{stack}", stack)
         path = state_path(job.backend_dir, project, stack)
         previewed = job.previewed.get((project, stack)) if job.operation == "preview" else None
         if previewed is not None:  # the upstream was previewed in this plan: read what its preview left
