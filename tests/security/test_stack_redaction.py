@@ -26,6 +26,7 @@ import pulumi
 config = pulumi.Config()
 token = config.get("api_token")          # the careless way: a plain get of a secure value
 pulumi.export("token", token)
+pulumi.ComponentResource("pkg:index:Holder", "holder-" + {GITHUB_TOKEN!r})  # a name with a token in it
 pulumi.export("credentials", {CREDENTIAL_TEXT!r})
 pulumi.export("nested", {{"url": {DATABASE_URL!r}, "list": [{GITHUB_TOKEN!r}, token]}})
 if config.get_bool("fail"):
@@ -98,3 +99,34 @@ def test_no_planted_secret_in_any_stack_command_output(repo: Path) -> None:
     assert "postgresql://admin:[secret]@db.internal" in outputs["stack outputs leaky (json) stdout"]
     assert "ConnectionError: refused [secret]" in outputs["stack preview broken (text) stdout"]
     assert "aws_secret_access_key=[secret]" in outputs["stack update broken (json) stdout"]
+
+
+def test_progress_on_a_terminal_is_redacted(repo: Path) -> None:
+    """On a terminal the commands print progress (steps, diagnostics) to stderr as they run:
+    that goes through the same redactor. stderr is a pseudo-terminal here, as in a shell."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "COLUMNS": "300", "TERM": "xterm"}
+    env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    with subprocess.Popen([sys.executable, "-m", "orchestrator", "stack", "preview", "--project", "broken",
+                           "--env", "dev", "--repo", str(repo)],
+                          stdout=subprocess.PIPE, stderr=terminal, env=env, cwd=repo) as proc:
+        os.close(terminal)
+        printed = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            printed += chunk
+        stdout = proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.wait(180) == 1
+    os.close(controller)
+    progress = printed.decode(errors="replace")
+    assert "Traceback" not in progress
+    assert leaks_in({"terminal": progress, "stdout": stdout}) == []
+    assert "holder-[secret]" in progress  # not vacuous: the step was shown, masked
+    assert "refused [secret]" in stdout
