@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from orchestrator.drift.model import DriftReport
     from orchestrator.engines.base import StackResult
 
-FlowKind = Literal["preview", "deploy", "drift", "promote", "rollback", "remediate", "reconcile"]
+FlowKind = Literal["preview", "deploy", "drift", "promote", "rollback", "remediate", "reconcile", "review"]
 MAX_ANNOTATIONS_PER_LEVEL = 10  # what GitHub shows per step for each of error and warning
 MAX_MESSAGE_CHARS = 1000
 _VERBS: dict[str, str] = {
@@ -44,6 +44,7 @@ _VERBS: dict[str, str] = {
     "drift": "drift check",
     "promote": "update",
     "rollback": "rollback",
+    "review": "review stack",
 }
 
 

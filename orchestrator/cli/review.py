@@ -61,7 +61,7 @@ def up(repo: Path, ci: str | None, pr: int | None, base: str | None, head: str |
     request = _request(repo, ci, pr, base, head or "HEAD", branch, concurrency, lock_wait, lock_ttl, author, from_fork)
     store, client = _context(request, vcs or _ci_vcs(ci), out_dir)
     outcome = run_review_up(request, store, client, on_event=None if as_json else progress_printer())
-    _finish(outcome, as_json)
+    _finish(outcome, as_json, ci)
 
 
 @review.command()
@@ -80,7 +80,7 @@ def down(repo: Path, ci: str | None, pr: int | None, base: str | None, head: str
     if head is None and ci is None:
         request = replace(request, head=_last_deployed(store, request.pr) or "HEAD")
     outcome = run_review_down(request, store, client, on_event=None if as_json else progress_printer())
-    _finish(outcome, as_json)
+    _finish(outcome, as_json, ci)
 
 
 @review.command(name="list")
@@ -183,7 +183,12 @@ def _ci_vcs(ci: str | None) -> str | None:
     return None if ci is None else ("gitlab" if ci == "gitlab" else "github")
 
 
-def _finish(outcome: ReviewOutcome, as_json: bool) -> None:
+def _finish(outcome: ReviewOutcome, as_json: bool, ci: str | None) -> None:
+    if ci == "github":
+        from orchestrator.ci.actions_report import report_to_actions
+
+        # Annotations and step outputs; the flow appended its report to the job summary already.
+        report_to_actions("review", outcome.results, markdown=None)
     if as_json:
         print_json(outcome.to_json())
         sys.exit(outcome.exit_code)

@@ -40,6 +40,7 @@ from orchestrator.flows.trust import Trust, check_trust
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan
 from orchestrator.redact import Redactor
+from orchestrator.store.api import RunStatus
 from orchestrator.store.review import ReviewStore
 from orchestrator.vcs.base import VcsClient
 
@@ -122,7 +123,8 @@ def run_review_up(request: ReviewRequest, store: SqlStore, vcs: VcsClient | None
     config = with_trusted(head_config, trusted)
     reviews = ReviewStore(store)
     done: list[EnvironmentReview] = []
-    with _runner(git, plan.head, trusted, config, request, store, engine_factory, on_event, clock) as runner:
+    with _runner(git, plan.head, trusted, config, request, store, engine_factory, on_event, clock,
+                 action="up", environments=names, branch=plan.branch) as runner:
         for name in names:
             done.append(_up(runner, reviews, request, plan, config, name, clock))
         redactor = runner.redactor
@@ -143,7 +145,8 @@ def run_review_down(request: ReviewRequest, store: SqlStore, vcs: VcsClient | No
     names = sorted({e.name for e, _ in trusted.environments_for_branch(branch) if e.review.enabled} | remembered)
     names = [n for n in names if n in config.environments]
     done: list[EnvironmentReview] = []
-    with _runner(git, head, trusted, config, request, store, engine_factory, on_event, clock) as runner:
+    with _runner(git, head, trusted, config, request, store, engine_factory, on_event, clock,
+                 action="down", environments=names, branch=branch) as runner:
         for name in names:
             found = _down(runner, reviews, request, config, name, clock)
             if found is not None:
@@ -173,16 +176,28 @@ def with_trusted(head: RepoConfig, trusted: RepoConfig) -> RepoConfig:
 
 @contextmanager
 def _runner(git: GitRepo, head: str, trusted: RepoConfig, config: RepoConfig, request: ReviewRequest, store: SqlStore,
-            engine_factory: EngineFactory, on_event: OnEvent | None, clock: Clock) -> Iterator[ReviewRunner]:
+            engine_factory: EngineFactory, on_event: OnEvent | None, clock: Clock, *, action: Action,
+            environments: Sequence[str], branch: str) -> Iterator[ReviewRunner]:
+    """A runner at `head`, checked out, inside a run of the store (flow `review`): its leases are
+    known as a run's, so a crashed run's are taken over as a deploy's are."""
     only_head = Plan(base=head, head=head, branch="", event="pr", environments=(), changed_files=(), stacks=())
-    with checkouts(git, only_head, config) as where:
-        specs = [config.stack_spec(p, e, checkout=where.head) for e in config.environments
-                 for p in config.projects if config.deploys(p, e)]
-        yield ReviewRunner(
-            trusted=trusted, head=config, checkout=where.head, commit=head, pr=request.pr, store=store,
-            reviews=ReviewStore(store), engine_factory=engine_factory, actor=request.actor,
-            redactor=Redactor(secret_values(specs)), locks=request.locks,
-            concurrency=default_concurrency(config, request.concurrency), on_event=on_event, clock=clock)
+    run = store.start_run(flow="review", commit=head, branch=branch, actor=request.actor, pr=request.pr,
+                          environments=tuple(environments), details={"action": action})
+    status: RunStatus = "failed"
+    try:
+        with checkouts(git, only_head, config) as where:
+            specs = [config.stack_spec(p, e, checkout=where.head) for e in config.environments
+                     for p in config.projects if config.deploys(p, e)]
+            runner = ReviewRunner(
+                trusted=trusted, head=config, checkout=where.head, commit=head, pr=request.pr, store=store,
+                reviews=ReviewStore(store), engine_factory=engine_factory, actor=request.actor,
+                redactor=Redactor(secret_values(specs)), locks=request.locks,
+                concurrency=default_concurrency(config, request.concurrency), on_event=on_event, clock=clock,
+                run_id=run.id)
+            yield runner
+            status = "failed" if runner.failed else "succeeded"
+    finally:
+        store.finish_run(run.id, status)
 
 
 def _up(runner: ReviewRunner, reviews: ReviewStore, request: ReviewRequest, plan: Plan, config: RepoConfig,

@@ -70,6 +70,7 @@ class ReviewRunner:
     clock: Clock = utcnow
     run_id: str = ""
     engines: dict[str, Engine] = field(default_factory=dict)
+    failed: bool = False  # a stack of this run failed or was locked
 
     def __post_init__(self) -> None:
         self.run_id = self.run_id or new_run_id(self.clock)
@@ -121,6 +122,7 @@ class ReviewRunner:
 
         execution = execute(plan.plan, run_stack, concurrency=self.concurrency, on_event=self.on_event)
         results = {sid: redact_result(r, self.redactor) for sid, r in execution.results.items()}
+        self.failed = self.failed or any(r.status in ("failed", "locked") for r in results.values())
         for sid, result in results.items():
             self._remember(plan, plan.stacks[sid], result)
         return results

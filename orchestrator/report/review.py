@@ -104,12 +104,17 @@ def kept_section(body: str | None) -> str | None:
     return body[start:end + len(SECTION_END)] + "\n"
 
 
+def linkable(text: str) -> bool:
+    """Whether `text` is an http(s) URL made only of characters that cannot break out of a link."""
+    return _LINKABLE.fullmatch(text) is not None
+
+
 def output_markdown(value: Any, redactor: Redactor) -> str:
     """One output value for the comment: a link for a plain http(s) URL, else a code span."""
     text = redactor.text(value if isinstance(value, str) else show_value(value))
     if len(text) > MAX_VALUE:
         return mdtext.code_span(text[:MAX_VALUE] + "…") + f" ({len(text)} characters)"
-    if isinstance(value, str) and text == value and _LINKABLE.fullmatch(text):
+    if isinstance(value, str) and text == value and linkable(text):
         return f"[{mdtext.inline(text)}]({text})"
     return mdtext.code_span(text)
 

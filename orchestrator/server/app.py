@@ -30,7 +30,7 @@ from orchestrator.server.dashboard import dashboard_routes
 from orchestrator.server.job_page import PUBLIC_URL_ENV, job_routes
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
 from orchestrator.server.poller import Poller
-from orchestrator.server.scheduler import DriftScheduler, drift_store_last_runs
+from orchestrator.server.scheduler import DriftScheduler, ReviewSweeper, drift_store_last_runs, review_sweep_due
 from orchestrator.server.webhooks import Receiver
 from orchestrator.server.worker import JobRunner, WorkerPool
 from orchestrator.store.jobs import JobQueue
@@ -65,6 +65,7 @@ class Server:
     receiver: Receiver
     pool: WorkerPool | None = None
     scheduler: DriftScheduler | None = None
+    sweeper: ReviewSweeper | None = None
     poller: Poller | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -73,11 +74,13 @@ class Server:
             self.pool.start()
         if self.scheduler is not None:
             self.scheduler.start()
+        if self.sweeper is not None:
+            self.sweeper.start()
         if self.poller is not None:
             self.poller.start()
 
     def stop(self) -> None:
-        for service in (self.poller, self.scheduler, self.pool):
+        for service in (self.poller, self.sweeper, self.scheduler, self.pool):
             if service is not None:
                 service.stop()
         self.store.close()
@@ -139,6 +142,7 @@ def build_server(
         server.scheduler = DriftScheduler(root, queue, clock=now, last_drift_runs=drift_store_last_runs(store),
                                           interval_s=options.scheduler_interval_s, metrics=metrics,
                                           on_queued=wake, load_config=lambda: load_repository(root))
+        server.sweeper = ReviewSweeper(queue, review_sweep_due(root, store), clock=now, on_queued=wake)
     if options.poll_s is not None:
         server.poller = Poller(root, queue, interval_s=options.poll_s, remote=options.remote, metrics=metrics,
                                on_queued=wake)

@@ -73,6 +73,7 @@ def dashboard_routes(
         Route("/runs/{run_id}", pages.run),
         Route("/locks", pages.locks),
         Route("/insights", pages.insights),
+        Route("/reviews", pages.reviews),
         Route("/locks/{stack:path}/release", pages.release, methods=["POST"]),
     ]
 
@@ -150,6 +151,21 @@ class _Pages:
                                            environments=environments, projects=projects)
             return self._render("insights.html.j2", title="Insights", active="insights", view=view,
                                 **insights_view.template_helpers())
+
+        return await self._page(build)
+
+    async def reviews(self, request: Request) -> Response:
+        def build() -> str:
+            from orchestrator.config.load import load_repository
+            from orchestrator.flows.review_sweep import listing
+            from orchestrator.store.review import ReviewStore
+
+            now = datetime.now(UTC)
+            rows = listing(ReviewStore(self.store).live(), load_repository(self.root), now)
+            # A destroy that failed first: it is retried by the scheduler and shown until it succeeds.
+            rows.sort(key=lambda row: (row["status"] != "destroy_failed", row["environment"], row["pr"]))
+            return self._render("reviews.html.j2", title="Review stacks", active="reviews", reviews=rows,
+                                link=_http_link)
 
         return await self._page(build)
 
@@ -256,6 +272,13 @@ def _run_filters(params: Mapping[str, str]) -> data.RunFilters:
 def _runs_link(filters: data.RunFilters, **changes: Any) -> str:
     query = urlencode(filters.query(**changes))
     return f"/runs?{query}" if query else "/runs"
+
+
+def _http_link(value: Any) -> str | None:
+    """An output value that is a plain http(s) URL (a review stack's address), else None."""
+    from orchestrator.report.review import linkable
+
+    return value if isinstance(value, str) and linkable(value) else None
 
 
 def _gates(details: Mapping[str, Any]) -> list[dict[str, Any]]:

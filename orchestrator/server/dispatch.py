@@ -23,6 +23,7 @@ from orchestrator.store.job_model import Job
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Settings
     from orchestrator.flows.checkouts import EngineFactory
+    from orchestrator.flows.review import ReviewOutcome
     from orchestrator.git import GitRepo
     from orchestrator.store.sql import SqlStore
     from orchestrator.vcs.base import PullRequest, VcsClient
@@ -80,6 +81,7 @@ class FlowRunner:
             "drift": self._drift,
             "unlock": self._unlock,
             "comment": self._comment,
+            "review": self._review,
         }
         run = handler.get(job.kind)
         if run is None:
@@ -152,9 +154,15 @@ class FlowRunner:
         result = {"pr": p["pr"], "head": p["head_sha"], "trusted": outcome.trust.trusted,
                   "trust_reason": outcome.trust.reason, "stacks": len(outcome.results), "failed": failed,
                   "published": outcome.published, "publish_error": outcome.publish_error}
+        # Then the pull request's review stacks, where its base branch's environments have them.
+        review, review_error = self._review_up(p, git, base, vcs)
+        if review is not None:
+            result["review"] = review
         if outcome.exit_code != 0:
             why = outcome.publish_error or f"{len(failed)} stack(s) failed: {', '.join(failed[:5])}"
             return JobOutcome("failed", result, why)
+        if review_error is not None:
+            return JobOutcome("failed", result, review_error)
         return JobOutcome("succeeded", result)
 
     def _deploy(self, job: Job, *, actor: str | None = None, pr: int | None = None) -> JobOutcome:
@@ -203,7 +211,67 @@ class FlowRunner:
         reason = job.payload.get("reason", "requested")
         self.store.audit(actor=actor, action="lock.released", details={"pr": pr, "stacks": released,
                                                                        "reason": reason})
-        return JobOutcome("succeeded", {"pr": pr, "released": released})
+        if reason not in ("closed", "merged"):
+            return JobOutcome("succeeded", {"pr": pr, "released": released})
+        # A closed or merged pull request's review stacks go too.
+        review, error = self._review_down(job, pr, f"the pull request was {reason}")
+        result: dict[str, Any] = {"pr": pr, "released": released, "review": review}
+        return JobOutcome("failed", result, error) if error else JobOutcome("succeeded", result)
+
+    # ------------------------------------------------------------------ review stacks
+    def _review(self, job: Job) -> JobOutcome:
+        """The scheduler's sweep: expired review environments destroyed, failed destroys retried."""
+        from orchestrator.config.load import load_repository
+        from orchestrator.flows.review_sweep import run_review_sweep
+
+        git = self._git()
+        with _GIT_LOCK:
+            self.refresh(git)
+        vcs = self._vcs(load_repository(git.root).settings, job, required=False)
+        kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
+        outcome = run_review_sweep(git.root, self.store, vcs, remote=self.remote, **kwargs)
+        result = outcome.to_json()
+        if outcome.exit_code != 0:
+            failed = [f"#{d.pr}" for d in outcome.downs if d.exit_code]
+            return JobOutcome("failed", result, "; ".join([*outcome.errors, *failed][:5]))
+        return JobOutcome("succeeded", result)
+
+    def _review_up(self, p: dict[str, Any], git: GitRepo, base: str,
+                   vcs: VcsClient | None) -> tuple[dict[str, Any] | None, str | None]:
+        from orchestrator.flows.review import ReviewRequest, run_review_up
+
+        request = ReviewRequest(repo=git.root, pr=int(p["pr"]), base=base, head=p["head_sha"], branch=p["base_ref"],
+                                head_ref=p.get("head_ref") or None, author=p.get("author") or None,
+                                from_fork=bool(p.get("from_fork")), actor=SERVER_ACTOR)
+        kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
+        outcome = run_review_up(request, self.store, vcs, **kwargs)
+        return _review_summary(outcome)
+
+    def _review_down(self, job: Job, pr: int, reason: str) -> tuple[dict[str, Any] | None, str | None]:
+        """Down for `pr`: its base and head from the host's API, else from what the store remembers."""
+        from orchestrator.config.load import load_repository
+        from orchestrator.flows.review import ReviewRequest, run_review_down
+        from orchestrator.store.review import ReviewStore
+
+        git = self._git()
+        remembered = sorted(ReviewStore(self.store).for_pr(pr), key=lambda r: r.updated_at)
+        vcs = self._vcs(load_repository(git.root).settings, job, required=False)
+        try:
+            pull = vcs.get_pr(pr) if vcs is not None else None
+        except UserError as exc:  # VcsError: ask the store instead
+            log.warning("review down of #%d: the pull request could not be read (%s)", pr, exc.message)
+            pull = None
+        branch = pull.base_ref if pull is not None else (remembered[-1].branch if remembered else None)
+        head = pull.head_sha if pull is not None else (remembered[-1].head if remembered else None)
+        if branch is None or head is None:
+            return None, None  # no API to ask and nothing remembered: no review stack was made here
+        with _GIT_LOCK:
+            self.refresh(git, pr=pr, provider=job.source, want=(head,))
+        request = ReviewRequest(repo=git.root, pr=pr, base=self._ref_on(git, "", branch), head=head, branch=branch,
+                                head_ref=pull.head_ref if pull is not None else None, actor=SERVER_ACTOR,
+                                reason=reason)
+        kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
+        return _review_summary(run_review_down(request, self.store, vcs, **kwargs))
 
     def _comment(self, job: Job) -> JobOutcome:
         """`/orchestrator preview|deploy|unlock` on a PR: the flows or this method check the commenter."""
@@ -246,6 +314,19 @@ def merge_request_author(payload: dict[str, Any], vcs: VcsClient | None) -> str:
     if payload["author_id"] is None or vcs is None:
         return ""
     return vcs.get_pr(int(payload["pr"])).author
+
+
+def _review_summary(outcome: ReviewOutcome) -> tuple[dict[str, Any] | None, str | None]:
+    """What a job's result says of a review run, and why it failed (None when it did not)."""
+    if not outcome.environments:
+        return None, None
+    summary = {"action": outcome.action, "environments": {e.environment: e.state for e in outcome.environments},
+               "failed": outcome.failed, "publish_error": outcome.publish_error}
+    if outcome.exit_code == 0:
+        return summary, None
+    why = outcome.publish_error or f"review {outcome.action}: {len(outcome.failed)} stack(s) failed: " \
+        + ", ".join(outcome.failed[:5])
+    return summary, why
 
 
 def _as_preview(job: Job, pull: PullRequest) -> Job:

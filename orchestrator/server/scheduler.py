@@ -116,6 +116,65 @@ class DriftScheduler:
                 self.last_tick.isoformat(), "last_error": self.last_error}
 
 
+REVIEW_SWEEP_KEY = "review-sweep"
+
+
+class ReviewSweeper:
+    """Queues the review sweep (a `review` job) when a review environment expired (no push for its
+    `review.ttl`) or a destroy of one failed: at most once per `slot_s`, across servers sharing the
+    database (the slot is recorded with the job, as drift slots are)."""
+
+    def __init__(self, queue: JobQueue, due: Callable[[datetime], int], *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), interval_s: float = 60.0,
+                 slot_s: float = 300.0, on_queued: Callable[[int], None] | None = None) -> None:
+        self.queue = queue
+        self.due = due  # how many review environments the sweep would act on now
+        self.clock = clock
+        self.slot_s = slot_s
+        self.on_queued = on_queued
+        self.last_error: str | None = None
+        self._service = Periodic("review-sweeper", self.tick, interval_s=lambda: interval_s, on_error=self._failed)
+
+    def start(self) -> None:
+        self._service.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._service.stop(timeout)
+
+    def _failed(self, exc: Exception) -> None:
+        self.last_error = exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        log.error("review sweeper: %s", self.last_error)
+
+    def tick(self) -> int | None:
+        """The id of the sweep job queued now, or None."""
+        now = self.clock()
+        count = self.due(now)
+        if not count:
+            return None
+        slot = datetime.fromtimestamp(now.timestamp() // self.slot_s * self.slot_s, UTC)
+        spec = JobSpec(kind="review", key=REVIEW_SWEEP_KEY, payload={"action": "sweep", "slot": slot.isoformat()})
+        job_id = self.queue.schedule_slot(REVIEW_SWEEP_KEY, slot, spec)
+        if job_id is not None:
+            log.info("review sweeper: %d review environment(s) to destroy; sweep queued (job %d)", count, job_id)
+            if self.on_queued is not None:
+                self.on_queued(1)
+        self.last_error = None
+        return job_id
+
+
+def review_sweep_due(repo: Path, store: Any) -> Callable[[datetime], int]:
+    """How many review environments are expired or wait for a retried destroy, from the store."""
+
+    def count(now: datetime) -> int:
+        from orchestrator.flows.review_sweep import due
+        from orchestrator.store.review import ReviewStore
+
+        live = ReviewStore(store).live()
+        return len(due(live, _load(repo), now)) if live else 0
+
+    return count
+
+
 def _slot(env: Environment, now: datetime) -> datetime:
     try:
         return latest_slot(env.drift.schedule, now)

@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 
 from orchestrator.engines.base import StackResult
 
-Flow = Literal["preview", "deploy", "drift", "rollback", "promote", "remediate", "reconcile"]
+Flow = Literal["preview", "deploy", "drift", "rollback", "promote", "remediate", "reconcile", "review"]
 RunStatus = Literal["running", "succeeded", "failed", "interrupted", "blocked"]
 LockPurpose = Literal["deploy", "pr"]
 

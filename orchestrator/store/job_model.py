@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy.engine import RowMapping
 
-JobKind = Literal["preview", "deploy", "drift", "unlock", "comment"]
+JobKind = Literal["preview", "deploy", "drift", "unlock", "comment", "review"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "superseded"]
 FinalStatus = Literal["succeeded", "failed", "skipped"]
 JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "skipped", "superseded")
