@@ -146,12 +146,17 @@ def promote(
 @click.option("--env", "environment", required=True, help="The environment to roll back.")
 @click.option("--project", "projects", multiple=True, help="Only these projects (repeatable; default all).")
 @click.option("--to", "target", required=True, help="A commit, or the id of a run whose commit to go back to.")
+@click.option("--break-glass", is_flag=True,
+              help="An emergency: bypass `requires` and approvals (a trusted user only, with --reason; audited).")
+@click.option("--reason", help="Why (kept in the audit log; required with --break-glass).")
 @_run_options
 def rollback(
     repo: Path,
     environment: str,
     projects: tuple[str, ...],
     target: str,
+    break_glass: bool,
+    reason: str | None,
     vcs: str | None,
     out_dir: Path | None,
     concurrency: int | None,
@@ -167,7 +172,8 @@ def rollback(
     _config, store, client = open_context(repo, vcs, out_dir)
     request = RollbackRequest(repo=repo, environment=environment, target=target, actor=actor_name(actor),
                               projects=projects, concurrency=concurrency,
-                              locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait))
+                              locks=LockPolicy(ttl_s=lock_ttl, wait_s=lock_wait), break_glass=break_glass,
+                              reason=reason)
     _finish(run_rollback(request, store, client, on_event=None if as_json else progress_printer()), as_json)
 
 

@@ -216,6 +216,15 @@ def print_deploy(outcome: DeployOutcome) -> None:
         console.print(f"  destroy pending: {pending}", markup=False)
     if outcome.report_path is not None:
         console.print(f"  full report: {outcome.report_path}", markup=False)
+    for line in outcome.skipped:
+        console.print(f"  {line}", markup=False, style="yellow")
+    for gate in outcome.stopped_by:
+        console.print(
+            f"  rollback stopped by the gate of {gate.environment}: nothing was rolled back. In an emergency a "
+            "trusted user can bypass it: add --break-glass --reason \"...\" (recorded in the audit log and "
+            "the comment)",
+            markup=False, style="red",
+        )
     if outcome.publish_error:
         console.print(f"  publishing failed: {outcome.publish_error}", markup=False, style="red")
 

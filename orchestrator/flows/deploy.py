@@ -30,10 +30,12 @@ from orchestrator.flows.checkouts import (
     open_checkouts,
 )
 from orchestrator.flows.deployment import Deployment, Reached
+from orchestrator.flows.gates import GateResult
 from orchestrator.flows.gitstate import Target, resolve_target
 from orchestrator.flows.locking import LockPolicy
+from orchestrator.flows.plan import uncommitted_environments
 from orchestrator.flows.positions import Positions, applied_commit, level_plan
-from orchestrator.flows.publish import publish_report, report_file
+from orchestrator.flows.publish import Publication, publish, report_file
 from orchestrator.flows.redaction import secret_values
 from orchestrator.git import GitRepo
 from orchestrator.models import Plan
@@ -60,6 +62,7 @@ class DeployRequest:
     summary_path: Path | None = None
     flow: Flow = "deploy"
     redeploy: bool = False  # run the stacks already at this commit again
+    bypass_gates: str | None = None  # a break-glass rollback: "by <actor>: <reason>"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,12 @@ class DeployOutcome:
     summary_written: bool = False  # the full report went to GITHUB_STEP_SUMMARY
     positions: tuple[StackPosition, ...] = ()  # where each stack stood before the run (level-triggered runs)
     alerts: tuple[Dispatch, ...] = ()  # queued in the background (flows/alerts.py)
+    skipped: tuple[str, ...] = ()  # what did not happen (no merged PR, nothing published), one line each
+
+    @property
+    def stopped_by(self) -> list[GateResult]:
+        """The gates a rollback did not get through: it then did nothing, which is a failure."""
+        return [g for g in self.gates if not g.passed] if self.flow == "rollback" else []
 
     @property
     def failed(self) -> list[str]:
@@ -85,7 +94,7 @@ class DeployOutcome:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.publish_error else 0
+        return 1 if self.failed or self.publish_error or self.stopped_by else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +108,7 @@ class DeployOutcome:
             "publish_error": self.publish_error,
             "report": None if self.report_path is None else str(self.report_path),
             "positions": [p.to_json() for p in self.positions],
+            "skipped": list(self.skipped),
             "exit_code": self.exit_code,
         }
 
@@ -157,6 +167,7 @@ def run_deploy(
             reached=_reached_in_backends(git, config, where, engines, store, plan.branch),
             unreadable={sid: p.error or "unreadable" for sid, p in positions.items() if p.standing == "unreadable"},
             applied_of=lambda engine, spec: applied_commit(engine, spec, store)[0],
+            bypass_gates=request.bypass_gates,
         )
         redactor = Redactor(secret_values(where.spec(s) for s in plan.stacks))
         results, gate_results, pending = deployment.run_environments(plan, where, redactor)
@@ -171,7 +182,7 @@ def run_deploy(
         commit=plan.head,
         details={"status": status},
     )
-    comment, report, published, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results)
+    comment, report, done, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results)
     alerts = notify_run(config, store, _facts(run.id, request.flow, plan, results, gate_results))
     return DeployOutcome(
         alerts=alerts,
@@ -183,8 +194,9 @@ def run_deploy(
         interrupted_runs=tuple(interrupted),
         comment=comment,
         report_path=report,
-        published=published,
+        published=done.published and error is None,
         publish_error=error,
+        skipped=(*_no_pr(vcs, pr, plan.head, done.comment_at), *done.skipped),
         flow=request.flow,
         summary_written=request.summary_path is not None,
         positions=tuple(positions.values()),
@@ -214,6 +226,8 @@ def _level_plan(reader: Positions, target: Target, request: DeployRequest) -> tu
     notes.extend(f"branch {target.branch} → {env.name} (rule `{rule}` in {env.source})" for env, rule in fed)
     if not fed:
         notes.append(f"no environment tracks branch {target.branch}")
+        hint = uncommitted_environments(reader.git, target.branch, target.head)
+        notes.extend([hint] if hint else [])
     names = [env.name for env, _ in fed]
     return level_plan(
         reader,
@@ -282,6 +296,16 @@ def _merged_pr(request: DeployRequest, vcs: VcsClient | None, commit: str) -> in
     return None if pull is None else pull.number
 
 
+def _no_pr(vcs: VcsClient | None, pr: int | None, commit: str, comment_at: str | None) -> tuple[str, ...]:
+    """A deploy whose merged pull request is not found comments nowhere: say so."""
+    if vcs is None or pr is not None:
+        return ()
+    missing = f"no merged pull request found for {commit[:12]} (pass --pr N to name it)"
+    if comment_at:
+        return (f"{missing}: the \"Deployed\" comment went to {comment_at} only",)
+    return (f"no \"Deployed\" comment: {missing}",)
+
+
 def _report(
     request: DeployRequest,
     config: RepoConfig,
@@ -291,7 +315,7 @@ def _report(
     results: Mapping[str, StackResult],
     redactor: Redactor,
     gate_results: list[gates.GateResult],
-) -> tuple[RenderedComment, Path, bool, str | None]:
+) -> tuple[RenderedComment, Path, Publication, str | None]:
     report = report_file(config.root, request.flow, pr, plan.head, request.summary_path)
     comment = render_comment(
         comment_model(
@@ -305,14 +329,17 @@ def _report(
             max_chars=config.settings.comment_max_chars,
             group_identical=config.settings.comment_group_identical,
             marker=deploy_marker(plan.branch),
+            notices=(f"Break-glass {request.flow} {request.bypass_gates}: its gates were bypassed "
+                     "(see the audit log)",) if request.bypass_gates else (),
         )
     )
-    published, error = publish_report(
+    done = publish(
         vcs, pr, comment, results, plan, STATUS_PREFIX, report, append_report=request.summary_path is not None
     )
+    error = done.error
     if vcs is not None and error is None:
         error = _record_deployments(vcs, plan, results, gate_results)
-    return comment, report, published and error is None, error
+    return comment, report, done, error
 
 
 def _record_deployments(

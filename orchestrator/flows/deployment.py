@@ -57,6 +57,7 @@ class Deployment:
     reached: Reached | None = None
     applied_of: AppliedOf | None = None  # what a stack runs (its backend, else the store): guards destroys
     unreadable: Mapping[str, str] = field(default_factory=dict)  # stack id -> why its backend could not be read
+    bypass_gates: str | None = None  # a break-glass rollback: who and why; gates are judged, recorded, not obeyed
 
     def run_environments(
         self, plan: Plan, where: Checkouts, redactor: Redactor
@@ -73,10 +74,13 @@ class Deployment:
                 continue
             gate = gates.evaluate(env, plan.head, store=self.store, earlier=earlier, approvers=self._approvers,
                                   reached=self.reached)
+            bypassed = not gate.passed and self.bypass_gates is not None
+            if bypassed:
+                gate = gates.bypassed(gate, self.bypass_gates or "")
             gate_results.append(gate)
             self.store.audit(
                 actor=self.actor,
-                action="gate.passed" if gate.passed else "gate.blocked",
+                action="gate.bypassed" if bypassed else "gate.passed" if gate.passed else "gate.blocked",
                 run_id=self.run_id,
                 environment=env_name,
                 commit=plan.head,

@@ -34,6 +34,15 @@ class GateResult:
         return {"environment": self.environment, "passed": self.passed, "reasons": list(self.reasons)}
 
 
+BYPASSED = "bypassed by a break-glass rollback"
+
+
+def bypassed(gate: GateResult, why: str) -> GateResult:
+    """A gate that was not met, passed on purpose by a break-glass rollback: what it missed stays
+    in the record."""
+    return GateResult(gate.environment, True, (f"{BYPASSED} ({why})", *(f"not met: {r}" for r in gate.reasons)))
+
+
 def required_approvals(env: Environment) -> int:
     # A protected environment always needs someone's approval, even with `approvals: 0`.
     return max(env.approvals, 1 if env.protected else 0)

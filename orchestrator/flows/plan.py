@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestrator.config.load import load_repository
@@ -78,4 +78,29 @@ def make_plan(request: PlanRequest) -> tuple[Plan, RepoConfig]:
         ),
         base_config=base_config,
     )
+    if not result.environments:
+        hint = uncommitted_environments(git, branch, head)
+        if hint is not None:
+            result = replace(result, notes=(*result.notes, hint))
     return result, head_config
+
+
+def uncommitted_environments(git: GitRepo, branch: str, commit: str) -> str | None:
+    """Why no environment tracks `branch` at `commit` when the working tree says otherwise:
+    environment files written (by `orchestrator init`, or by hand) but not committed there.
+    Plans and deploys read the configuration committed at the commits they compare."""
+    from orchestrator.errors import UserError
+
+    try:
+        working = load_repository(git.root)
+    except UserError:
+        return None  # the working tree's own errors are for `orchestrator environments` to show
+    fed = [env for env, _rule in working.environments_for_branch(branch)]
+    if not fed:
+        return None
+    files = ", ".join(env.source for env in fed)
+    return (
+        f"hint: {files} in your working tree track {branch}, but commit {commit[:12]} does not have "
+        f"{'it' if len(fed) == 1 else 'them'}: plans and deploys read the configuration committed there; "
+        f"commit the configuration (on {branch} too)"
+    )

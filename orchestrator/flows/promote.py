@@ -44,6 +44,14 @@ class RollbackRequest:
     projects: tuple[str, ...] = ()  # default: every project of the environment
     concurrency: int | None = None
     locks: LockPolicy = field(default_factory=LockPolicy)
+    break_glass: bool = False  # an emergency: a trusted user bypasses `requires` and approvals, recorded
+    reason: str | None = None  # why (required with break_glass; kept in the audit log)
+
+
+TRUST_HINT = (
+    "name who you are with --actor (outside CI), and list that user in trust.users in orchestrator.yaml "
+    "(or give them write access on the repository, read through --vcs)"
+)
 
 
 def run_promote(
@@ -61,8 +69,7 @@ def run_promote(
     env = config.environment(request.environment)
     trusted, why = is_trusted_user(config.settings, vcs, request.actor)
     if not trusted:
-        raise UserError(f"{request.actor} may not promote: {why}",
-                        hint="ask a user listed in trust.users or with write access")
+        raise UserError(f"{request.actor} may not promote: {why}", hint=TRUST_HINT)
     sha = git.resolve(request.commit)
     store.record_promotion(env.name, sha, request.actor, request.reason)
     store.audit(actor=request.actor, action="promote", environment=env.name, commit=sha,
@@ -93,6 +100,7 @@ def run_rollback(
     explicit and audited. The stacks are then behind their branch until the next deploy (or
     `reconcile`) rolls them forward."""
     git = GitRepo(request.repo)
+    bypass = _break_glass(request, vcs) if request.break_glass else None
     run = store.get_run(request.target)
     sha = run.commit if run is not None else git.resolve(request.target)
     at_commit = load_repository(git.root, git.tree(sha))
@@ -106,9 +114,24 @@ def run_rollback(
         projects=request.projects or None,
         reason=f"rollback to {sha[:12]} requested by {request.actor}",
     )
-    store.audit(actor=request.actor, action="rollback.requested", environment=env.name, commit=sha,
-                details={"projects": list(request.projects), "target": request.target})
+    store.audit(actor=request.actor, action="rollback.break_glass" if bypass else "rollback.requested",
+                environment=env.name, commit=sha,
+                details={"projects": list(request.projects), "target": request.target, "reason": request.reason,
+                         "break_glass": bypass is not None})
     deploy = DeployRequest(repo=request.repo, after=sha, actor=request.actor, concurrency=request.concurrency,
-                           locks=request.locks, flow="rollback")
+                           locks=request.locks, flow="rollback", bypass_gates=bypass)
     return run_deploy(deploy, store, vcs, plan=plan, config=at_commit, engine_factory=engine_factory,
                       on_event=on_event)
+
+
+def _break_glass(request: RollbackRequest, vcs: VcsClient | None) -> str:
+    """Who bypasses the gates and why, once they are known to be allowed to."""
+    reason = (request.reason or "").strip()
+    if not reason:
+        raise UserError("--break-glass needs --reason: the audit log and the comment say why the gates were bypassed",
+                        hint='e.g. --break-glass --reason "prod outage INC-1234: restore the last good release"')
+    config = load_repository(GitRepo(request.repo).root)
+    trusted, why = is_trusted_user(config.settings, vcs, request.actor)
+    if not trusted:
+        raise UserError(f"{request.actor} may not break glass: {why}", hint=TRUST_HINT)
+    return f"by {request.actor}: {reason}"

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.cli.deploy import _actor
+from orchestrator.cli.deploy import actor_name
 from orchestrator.errors import UserError
 
 
 def test_in_github_actions_the_actor_is_the_workflow_user(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_ACTOR", "alice")
-    assert _actor(None) == "alice"
-    assert _actor("alice") == "alice"
+    assert actor_name(None) == "alice"
+    assert actor_name("alice") == "alice"
     with pytest.raises(UserError, match="differs from the CI's user alice"):
-        _actor("platform-lead")
+        actor_name("platform-lead")
 
 
 def test_outside_ci_the_given_actor_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GITHUB_ACTIONS", "GITHUB_ACTOR", "GITLAB_CI", "GITLAB_USER_LOGIN"):
         monkeypatch.delenv(name, raising=False)
-    assert _actor("platform-lead") == "platform-lead"
-    assert _actor(None)  # the login name
+    assert actor_name("platform-lead") == "platform-lead"
+    assert actor_name(None)  # the login name

@@ -161,7 +161,8 @@ def test_a_pr_cannot_trust_its_own_author(deployed: SampleRepo, github_standin: 
     repo, gh = deployed, github_standin
     head = bump_app_image(repo, "self-trust", "1.31-alpine")
     config = (repo.root / "orchestrator.yaml").read_text()
-    repo.write("orchestrator.yaml", config + "trust:\n  users: [mallory]\n")
+    assert "users: [platform-lead]" in config
+    repo.write("orchestrator.yaml", config.replace("users: [platform-lead]", "users: [platform-lead, mallory]"))
     head = repo.commit("trust me")
     gh.add_pull(number=22, author="mallory", head_sha=head, base_ref=BASE_BRANCH)
     gh.set_permission("mallory", "read")

@@ -95,3 +95,17 @@ def test_init_prints_the_next_three_commands(make_repo: MakeRepo) -> None:
         "orchestrator preview --base HEAD~1 --head HEAD --branch develop --vcs files --out comments/"
     )
     assert len(steps) == 3
+
+
+def test_a_plan_on_configuration_not_yet_committed_says_so(make_repo: MakeRepo) -> None:
+    from orchestrator.cli import cli
+
+    root = make_repo(project("infra/app", "app", "dev"))
+    run_init(root, InitOptions(ci="none"))  # written, not committed
+
+    result = CliRunner().invoke(cli, ["plan", "--repo", str(root), "--base", "HEAD", "--branch", "main"])
+
+    assert result.exit_code == 0, result.output
+    assert "no environment tracks branch main" in result.output
+    assert "hint: environments/dev.yaml in your working tree track main, but commit" in result.output
+    assert "commit the configuration (on main too)" in result.output

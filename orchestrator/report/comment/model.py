@@ -88,6 +88,7 @@ class CommentModel:
     group_identical: bool = True
     marker: str | None = None  # overrides the kind's marker (one Deployed comment per branch)
     current: tuple[UpToDate, ...] = ()  # stacks a deploy left alone: already at this commit or newer
+    notices: tuple[str, ...] = ()  # said under the title, never cut: e.g. gates bypassed by a break-glass rollback
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def comment_model(
     max_chars: int = DEFAULT_MAX_CHARS,
     group_identical: bool = True,
     marker: str | None = None,
+    notices: tuple[str, ...] = (),
 ) -> CommentModel:
     """The model for `plan` and its `results` (by stack id). A stack without a result shows as skipped."""
     stacks = tuple(StackOutcome(planned=s, result=results.get(s.id) or _not_run(s)) for s in plan.stacks)
@@ -139,6 +141,7 @@ def comment_model(
         group_identical=group_identical,
         marker=marker,
         current=plan.current if kind == "Deployed" else (),
+        notices=notices,
     )
 
 

@@ -107,6 +107,7 @@ def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
         "current": [{"stack": c.id, "commit": c.commit[:7], "reason": c.reason}
                     for c in model.current[:CURRENT_LISTED]],
         "current_more": max(0, len(model.current) - CURRENT_LISTED),
+        "notices": list(model.notices),
         "rows": [
             _Row(
                 emoji=STATUS_EMOJI.get(s.result.status, "❔"),
