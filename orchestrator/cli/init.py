@@ -49,7 +49,10 @@ _MARKS = {
     help="Above this many affected stacks, CI previews fan out over a job matrix.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be written, and the files, without writing.")
-def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, dry_run: bool) -> None:
+@click.option("--review", is_flag=True,
+              help="Enable review stacks (a stack per pull request) in the first unprotected environment and "
+                   "write their workflow.")
+def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, dry_run: bool, review: bool) -> None:
     """Detect the Pulumi projects and stacks of a repository and write orchestrator.yaml,
     environments/*.yaml and the CI workflows for them."""
     from orchestrator.init import InitOptions, run_init
@@ -60,6 +63,7 @@ def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, d
         force=force,
         matrix_threshold=matrix_threshold,
         dry_run=dry_run,
+        review=review,
     )
     print_result(run_init(repo, options))
 

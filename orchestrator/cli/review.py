@@ -212,6 +212,8 @@ def _print_outcome(outcome: ReviewOutcome) -> None:
             click.echo(f"    {result.status:9} {stack_id}  {detail}")
             for name, value in sorted(result.outputs.items()):
                 click.echo(f"      {name}: {value}")
+    for note in outcome.notes:
+        click.echo(f"  note: {note}")
     if outcome.report_path is not None:
         click.echo(f"  report: {outcome.report_path}")
     if outcome.publish_error:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import StackResult
+from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent
 from orchestrator.flows.checkouts import EngineFactory, checkouts, default_concurrency, default_engine_factory
 from orchestrator.flows.locking import LockPolicy
@@ -78,6 +79,7 @@ class ReviewOutcome:
     published: bool = False
     publish_error: str | None = None
     report_path: Path | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def results(self) -> dict[str, StackResult]:
@@ -102,6 +104,7 @@ class ReviewOutcome:
             "published": self.published,
             "publish_error": self.publish_error,
             "report": None if self.report_path is None else str(self.report_path),
+            "notes": list(self.notes),
             "exit_code": self.exit_code,
         }
 
@@ -136,8 +139,16 @@ def run_review_down(request: ReviewRequest, store: SqlStore, vcs: VcsClient | No
                     clock: Clock = utcnow) -> ReviewOutcome:
     """Destroy the pull request's review stacks in every environment that has or may have some."""
     git = GitRepo(request.repo)
-    head = git.resolve(request.head)
     trusted = trusted_config(git, request.base)
+    notes: tuple[str, ...] = ()
+    try:
+        head = git.resolve(request.head)
+    except UserError:
+        # The head is gone (a deleted branch not fetched): destroys need the projects' directories,
+        # not their latest code, so the base branch's tip serves.
+        head = git.resolve(request.base)
+        notes = (f"the pull request's head {request.head[:12]} is not in this clone: the stacks were destroyed "
+                 f"from the base branch's tip {head[:12]}",)
     config = with_trusted(load_repository(git.root, git.tree(head)), trusted)
     reviews = ReviewStore(store)
     branch = request.branch or git.branch_name(request.base) or request.base
@@ -153,8 +164,9 @@ def run_review_down(request: ReviewRequest, store: SqlStore, vcs: VcsClient | No
                 done.append(found)
         redactor = runner.redactor
     if not done:
-        return ReviewOutcome("down", request.pr, head, ())
-    return _published(request, vcs, "down", head, tuple(done), None, redactor, trusted, store)
+        return ReviewOutcome("down", request.pr, head, (), notes=notes)
+    return dataclasses.replace(_published(request, vcs, "down", head, tuple(done), None, redactor, trusted, store),
+                               notes=notes)
 
 
 def trusted_config(git: GitRepo, base: str) -> RepoConfig:

@@ -31,6 +31,7 @@ class InitOptions:
     matrix_threshold: int = 10
     dry_run: bool = False
     python_version: str = "3.11"
+    review: bool = False  # review stacks: enabled in the first unprotected environment, and their workflow
 
 
 @dataclass(frozen=True)

@@ -43,14 +43,22 @@ def render_config_files(detection: Detection, proposal: Proposal, options: InitO
     files = [
         GeneratedFile(CONFIG_FILE, env.get_template("orchestrator.yaml.j2").render(context), "repository settings")
     ]
+    reviewed = review_environment(proposal) if options.review else None
     for environment in proposal.environments:
-        text = env.get_template("environment.yaml.j2").render({**context, "env": environment})
+        text = env.get_template("environment.yaml.j2").render(
+            {**context, "env": environment, "review": environment.name == reviewed})
         files.append(
             GeneratedFile(
                 f"{proposal.environments_dir}/{environment.name}.yaml", text, f"environment {environment.name}"
             )
         )
     return files
+
+
+def review_environment(proposal: Proposal) -> str | None:
+    """Where `--review` enables review stacks: the first environment in order that is not protected."""
+    candidates = sorted((e for e in proposal.environments if not e.protected), key=lambda e: (e.order, e.name))
+    return candidates[0].name if candidates else None
 
 
 def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:
@@ -64,6 +72,8 @@ def render_ci_files(detection: Detection, proposal: Proposal, options: InitOptio
             ("deploy", "GitHub Actions: deploy on push"),
             ("drift", "GitHub Actions: drift on schedule"),
             ("comment", "GitHub Actions: /orchestrator preview in a comment, for trusted commenters"),
+            *((("review", "GitHub Actions: review stacks per pull request, destroyed on close"),)
+              if options.review else ()),
         ):
             text = env.get_template(f"github_{name}.yaml.j2").render(context)
             files.append(GeneratedFile(f"{GITHUB_WORKFLOWS}/orchestrator-{name}.yml", text, purpose))

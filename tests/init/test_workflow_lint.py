@@ -54,14 +54,14 @@ def generated(request: pytest.FixtureRequest, make_repo: MakeRepo, monkeypatch: 
     monkeypatch.setattr("orchestrator.init.install.installed_from", lambda distribution="": (SOURCES[source], "t"))
     root = make_repo({**project("infra/network", "network", "dev", "prod"), **project("infra/data", "data", "dev"),
                       "infra/data/requirements.txt": "pulumi>=3\n"}, branches=("develop",))
-    run_init(root, InitOptions(ci="github", engine=engine))  # type: ignore[arg-type]
+    run_init(root, InitOptions(ci="github", engine=engine, review=True))  # type: ignore[arg-type]
     return root
 
 
 def workflows(root: Path) -> list[Path]:
     found = sorted((root / WORKFLOWS).glob("*.yml"))
     assert [p.name for p in found] == ["orchestrator-comment.yml", "orchestrator-deploy.yml",
-                                       "orchestrator-drift.yml", "orchestrator-preview.yml"]
+                                       "orchestrator-drift.yml", "orchestrator-preview.yml", "orchestrator-review.yml"]
     return found
 
 

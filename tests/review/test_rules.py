@@ -200,3 +200,17 @@ def _config(repo: InfraRepo) -> object:
     from orchestrator.config.load import load_repository
 
     return load_repository(repo.root)
+
+
+def test_down_without_the_head_commit_destroys_from_the_base_branch(repo: InfraRepo, sandbox: InProcessSandbox,
+                                                                    store: SqlStore) -> None:
+    # Merged with "delete branch": a fresh clone may not hold the pull request's head any more.
+    head = open_pull_request(repo, "audit-gone", {"stacks/audit/__main__.py": ("env)", "env, Review='gone')")})
+    run_review_up(request(repo, 63, head), store, None)
+    gone = "f" * 40
+    down = run_review_down(request(repo, 63, gone), store, None)
+    assert states(down) == ["destroyed"] and down.head == repo.sha(BASE)
+    assert down.notes == (f"the pull request's head {gone[:12]} is not in this clone: the stacks were destroyed "
+                          f"from the base branch's tip {repo.sha(BASE)[:12]}",)
+    assert not state_file(repo, "audit", "pr-63").exists()
+    assert [q for q in queue_names(sandbox) if "pr-63" in q] == []
