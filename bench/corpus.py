@@ -42,8 +42,8 @@ OWN_PACKAGES = ("aws", "random", "command")  # resource packages the engine brin
 _UNSUPPORTED = re.compile(r"^(resource type|provider function) (\S+) is not supported")
 _REQUIRE = re.compile(r"(\w+)\.require(?:_secret|_int|_float|_bool|_object)?\(\s*['\"]([^'\"]+)['\"]")
 _NAMESPACED = re.compile(r"(\w+)\s*=\s*(?:pulumi\.)?Config\(\s*['\"]([^'\"]+)['\"]\s*\)")
-_STATIC_TYPE = re.compile(r"\baws\.([a-z0-9_]+)\.([A-Z][A-Za-z0-9]+)\(")
-_STATIC_FUNCTION = re.compile(r"\baws\.(?:([a-z0-9_]+)\.)?(get_[a-z0-9_]+?)(?:_output)?\(")
+_ALIAS = re.compile(r"^\s*import pulumi_aws as (\w+)", re.M)
+_FROM = re.compile(r"^\s*from pulumi_aws import ([\w ,()]+)", re.M)
 
 
 @dataclass
@@ -142,24 +142,27 @@ def _placeholder(key: str, projects: list[str]) -> Any:
 
 
 def static_gaps(directory: Path) -> set[str]:
-    """AWS types and functions the sources use that the engine does not have."""
+    """AWS types and functions the sources use that the engine does not have: `aws.ec2.Vpc(`,
+    `pulumi_aws.ec2.get_ami(`, or `ec2.Vpc(` after `from pulumi_aws import ec2`."""
     from orchestrator.engines.local.providers.registry import aws_types, functions
 
     have = set(aws_types()) | set(functions())
     text = sources(directory)
+    prefixes = {"aws", "pulumi_aws", *_ALIAS.findall(text)}
+    modules = {m.strip() for names in _FROM.findall(text) for m in names.strip("()").split(",") if m.strip()}
+    qualified = rf"\b(?:(?:{'|'.join(sorted(prefixes))})\.([a-z0-9_]+)|({'|'.join(sorted(modules)) or '$^'}))\."
     gaps = set()
-    for module, cls in _STATIC_TYPE.findall(text):
-        if cls.endswith("Args"):
-            continue
-        token = f"aws:{module.rstrip('_')}/{cls[0].lower()}{cls[1:]}:{cls}"
-        if token not in have:
-            gaps.add(token)
-    for module, function in _STATIC_FUNCTION.findall(text):
+    for prefixed, imported, cls in re.findall(qualified + r"([A-Z][A-Za-z0-9]+)\(", text):
+        if not cls.endswith("Args"):
+            module = (prefixed or imported).rstrip("_")
+            gaps.add(f"aws:{module}/{cls[0].lower()}{cls[1:]}:{cls}")
+    for prefixed, imported, function in re.findall(qualified + r"(get_[a-z0-9_]+?)(?:_output)?\(", text):
         name = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), function)
-        token = f"aws:{(module or 'index').rstrip('_')}/{name}:{name}"
-        if token not in have:
-            gaps.add(token)
-    return gaps
+        gaps.add(f"aws:{(prefixed or imported).rstrip('_')}/{name}:{name}")
+    for prefix_function in re.findall(rf"\b(?:{'|'.join(sorted(prefixes))})\.(get_[a-z0-9_]+?)(?:_output)?\(", text):
+        name = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), prefix_function)
+        gaps.add(f"aws:index/{name}:{name}")
+    return gaps - have
 
 
 # --------------------------------------------------------------------------- classifying
@@ -184,13 +187,13 @@ def classify(result: Any) -> tuple[str, str, set[str]]:
     text = error.lower()
     last = error.strip().splitlines()[-1] if error.strip() else ""
     if any(words in text for words in ("cannot install", "modulenotfounderror", "no module named", "importerror")):
-        return "package", last[:160], missing
+        return "package", last[:240], missing
     if "remote (multi-language) component" in text:
-        return "outside", last[:160], missing
+        return "outside", last[:240], missing
     if any(words in text for words in ("filenotfounderror", "no such file", "is missing configuration",
                                        "pulumi config set", "stack reference")):
-        return "outside", last[:160], missing
-    return "engine", last[:160], missing
+        return "outside", last[:240], missing
+    return "engine", last[:240], missing
 
 
 # --------------------------------------------------------------------------- running
