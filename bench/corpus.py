@@ -42,6 +42,12 @@ OWN_PACKAGES = ("aws", "random", "command")  # resource packages the engine brin
 _UNSUPPORTED = re.compile(r"^(resource type|provider function) (\S+) is not supported")
 _REQUIRE = re.compile(r"(\w+)\.require(?:_secret|_int|_float|_bool|_object)?\(\s*['\"]([^'\"]+)['\"]")
 _NAMESPACED = re.compile(r"(\w+)\s*=\s*(?:pulumi\.)?Config\(\s*['\"]([^'\"]+)['\"]\s*\)")
+# Imports of packages whose resources only their own provider plugins make.
+_OUTSIDE_IMPORTS = {
+    "pulumi_awsx": "awsx", "pulumi_eks": "eks", "pulumi_aws_apigateway": "aws-apigateway",
+    "pulumi_synced_folder": "synced-folder", "pulumi_docker": "docker", "pulumi_docker_build": "docker-build",
+    "pulumi_mysql": "mysql", "pulumi_kubernetes": "kubernetes",
+}
 _ALIAS = re.compile(r"^\s*import pulumi_aws as (\w+)", re.M)
 _FROM = re.compile(r"^\s*from pulumi_aws import ([\w ,()]+)", re.M)
 
@@ -162,6 +168,11 @@ def static_gaps(directory: Path) -> set[str]:
     for prefix_function in re.findall(rf"\b(?:{'|'.join(sorted(prefixes))})\.(get_[a-z0-9_]+?)(?:_output)?\(", text):
         name = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), prefix_function)
         gaps.add(f"aws:index/{name}:{name}")
+    for module, package in _OUTSIDE_IMPORTS.items():
+        if re.search(rf"^\s*(?:import|from) {module}\b", text, re.M):
+            gaps.add(f"{package}:(its provider plugin)")
+    if re.search(r"\bcommand\.remote\.", text):
+        gaps.add("command:remote (SSH to a machine)")
     return gaps - have
 
 

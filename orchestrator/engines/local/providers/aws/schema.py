@@ -14,6 +14,7 @@ import importlib
 import keyword
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -57,6 +58,12 @@ def _nested(module: ModuleType, annotation: Any, depth: int) -> tuple[SdkPropert
 
 def sdk_properties(token: str) -> dict[str, SdkProperty]:
     """The type's properties as the SDK names them; empty when the SDK has no such type."""
+    with warnings.catch_warnings():  # pulumi_aws warns of its deprecated types as their modules load
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _sdk_properties(token)
+
+
+def _sdk_properties(token: str) -> dict[str, SdkProperty]:
     try:
         module = _module(token)
     except ModuleNotFoundError:
