@@ -15,6 +15,9 @@ Controlled by environment variables:
      "outputs": {"name": value}, "secret_outputs": ["name"]}
     `<command>` is the command key recorded in calls.jsonl (`preview`, `up`, `stack select`...).
 
+`stack rm` refuses a stack that still holds resources (without --force) and deletes its stack
+file (without --preserve-config), as the CLI does.
+
 Each `up`, `destroy` and `refresh` (not previews) appends an entry to the stack's update history,
 served newest first by `stack history --json [--page-size N --page P]` in the format the
 Automation API's `Stack.history()` parses: `message` from `--message` (else the title of the
@@ -362,6 +365,28 @@ def _stack_history(stack: str, args: list[str]) -> int:
     return 0
 
 
+def _stack_rm(stack: str, args: list[str]) -> int:
+    """`stack rm [--yes] [--force] [--preserve-config] NAME`: refused while the stack holds resources
+    (its last successful up came after its last successful destroy), unless --force, as the CLI
+    does; removes the stack's `Pulumi.<stack>.yaml` unless --preserve-config."""
+    state = _load_state()
+    entry = state["stacks"].get(stack)
+    if entry is None:
+        return _fail(f"error: no stack named '{stack}' found")
+    applied = [h["kind"] for h in entry.get("history") or () if h.get("result") == "succeeded"
+               and h["kind"] in ("update", "destroy")]
+    if applied and applied[-1] == "update" and "--force" not in args:
+        return _fail(f"error: '{stack}' still has resources; removal rejected. Possible actions:\n"
+                     "- Make sure that 'pulumi destroy' has been run\n"
+                     "- To delete the stack while retaining resources, use 'pulumi stack rm --force'")
+    del state["stacks"][stack]
+    _save_state(state)
+    if "--preserve-config" not in args:
+        _stack_file(stack).unlink(missing_ok=True)
+    sys.stdout.write(f"Stack '{stack}' has been removed!\n")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = [a for a in argv if a != "--non-interactive"]  # the SDK puts it first on every command
     scenario = _scenario() if "PULUMI_STANDIN_DIR" in os.environ else {}
@@ -403,6 +428,8 @@ def main(argv: list[str]) -> int:
     if command == "stack history":
         assert stack is not None
         return _stack_history(stack, args)
+    if command == "stack rm":
+        return _stack_rm(next(a for a in args[2:] if not a.startswith("-")), args)
     if command == "whoami":
         if "--json" in args:
             backend = os.environ.get("PULUMI_BACKEND_URL", "")
