@@ -150,6 +150,42 @@ class UpToDate:
 
 
 @dataclass(frozen=True)
+class GitDrift:
+    """A stack whose applied commit is behind its branch's tip with changes that affect it (a run
+    that failed or never happened, a gate still closed, a rollback): what `reconcile` deploys."""
+
+    stack: str
+    environment: str
+    operation: str  # update, or destroy for a project deleted since
+    applied: str | None  # None: never deployed, or its commit is unknown
+    flow: str | None  # how it got to `applied` (deploy, rollback, ...)
+    standing: str  # behind, off-branch, never, unknown, deleted, ... (see converge.Standing)
+    commits_behind: int | None  # commits on the branch since `applied`
+    reasons: tuple[str, ...]
+    branch: str = ""
+    head: str = ""  # the branch's tip
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.flow == "rollback"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "environment": self.environment,
+            "operation": self.operation,
+            "applied": self.applied,
+            "flow": self.flow,
+            "standing": self.standing,
+            "commits_behind": self.commits_behind,
+            "rolled_back": self.rolled_back,
+            "reasons": list(self.reasons),
+            "branch": self.branch,
+            "head": self.head,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
     base: str
     head: str

@@ -1,4 +1,4 @@
-"""Reading configuration files from a working directory (the commit reader lives in git.py)."""
+"""Reading configuration files from a working directory (the commit reader lives in git/tree.py)."""
 
 from __future__ import annotations
 

@@ -26,38 +26,9 @@ from orchestrator.flows.gitstate import resolve_target
 from orchestrator.flows.locking import LockPolicy
 from orchestrator.flows.positions import Positions, level_plan
 from orchestrator.git import GitRepo
-from orchestrator.models import PlannedStack, UpToDate
+from orchestrator.models import GitDrift, PlannedStack, UpToDate
 from orchestrator.store.api import Store
 from orchestrator.vcs.base import VcsClient
-
-
-@dataclass(frozen=True)
-class GitDrift:
-    """One stack behind its branch, with what it would take to bring it there."""
-
-    stack: str
-    operation: str  # update, or destroy for a project deleted since
-    applied: str | None  # None: never deployed, or its commit is unknown
-    flow: str | None  # how it got to `applied` (deploy, rollback, ...)
-    standing: str
-    commits_behind: int | None  # commits on the branch since `applied`
-    reasons: tuple[str, ...]
-
-    @property
-    def rolled_back(self) -> bool:
-        return self.flow == "rollback"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "operation": self.operation,
-            "applied": self.applied,
-            "flow": self.flow,
-            "standing": self.standing,
-            "commits_behind": self.commits_behind,
-            "rolled_back": self.rolled_back,
-            "reasons": list(self.reasons),
-        }
 
 
 @dataclass(frozen=True)
@@ -163,7 +134,7 @@ def find_git_drift(
     with open_checkouts(git, target.head, target.config) as where:
         reader = Positions(git, target.config, target.head, target.tip, where, engine_for, store)
         plan, positions = level_plan(reader, [env.name], branch=name, notes=target.notes)
-    drifted = tuple(_drift(git, target.head, s, positions.get(s.id)) for s in plan.stacks)
+    drifted = tuple(_drift(git, name, target.head, s, positions.get(s.id)) for s in plan.stacks)
     return GitDriftReport(env.name, name, target.head, drifted, plan.current, plan.notes)
 
 
@@ -181,19 +152,24 @@ def feeding_branch(env: Environment, branch: str | None) -> str:
                     "say which one", hint="pass --branch NAME")
 
 
-def _drift(git: GitRepo, head: str, stack: PlannedStack, position: StackPosition | None) -> GitDrift:
+def _drift(git: GitRepo, branch: str, head: str, stack: PlannedStack, position: StackPosition | None) -> GitDrift:
     if position is None:  # a destroy: its project is gone at the head
-        return GitDrift(stack.id, stack.operation, stack.base, None, "deleted", None, stack.reasons)
+        return GitDrift(stack=stack.id, environment=stack.environment, operation=stack.operation, applied=stack.base,
+                        flow=None, standing="deleted", commits_behind=None, reasons=stack.reasons, branch=branch,
+                        head=head)
     applied = position.applied
     known = applied is not None and position.standing not in ("never", "unknown", "destroyed")
     commit = applied.commit if applied is not None and known else None
     behind = git.commits_between(commit, head) if commit is not None and position.standing == "behind" else None
     return GitDrift(
         stack=stack.id,
+        environment=stack.environment,
         operation=stack.operation,
         applied=commit,
         flow=None if applied is None else applied.flow,
         standing=position.standing,
         commits_behind=behind,
         reasons=stack.reasons,
+        branch=branch,
+        head=head,
     )

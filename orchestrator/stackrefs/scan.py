@@ -29,7 +29,7 @@ MAX_FILE_BYTES = 1 << 20  # larger files are generated code, not Pulumi programs
 
 
 class Source(Protocol):
-    """What the scan reads: a commit (git.py) or a working tree (config/tree.py)."""
+    """What the scan reads: a commit (git/tree.py) or a working tree (config/tree.py)."""
 
     def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]: ...
 

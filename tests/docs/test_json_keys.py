@@ -84,7 +84,7 @@ def test_plan_keys_are_documented() -> None:
         ("flows", "## 1. Preview on a pull request", "orchestrator.flows.preview:PreviewOutcome.to_json"),
         ("flows", "## 2. Deploy on merge", "orchestrator.flows.deploy:DeployOutcome.to_json"),
         ("flows", "## 2. Deploy on merge", "orchestrator.flows.gates:GateResult.to_json"),
-        ("flows", "### Reconcile", "orchestrator.flows.reconcile:GitDrift.to_json"),
+        ("flows", "### Reconcile", "orchestrator.models:GitDrift.to_json"),
         ("flows", "### Reconcile", "orchestrator.flows.reconcile:GitDriftReport.to_json"),
         ("flows", "### Reconcile", "orchestrator.flows.reconcile:ReconcileOutcome.to_json"),
         ("flows", "## 3. Drift on a schedule", "orchestrator.flows.drift:DriftOutcome.to_json"),
