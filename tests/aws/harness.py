@@ -102,7 +102,9 @@ def _ops(result: StackResult) -> dict[str, str]:
 
 def _check(step: str, result: StackResult, expected: Mapping[str, str]) -> None:
     assert result.ok, f"{step}: {result.status}: {result.error}\n{[d.message for d in result.diagnostics]}"
-    assert _ops(result) == dict(expected), f"{step}: expected {dict(expected)}, the engine reported {_ops(result)}"
+    diffs = {c.name: [(d.path, d.old, d.new) for d in c.diffs] for c in result.changes}
+    assert _ops(result) == dict(expected), (
+        f"{step}: expected {dict(expected)}, the engine reported {_ops(result)}; diffs: {diffs}")
 
 
 def run_type_case(case: TypeCase, root: Path, endpoint: str) -> CaseRun:

@@ -1,6 +1,8 @@
-"""IAM: roles. Names, defaults and ForceNew as pulumi-aws `aws.iam.Role` (terraform-provider-aws
-`internal/service/iam/role.go`). `inlinePolicies` and `managedPolicyArns` are Optional+Computed:
-left out, they are not managed here; an empty list removes them all."""
+"""IAM: roles here; policies, attachments, users, groups, instance profiles and access keys in
+`_iam_policies.py` and `_iam_principals.py`. Names, defaults and ForceNew as pulumi-aws
+`aws.iam.Role` (terraform-provider-aws `internal/service/iam/role.go`). `inlinePolicies` and
+`managedPolicyArns` are Optional+Computed: left out, they are not managed here; an empty list
+removes them all."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from orchestrator.engines.local.providers.aws.client import error_code
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.aws.policy_document import get_policy_document
+from orchestrator.engines.local.providers.aws.services import _iam_policies, _iam_principals
 from orchestrator.engines.local.providers.aws.spec import AwsFunction, AwsType, Call, Naming, Prop, Tagging, Update
 from orchestrator.engines.local.providers.aws.values import policy_text, same_policy
 from orchestrator.engines.local.providers.base import ProviderError
@@ -142,5 +145,5 @@ ROLE = AwsType(
     impl=RoleCode,
 )
 
-TYPES = (ROLE,)
+TYPES = (ROLE, *_iam_policies.TYPES, *_iam_principals.TYPES)
 FUNCTIONS = (AwsFunction("aws:iam/getPolicyDocument:getPolicyDocument", get_policy_document),)
