@@ -52,6 +52,7 @@ class Providers:
             aws=AwsSettings(region=aws.region, endpoint=endpoint, role_arn=aws.role_arn, profile=aws.profile),
             manifests_dir=manifests_dir(self._job.backend_dir, self._job.project, self._job.stack),
             config=self._config,
+            program_dir=self._job.project_dir,
         )
         self._contexts[key] = ctx
         return ctx
@@ -78,7 +79,8 @@ class Providers:
     def provider_version(self, package: str) -> str:
         from importlib import metadata
 
-        dist = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes"}.get(package)
+        dist = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes", "random": "pulumi_random",
+                "command": "pulumi_command"}.get(package)
         if dist is None:
             return ""
         try:

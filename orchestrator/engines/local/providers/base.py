@@ -32,6 +32,7 @@ class ProviderContext:
     aws: AwsSettings
     manifests_dir: Path
     config: dict[str, Any] = field(default_factory=dict)
+    program_dir: Path | None = None  # where the program lives (local commands run there)
 
 
 @dataclass(frozen=True)

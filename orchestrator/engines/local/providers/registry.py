@@ -21,6 +21,7 @@ from orchestrator.engines.local.providers.kubernetes import (
 KUBERNETES_GENERIC = "kubernetes:<group>/<version>:<Kind> (any plain object)"
 ENGINE_TYPES: tuple[str, ...] = ("pulumi-python:dynamic:Resource", "pulumi:pulumi:StackReference")
 WHERE_LISTED = "`orchestrator stack types` lists what it supports"
+_LOCAL_PACKAGES = ("random:", "command:")  # packages whose providers act on this machine
 
 
 class Unsupported(ProviderError):
@@ -46,9 +47,16 @@ def functions() -> tuple[str, ...]:
     return tuple(f.token for f in catalog.all_functions())
 
 
+def local_types() -> tuple[str, ...]:
+    """The types of packages whose providers act on this machine (pulumi-random, pulumi-command)."""
+    from orchestrator.engines.local.providers import command, random
+
+    return (*random.KINDS, command.TOKEN)
+
+
 def supported_types() -> tuple[str, ...]:
     """Every resource type the local engine runs, as `orchestrator stack types` lists them."""
-    return (*aws_types(), *NAMED_KINDS, KUBERNETES_GENERIC, *ENGINE_TYPES)
+    return (*aws_types(), *local_types(), *NAMED_KINDS, KUBERNETES_GENERIC, *ENGINE_TYPES)
 
 
 def is_supported(type_token: str) -> bool:
@@ -56,7 +64,22 @@ def is_supported(type_token: str) -> bool:
         from orchestrator.engines.local.providers.aws import catalog
 
         return catalog.find_type(type_token) is not None
+    if type_token.startswith(_LOCAL_PACKAGES):
+        return type_token in local_types()
     return is_kubernetes_type(type_token) and unsupported_reason(type_token) is None
+
+
+def _local_provider(type_token: str, ctx: ProviderContext) -> ResourceProvider:
+    from orchestrator.engines.local.providers import command, random
+
+    kind = random.KINDS.get(type_token)
+    if kind is not None:
+        return random.RandomResource(kind)
+    if type_token == command.TOKEN:
+        return command.LocalCommand(ctx)
+    if type_token.startswith("command:remote:"):
+        raise Unsupported("type", type_token, "it runs commands over SSH on another machine; use the pulumi engine")
+    raise Unsupported("type", type_token)
 
 
 def get_provider(type_token: str, ctx: ProviderContext) -> ResourceProvider:
@@ -68,6 +91,8 @@ def get_provider(type_token: str, ctx: ProviderContext) -> ResourceProvider:
         spec = catalog.find_type(type_token)
         if spec is not None:
             return (spec.impl or DeclaredResource)(spec, ctx)
+    if type_token.startswith(_LOCAL_PACKAGES):
+        return _local_provider(type_token, ctx)
     if is_kubernetes_type(type_token):
         reason = unsupported_reason(type_token)
         if reason is None:
