@@ -46,7 +46,8 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
     repo = Path(re.search(r"^demo repository: +(\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     vcs = repo.parent / "vcs"
     comment = (vcs / "comment.md").read_text()
-    assert comment.startswith("<!-- orchestrator:deploy:main -->")  # the last comment: the deploy to main
+    # The last comment: step 9's rollback of dev, a run that names no pull request.
+    assert comment.startswith("<!-- orchestrator:deploy:develop -->")
     comments = [f.read_text() for f in sorted((vcs / "pr-1").glob("*.md"))]
     preview = next(c for c in comments if c.startswith("<!-- orchestrator:preview -->"))
     # One Deployed comment per branch the PR reached: develop (dev), then main (qa, uat, prod).

@@ -126,7 +126,7 @@ def test_secure_value_without_passphrase_or_with_a_wrong_one(tmp_path: Path) -> 
 
 def test_bad_yaml_names_the_file_and_line(tmp_path: Path) -> None:
     project_dir = _write_stack(tmp_path, "config:\n  proj:a: [1, 2\n  proj:b: c\n")
-    with pytest.raises(UserError, match=r"Pulumi\.dev\.yaml:\d+: invalid YAML"):
+    with pytest.raises(UserError, match=r"Pulumi\.dev\.yaml:\d+: malformed YAML"):
         load_stack_config(project_dir, "proj", "dev", {}, None)
 
 
