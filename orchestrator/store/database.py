@@ -83,12 +83,9 @@ class Database:
     def _create_engine(self, busy_timeout_s: float) -> Engine:
         try:
             parsed = sa.engine.make_url(self.url)
-        except sa.exc.ArgumentError as exc:
-            raise UserError(
-                f"invalid database URL {self.display_url}: {exc}",
-                "use a SQLAlchemy URL such as sqlite:////abs/path/orchestrator.db or "
-                "postgresql://user:password@host:5432/dbname",
-            ) from None
+            parsed.port  # noqa: B018 (SQLAlchemy reads the port lazily: `h:port` fails here)
+        except (sa.exc.ArgumentError, ValueError) as exc:
+            raise _invalid_url(self.display_url, exc) from None
         backend = parsed.get_backend_name()
         if backend not in SUPPORTED_BACKENDS:
             raise UserError(
@@ -99,7 +96,14 @@ class Database:
             if backend == "sqlite":
                 return _sqlite_engine(parsed, busy_timeout_s)
             return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
-        except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+        except sa.exc.NoSuchModuleError as exc:
+            raise UserError(
+                f"no database driver for {self.display_url}: {exc}",
+                "install psycopg 3 (pip install 'psycopg[binary]') or use a plain postgresql:// URL",
+            ) from None
+        except (sa.exc.ArgumentError, ValueError) as exc:  # e.g. a user and password in a SQLite URL
+            raise _invalid_url(self.display_url, exc) from None
+        except ModuleNotFoundError as exc:
             raise UserError(
                 f"no database driver for {self.display_url}: {exc}",
                 "install psycopg 3 (pip install 'psycopg[binary]') or use a plain postgresql:// URL",
@@ -194,3 +198,15 @@ def _sqlite_engine(parsed: sa.engine.URL, busy_timeout_s: float) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _invalid_url(display_url: str, exc: Exception) -> UserError:
+    # A value with no `scheme://` is no URL at all; it may be a password pasted into the wrong
+    # variable, so it is not echoed. A URL is shown with its password masked.
+    shown = display_url if "://" in display_url else "(not shown: it has no scheme://)"
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return UserError(
+        f"invalid database URL {shown}: {reason}",
+        "use a SQLAlchemy URL such as sqlite:////abs/path/orchestrator.db or "
+        "postgresql://USER@HOST:5432/DBNAME (the password after USER:, percent-encoded or not)",
+    )

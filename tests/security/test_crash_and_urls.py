@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from orchestrator.store.urls import mask_password, with_driver
+from tests.foundation.conftest import CliResult
 from tests.security.planted import DATABASE_URL, GITHUB_TOKEN, URL_PASSWORD, leaks_in
+
+RunCli = Callable[..., CliResult]
 
 
 def test_a_bug_prints_one_line_and_writes_the_redacted_traceback(
@@ -74,3 +78,25 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"postgresql://admin:{URL_PASSWORD}@db:port/app", "invalid database URL postgresql+psycopg://admin:***@db:port/app"),
+        (f"postgresql://admin:{URL_PASSWORD}@[::1:5432/app", "invalid literal for int()"),
+        (f"sqlite://admin:{URL_PASSWORD}@/x.db", "Invalid SQLite URL: sqlite://admin:***@/x.db"),
+        (f"not a url {URL_PASSWORD}", "invalid database URL (not shown: it has no scheme://)"),
+    ],
+)
+def test_a_malformed_database_url_is_a_clear_error_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli, url: str, shown: str
+) -> None:
+    """A port that is not a number, an unclosed IPv6 bracket, credentials in a SQLite URL or a
+    value that is no URL at all: exit 1 naming the problem, never a bug (exit 3) or the password."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.setenv("ORCHESTRATOR_DATABASE_URL", url)
+    done = run_cli("history", "--repo", tmp_path)
+    assert done.code == 1, (done.out, done.err)
+    assert shown in done.err and "internal error" not in done.err
+    assert leaks_in({"stderr": done.err, "stdout": done.out}) == []

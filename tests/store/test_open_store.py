@@ -68,7 +68,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     ("url", "message", "hint"),
     [
-        ("not a url", "invalid database URL not a url", "SQLAlchemy URL"),
+        ("not a url", "invalid database URL (not shown: it has no scheme://)", "SQLAlchemy URL"),
         ("mysql://root:hunter22@db/orch", "unsupported database 'mysql'", "SQLite"),
         ("sqlite:////nonexistent/dir/o.db", "/nonexistent/dir", "create it"),
         ("postgresql://orch:hunter22@127.0.0.1:{port}/orch", "database postgresql://orch:***@127.0.0.1",
