@@ -16,6 +16,9 @@ from orchestrator.redact import Redactor
 from orchestrator.store.jobs import JobQueue
 
 PUBLIC_URL_ENV = "ORCHESTRATOR_PUBLIC_URL"
+# Job ids are 64-bit database integers; a larger number in the address names no job (a 404),
+# and must not reach the database driver, which cannot bind it.
+MAX_JOB_ID = 2**63 - 1
 
 
 def job_url(public_url: str | None, job_id: int) -> str | None:
@@ -26,7 +29,7 @@ def job_url(public_url: str | None, job_id: int) -> str | None:
 def job_routes(queue: JobQueue) -> list[BaseRoute]:
     async def job(request: Request) -> Response:
         job_id = int(request.path_params["job_id"])
-        found = await run_in_threadpool(queue.get, job_id)
+        found = await run_in_threadpool(queue.get, job_id) if job_id <= MAX_JOB_ID else None
         if found is None:
             return JSONResponse({"error": f"there is no job {job_id}"}, status_code=404)
         run_id = (found.result or {}).get("run_id")

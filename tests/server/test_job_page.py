@@ -32,7 +32,10 @@ def test_a_job_page_leads_to_its_run_or_shows_the_job(server: Server) -> None:
         to_run = http.get(f"/jobs/{deploy}", follow_redirects=False)
         shown = http.get(f"/jobs/{preview}")
         missing = http.get("/jobs/999999")
+        past_64_bits = http.get("/jobs/99999999999999999999")
     assert (to_run.status_code, to_run.headers["location"]) == (303, "/runs/run-abc")
     assert shown.status_code == 200
     assert shown.json()["kind"] == "preview" and shown.json()["result"] == {"pr": 7, "stacks": 2}
     assert missing.status_code == 404
+    # A number no database integer holds names no job either: 404, not a 500 from the driver.
+    assert (past_64_bits.status_code, past_64_bits.json()) == (404, {"error": "there is no job 99999999999999999999"})
