@@ -149,6 +149,15 @@ def test_the_ttl_counts_from_the_last_push(repo: InfraRepo, sandbox: InProcessSa
     pushed = push(repo, "audit-ttl", "stacks/audit/__main__.py", "Review='ttl'", "Review='ttl2'")
     run_review_up(request(repo, 51, pushed), store, vcs, clock=lambda: T0 + timedelta(hours=1, minutes=30))
 
+    listed_cli = run_cli(repo, "review", "list", "--json")
+    assert listed_cli.code == 0, listed_cli.text
+    [row] = [r for r in listed_cli.json()["reviews"] if r["pr"] == 51]
+    assert (row["environment"], row["status"], row["head"]) == ("dev", "up", pushed)
+    assert row["last_push_at"] == (T0 + timedelta(hours=1, minutes=30)).isoformat()
+    assert [(st["id"], sorted(st["outputs"])) for st in row["stacks"]] == [("audit/pr-51", ["trail_arn"])]
+    text = run_cli(repo, "review", "list")
+    assert text.code == 0 and f"#51 dev: up, {pushed[:12]}" in text.stdout and "audit/pr-51" in text.stdout
+
     # 2h after the first deploy it would have expired; counted from the push it has not.
     early = run_review_sweep(repo.root, store, vcs, clock=lambda: T0 + timedelta(hours=3))
     assert early.downs == () and state_file(repo, "audit", "pr-51").exists()

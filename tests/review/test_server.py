@@ -1,7 +1,9 @@
 """Review stacks in server mode: the worker runs `up` after a pull request's preview (opened,
-synchronize, reopened) and `down` when it is closed or merged; the sweeper queues the sweep only
-when a review environment expired or waits for a retried destroy; the dashboard lists the review
-environments with their pull requests, a failed destroy first and flagged until it succeeds."""
+synchronize, reopened) and `down` when it is closed or merged; a maintainer's `/orchestrator
+preview` on an untrusted author's pull request runs that preview but makes no review stacks; the
+sweeper queues the sweep only when a review environment expired or waits for a retried destroy;
+the dashboard lists the review environments with their pull requests, a failed destroy first and
+flagged until it succeeds."""
 
 from __future__ import annotations
 
@@ -55,6 +57,31 @@ def test_the_worker_runs_up_after_the_preview_and_down_on_close(repo: InfraRepo,
     body = next(c["body"] for c in github_standin.comments(number) if MARKER in c["body"])
     assert "Preview for dev" in body and "Destroyed (the pull request was merged)" in body
     runner.store.close()
+
+
+def test_a_maintainers_preview_comment_approves_the_preview_never_review_stacks(
+        repo: InfraRepo, sandbox: InProcessSandbox, github_standin: GitHubStandIn) -> None:
+    # An author outside `trust` (no permission, not listed): a trusted maintainer's
+    # `/orchestrator preview` runs that one preview; review stacks would keep running later pushes.
+    head = open_pull_request(repo, "drive-by", {"stacks/audit/__main__.py": ("env)", "env, Review='drive-by')")})
+    number = github_standin.add_pull(number=72, author="drive-by", head_sha=head, head_ref="drive-by",
+                                     base_ref=BASE, base_sha=repo.sha(BASE))
+    client = GitHubClient(github_standin.full_name, github_standin.token, api_url=github_standin.base_url)
+    runner = FlowRunner(repo=repo.root, store=repo.open_store(), vcs_factory=lambda settings, provider, url: client)
+    try:
+        # The payload events.py makes of an issue_comment `/orchestrator preview` by a maintainer.
+        done = runner(job("comment", {"pr": number, "command": "preview", "commenter": TRUSTED,
+                                      "repo": github_standin.full_name}))
+        assert done.status == "succeeded", done.error
+        assert done.result is not None and done.result["trusted"] is True and done.result["stacks"] == 1
+        assert done.result["review"]["environments"] == {"dev": "not_trusted"}
+        assert not state_file(repo, "audit", "pr-72").exists()
+        assert [q for q in queue_names(sandbox) if "pr-72" in q] == []
+        body = next(c["body"] for c in github_standin.comments(number) if MARKER in c["body"])
+        assert "Preview for dev" in body and "Not created:" in body
+        assert [d for d in github_standin.deployments() if d["environment"] == "review/pr-72"] == []
+    finally:
+        runner.store.close()
 
 
 def test_the_sweeper_queues_the_sweep_when_something_is_due(repo: InfraRepo) -> None:
