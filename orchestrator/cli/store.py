@@ -5,7 +5,7 @@ Only click is imported at module level; the store (SQLAlchemy) loads when a comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ import click
 from orchestrator.cli.options import RESULT_LIMIT, json_option, print_json, repo_option
 
 if TYPE_CHECKING:
+    from orchestrator.models import GitDrift
     from orchestrator.store.api import Lease, StackRunRecord
     from orchestrator.store.sql import SqlStore
 
@@ -28,17 +29,22 @@ _repo_option = repo_option("The infrastructure repository (its orchestrator.yaml
 @click.option("--limit", "-n", default=20, show_default=True, type=RESULT_LIMIT, help="How many results.")
 @json_option()
 def history(repo: Path, environment: str | None, project: str | None, limit: int, as_json: bool) -> None:
-    """Which commit each stack runs now, and the latest stack results, newest first."""
+    """Which commit each stack runs now (and which are behind their branch), and the latest stack
+    results, newest first."""
+    from orchestrator.flows.reconcile import stored_git_drift
+
     store = _open(repo)
     try:
         current = _filter_current(store.current_commits(), environment=environment, project=project)
         records = store.history(environment=environment, project=project, limit=limit)
+        behind = {s: d for s, d in stored_git_drift(repo, store).items() if s in current}
     finally:
         store.close()
     if as_json:
-        print_json({"current": current, "history": [_record_json(r) for r in records]})
+        print_json({"current": current, "behind": {s: d.to_json() for s, d in behind.items()},
+                    "history": [_record_json(r) for r in records]})
         return
-    _print_current(current)
+    _print_current(current, behind)
     click.echo()
     _print_history(records)
 
@@ -138,12 +144,23 @@ def _filter_current(current: dict[str, str], *, environment: str | None, project
     return {stack: commit for stack, commit in current.items() if keep(stack)}
 
 
-def _print_current(current: dict[str, str]) -> None:
+def _print_current(current: dict[str, str], behind: Mapping[str, GitDrift]) -> None:
     click.echo("Stacks now (commit of the last successful update or rollback):")
     if not current:
         click.echo("  none recorded")
         return
-    _print_table(("STACK", "COMMIT"), [(stack, _short(commit)) for stack, commit in current.items()], indent="  ")
+    rows = [(stack, _short(commit), _behind(behind.get(stack))) for stack, commit in current.items()]
+    _print_table(("STACK", "COMMIT", "BRANCH"), rows, indent="  ")
+
+
+def _behind(drift: GitDrift | None) -> str:
+    """`rolled back, behind main (3 commits)`: a stack the next deploy or `reconcile` moves forward."""
+    if drift is None:
+        return "-"
+    how = "rolled back, behind" if drift.rolled_back else "behind"
+    behind = drift.commits_behind
+    count = f" ({behind} commit{'s' if behind != 1 else ''})" if behind else ""
+    return f"{how} {drift.branch}{count}"
 
 
 def _print_history(records: list[StackRunRecord]) -> None:

@@ -123,12 +123,18 @@ def applied_commit(
     applied = engine.applied(spec) if isinstance(engine, RecordsApplied) else None
     if applied is not None:
         return applied, "backend"
-    for record in store.history(environment=spec.environment, project=spec.project, limit=50):
+    stored = stored_applied(store, spec.project, spec.environment)
+    return (stored, "store") if stored is not None else (None, "none")
+
+
+def stored_applied(store: Store, project: str, environment: str) -> AppliedCommit | None:
+    """The run store's copy of a stack's applied commit: its newest succeeded update or destroy."""
+    for record in store.history(environment=environment, project=project, limit=50):
         if record.status == "succeeded" and record.operation in APPLYING_OPERATIONS:
             return AppliedCommit(commit=record.commit, flow=record.flow,
                                  operation="destroy" if record.operation == "destroy" else "update",
-                                 run_id=record.run_id, at=record.finished_at), "store"
-    return None, "none"
+                                 run_id=record.run_id, at=record.finished_at)
+    return None
 
 
 def level_plan(

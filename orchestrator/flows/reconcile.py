@@ -16,7 +16,7 @@ from typing import Any
 
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import Environment
-from orchestrator.converge import StackPosition
+from orchestrator.converge import LevelInput, StackPosition, Standing, plan_to_head
 from orchestrator.engines.base import Engine
 from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent
@@ -24,7 +24,7 @@ from orchestrator.flows.checkouts import EngineFactory, default_engine_factory, 
 from orchestrator.flows.deploy import DeployOutcome, DeployRequest, run_deploy
 from orchestrator.flows.gitstate import resolve_target
 from orchestrator.flows.locking import LockPolicy
-from orchestrator.flows.positions import Positions, level_plan
+from orchestrator.flows.positions import Positions, level_plan, stored_applied
 from orchestrator.git import GitRepo
 from orchestrator.models import GitDrift, PlannedStack, UpToDate
 from orchestrator.store.api import Store
@@ -173,3 +173,51 @@ def _drift(git: GitRepo, branch: str, head: str, stack: PlannedStack, position: 
         branch=branch,
         head=head,
     )
+
+
+def stored_git_drift(repo: Path, store: Store) -> dict[str, GitDrift]:
+    """Git drift as the run store's copy of the applied commits tells it, against each branch as
+    this clone last fetched it: no engine, no network, for `history` and the dashboard, which must
+    stay cheap. `find_git_drift` reads the backends, which are the authority."""
+    # Advisory: a clone that cannot tell (not a repository, a broken configuration, a shallow
+    # history) shows no marks rather than failing the page or the command that asked.
+    try:
+        git = GitRepo(repo)
+        config = load_repository(git.root, git.tree(git.resolve("HEAD")))
+    except UserError:
+        return {}
+    found: dict[str, GitDrift] = {}
+    for env in config.environments.values():
+        try:
+            branch = feeding_branch(env, None)
+            tip = git.branch_tip(branch, fetch=False).sha
+            if tip is not None:
+                found.update(_stored_drift(git, store, env.name, branch, tip))
+        except UserError:
+            continue  # fed by several branches (no one tip to be behind), or unreadable at its tip
+    return found
+
+
+def _stored_drift(git: GitRepo, store: Store, environment: str, branch: str, tip: str) -> dict[str, GitDrift]:
+    try:
+        config = load_repository(git.root, git.tree(tip))
+    except UserError:
+        return {}
+    if environment not in config.environments:
+        return {}
+    positions: dict[str, StackPosition] = {}
+    for project in config.projects:
+        applied = stored_applied(store, project, environment) if config.deploys(project, environment) else None
+        if applied is None or applied.destroyed or applied.commit == tip or not git.has_commit(applied.commit):
+            continue  # unknown to the store (not a claim of drift), or at the tip
+        standing: Standing = "behind" if git.is_ancestor(applied.commit, tip) else (
+            "ahead" if git.is_ancestor(tip, applied.commit) else "off-branch")
+        positions[f"{project}/{environment}"] = StackPosition(project, environment, standing, applied, "store")
+    bases = sorted({p.base for p in positions.values() if p.base is not None})
+    plan = plan_to_head(
+        LevelInput(head_config=config, branch=branch, head=tip, environments=(environment,), positions=positions,
+                   changes={base: tuple(git.changes(base, tip)) for base in bases}),
+        base_config=lambda commit: load_repository(git.root, git.tree(commit)),
+    )
+    return {s.id: _drift(git, branch, tip, s, positions[s.id]) for s in plan.stacks
+            if s.id in positions and positions[s.id].standing in ("behind", "off-branch")}

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from orchestrator.engines.base import PolicyViolation
 from orchestrator.errors import UserError
+from orchestrator.flows.reconcile import stored_git_drift
+from orchestrator.models import GitDrift
 from orchestrator.store import schema
 from orchestrator.store.api import AuditEntry, Lease, Run, StackRunRecord
 from orchestrator.store.policy import run_violations
@@ -67,6 +69,7 @@ class Cell:
     drift: DriftState
     lock: LockView | None
     blocked: AuditEntry | None = None  # a gate that stopped a later deploy of this environment
+    behind: GitDrift | None = None  # behind its branch with changes that affect it (e.g. rolled back)
 
     @property
     def stack(self) -> str:
@@ -146,6 +149,7 @@ def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
     drift, drift_note, unmanaged = drift_states(store)
     locks = lock_views(store)
     blocks = latest_gate_blocks(store)
+    behind = stored_git_drift(repo_root, store) if config_error is None else {}
     if config_error is not None:  # no configuration: show what the store knows
         seen = [*last.values(), *_drift_records(store).values()]
         projects = tuple(sorted({r.project for r in seen}))
@@ -167,6 +171,7 @@ def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
                 drift=drift.get(stack, DriftState("unknown")),
                 lock=locks.get(stack),
                 blocked=_newer_block(blocks.get(column.name), last.get(stack)),
+                behind=behind.get(stack),
             )
     return Matrix(projects=projects, environments=columns, cells=cells, config_error=config_error,
                   drift_note=drift_note)

@@ -249,6 +249,10 @@ def test_a_rollback_is_explicit_and_the_next_deploy_rolls_forward(
 
     assert back.code == 0, back.text
     assert "Tier" not in events_queue(sandbox)[1]
+    shown = run_cli(job, "history", "--env", "qa")
+    assert f"network/qa  {good[:12]}  rolled back, behind main (1 commit)" in shown.stdout
+    behind = run_cli(job, "history", "--json").json()["behind"]
+    assert behind["network/qa"]["rolled_back"] and behind["network/qa"]["head"] == bad
     replayed, _ = pipeline.deploy(good, good)  # a late run of the good commit: nothing to undo
     assert replayed.code == 0 and replayed.json()["results"] == []
     assert current(replayed.json())["network/qa"]["commit"] == good
