@@ -184,7 +184,8 @@ class FlowRunner:
             before = None  # a new branch, or history rewritten: the deploy flow diffs against the parent
         vcs = self._vcs(config.settings, job, required=False)
         request = DeployRequest(repo=git.root, after=p["after"], before=before, branch=p["branch"],
-                                actor=actor or p.get("pusher") or SERVER_ACTOR, pr=pr)
+                                actor=actor or p.get("pusher") or SERVER_ACTOR, pr=pr,
+                                flow="reconcile" if p.get("flow") == "reconcile" else "deploy")
         kwargs: dict[str, Any] = {} if self.engine_factory is None else {"engine_factory": self.engine_factory}
         outcome = run_deploy(request, self.store, vcs, **kwargs)
         result = {"run_id": outcome.run_id, "branch": p["branch"], "commit": p["after"], "failed": outcome.failed,

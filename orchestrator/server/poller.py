@@ -1,13 +1,17 @@
 """Pull mode (`serve --poll SECONDS`): for networks webhooks cannot reach.
 
 Every interval: `git fetch` the clone's remote (never --prune: a fetch that half-works must
-not delete what we know), then queue a deploy for each new commit on a branch some
-environment tracks. When the remote cannot be reached nothing else happens: the last
-fetched state stays, the outage shows in `status()` and /metrics, and the next fetch that
-works catches up on every commit pushed meanwhile.
+not delete what we know), then, for each branch some environment tracks whose tip moved (or
+that this database has never seen), queue one reconcile: a deploy of the branch's tip, which
+plans every stack of the environments it feeds from the commit that stack last applied
+(level-triggered, see converge.py). So pull mode does not diff pushes: commits pushed while
+the remote was away, or two pushes between rounds, are covered by the one run, and a stack
+left behind by a failed run is brought along by the next. When the remote cannot be reached
+nothing else happens: the last fetched state stays, the outage shows in `status()` and
+/metrics, and the next fetch that works reconciles to the tips it finds.
 
 What we last saw of each branch lives in the database (`server_poll_heads`); deliveries are
-named `poll:<branch>:<commit>`, so servers sharing the database queue each commit once.
+named `poll:<branch>:<commit>`, so servers sharing the database queue each tip once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from orchestrator.store.job_model import JobSpec
 from orchestrator.store.jobs import JobQueue
 
 log = logging.getLogger("orchestrator.server")
-MAX_COMMITS_PER_BRANCH = 20  # beyond this, one deploy from the last known commit to the tip
 FETCH_TIMEOUT_S = 120.0
 _CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
 
@@ -165,20 +168,15 @@ class Poller:
 
     def _queue_new_commits(self) -> list[int]:
         known = self.queue.poll_heads()
-        first_round = not known
         queued: list[int] = []
         for branch, tip in sorted(self._remote_branches().items()):
-            last = known.get(branch)
-            if last == tip:
+            if known.get(branch) == tip:
                 continue
-            if not first_round and self._tracked(branch, tip):
-                # A branch that appeared after the first round is new: deploy its tip.
-                queued.extend(self._queue_branch(branch, last, tip))
+            if self._tracked(branch, tip):
+                queued.extend(self._queue_reconcile(branch, known.get(branch), tip))
             self.queue.set_poll_head(branch, tip)
         with self._lock:
             self._status.heads = self.queue.poll_heads()
-        if first_round:
-            log.info("pull mode: first fetch; deploying commits pushed from now on")
         return queued
 
     def _tracked(self, branch: str, tip: str) -> bool:
@@ -192,33 +190,15 @@ class Poller:
             return False
         return bool(config.environments_for_branch(branch))
 
-    def _queue_branch(self, branch: str, last: str | None, tip: str) -> list[int]:
-        steps = self._steps(last, tip)
-        ids: list[int] = []
-        for before, after in steps:
-            payload = {"branch": branch, "before": before or "", "after": after, "pusher": "", "repo": ""}
-            spec = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=after)
-            done = self.queue.enqueue([spec], source="poll", delivery=f"poll:{branch}:{after}", event="poll")
-            if not done.duplicate:
-                ids.extend(done.job_ids)
-                log.info("pull mode: deploy of %s at %s queued", branch, after[:12])
-        return ids
-
-    def _steps(self, last: str | None, tip: str) -> list[tuple[str | None, str]]:
-        """(before, after) of each deploy: one per new first-parent commit, in order."""
-        if last is None or not self._is_ancestor(last, tip):
-            return [(last, tip)]  # a new branch or rewritten history: one deploy of the tip
-        out = self.git.run("rev-list", "--first-parent", "--reverse", f"{last}..{tip}").decode().split()
-        if len(out) > MAX_COMMITS_PER_BRANCH:
-            return [(last, tip)]
-        steps: list[tuple[str | None, str]] = []
-        previous = last
-        for sha in out:
-            steps.append((previous, sha))
-            previous = sha
-        return steps
-
-    def _is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=self.git.root,
-                              capture_output=True, check=False)
-        return done.returncode == 0
+    def _queue_reconcile(self, branch: str, last: str | None, tip: str) -> list[int]:
+        """One deploy of the tip, whatever came between: each stack is planned from its own
+        applied commit, so nothing pushed since `last` is lost. `last` is passed as `before`
+        only to find projects deleted since (see flows/deploy.py)."""
+        payload = {"branch": branch, "before": last or "", "after": tip, "pusher": "", "repo": "",
+                   "flow": "reconcile"}
+        spec = JobSpec(kind="deploy", key=branch_key(branch), payload=payload, commit=tip)
+        done = self.queue.enqueue([spec], source="poll", delivery=f"poll:{branch}:{tip}", event="poll")
+        if done.duplicate:
+            return []
+        log.info("pull mode: reconcile of %s to %s queued", branch, tip[:12])
+        return list(done.job_ids)

@@ -39,12 +39,12 @@ def push_commit(dev: Path, name: str, branch: str = "main") -> str:
     return git("rev-parse", "HEAD", cwd=dev)
 
 
-def deploys(queue: JobQueue) -> list[tuple[str, str, str]]:
-    return [(j.payload["branch"], j.payload["before"], j.payload["after"])
+def deploys(queue: JobQueue) -> list[tuple[str, str, str, str]]:
+    return [(j.payload["branch"], j.payload["before"], j.payload["after"], j.payload["flow"])
             for j in sorted(queue.jobs(kind="deploy"), key=lambda j: j.id)]
 
 
-def test_new_commits_on_tracked_branches_are_deployed_and_an_outage_is_caught_up(
+def test_pull_mode_reconciles_each_tracked_branch_to_its_tip_and_catches_up_after_an_outage(
     infra: InfraRepo, tmp_path: Path
 ) -> None:
     remote, dev, served = setup(infra, tmp_path)
@@ -52,14 +52,17 @@ def test_new_commits_on_tracked_branches_are_deployed_and_an_outage_is_caught_up
     poller = server.poller
     assert poller is not None
     start = git("rev-parse", "HEAD", cwd=dev)
-    assert poller.poll_once() == []  # the first round only learns where branches are
-    assert server.queue.poll_heads() == {"main": start}
+    push_commit(dev, "feature", branch="feature")  # no environment tracks it
+    git("reset", "-q", "--hard", start, cwd=dev)
+    # The first round reconciles what it finds: stacks already at the tip are no-ops then.
+    assert len(poller.poll_once()) == 1
+    assert deploys(server.queue) == [("main", "", start, "reconcile")]
+    assert server.queue.poll_heads()["main"] == start
+    assert poller.poll_once() == []  # nothing new: nothing queued
 
     one = push_commit(dev, "one")
-    push_commit(dev, "feature", branch="feature")  # no environment tracks it
-    git("reset", "-q", "--hard", one, cwd=dev)
     assert len(poller.poll_once()) == 1
-    assert deploys(server.queue) == [("main", start, one)]
+    assert deploys(server.queue)[1:] == [("main", start, one, "reconcile")]
 
     # The remote goes away: nothing is queued, nothing forgotten, the outage is visible.
     hidden = remote.with_name("remote-away.git")
@@ -76,14 +79,15 @@ def test_new_commits_on_tracked_branches_are_deployed_and_an_outage_is_caught_up
 
     # Commits pushed during the outage...
     hidden.rename(remote)
-    two = push_commit(dev, "two")
+    push_commit(dev, "two")
     three = push_commit(dev, "three")
     remote.rename(hidden)
     assert poller.poll_once() == []
     hidden.rename(remote)
-    # ...are caught up, one deploy per commit, in order, when it is back.
-    assert len(poller.poll_once()) == 2
-    assert deploys(server.queue)[1:] == [("main", one, two), ("main", two, three)]
+    # ...are covered by one reconcile to the tip when it is back (each stack is planned from
+    # the commit it last applied, so "two" is not lost: see tests/deploy/test_level_triggered.py).
+    assert len(poller.poll_once()) == 1
+    assert deploys(server.queue)[2:] == [("main", one, three, "reconcile")]
     assert poller.status().up is True and poller.status().consecutive_failures == 0
     with TestClient(create_app(server, manage_services=False)) as client:
         assert "orchestrator_poll_remote_up 1.0" in client.get("/metrics").text
@@ -97,7 +101,7 @@ def test_two_pollers_sharing_a_database_queue_each_commit_once(infra: InfraRepo,
     store = make_server(InfraRepo(served)).store
     first = Poller(served, JobQueue(store), interval_s=60)
     second = Poller(other, JobQueue(store), interval_s=60)
-    first.poll_once()
+    assert len(first.poll_once()) + len(second.poll_once()) == 1
     push_commit(dev, "one")
     assert len(first.poll_once()) + len(second.poll_once()) == 1
 
