@@ -31,14 +31,16 @@ def payload(alert: Alert, *, fmt: str, link: str | None) -> dict[str, Any]:
 
 
 def slack_text(alert: Alert, link: str | None) -> str:
-    run = f"<{link}|run {_plain(alert.run_id)}>" if link else f"run `{_plain(alert.run_id)}`"
-    lines = [f"*{TITLES.get(alert.kind, alert.kind)}* in {_plain(alert.environment)}: {_plain(alert.summary)}",
+    run = f"<{link}|run {slack_plain(alert.run_id)}>" if link else f"run `{slack_plain(alert.run_id)}`"
+    title = TITLES.get(alert.kind, alert.kind)
+    lines = [f"*{title}* in {slack_plain(alert.environment)}: {slack_plain(alert.summary)}",
              f"{run}" + (f" · commit `{alert.commit[:12]}`" if alert.commit else "")
-             + f" · stacks: {', '.join(_plain(s) for s in alert.stacks) or 'none'}"]
-    lines += [f"• {_plain(line)}" for line in alert.details]
+             + f" · stacks: {', '.join(slack_plain(s) for s in alert.stacks) or 'none'}"]
+    lines += [f"• {slack_plain(line)}" for line in alert.details]
     return "\n".join(lines)
 
 
-def _plain(text: str) -> str:
-    # Slack reads <...> as links and mentions and & as an entity: escape as its docs say.
+def slack_plain(text: str) -> str:
+    """`text` shown as itself in a Slack message: Slack reads `<...>` as links and mentions
+    (`<!channel>`, `<@U123>`) and `&` as an entity, so those are escaped as its docs say."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

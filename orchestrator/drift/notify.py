@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.alerts.messages import slack_plain
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.drift.findings import changed
 from orchestrator.drift.model import Finding
@@ -76,12 +77,26 @@ def webhook_payload(env: str, news: Sequence[Finding]) -> dict[str, Any]:
     new = [f for f in news if f.state == "new"]
     resolved = [f for f in news if f.state == "resolved"]
     lines = [f"*Drift in {env}*: {len(new)} new, {len(resolved)} resolved"]
-    lines += [f"• new {f.kind}: {f.stack or f.environment} {f.type} `{f.name}`" for f in new[:20]]
-    lines += [f"• resolved {f.kind}: {f.stack or f.environment} {f.type} `{f.name}`" for f in resolved[:20]]
+    lines += [_line("new", f) for f in new[:20]]
+    lines += [_line("resolved", f) for f in resolved[:20]]
     more = len(new[20:]) + len(resolved[20:])
     if more:
         lines.append(f"…and {more} more")
     return {"text": "\n".join(lines)}
+
+
+_REDACTOR = Redactor()
+
+
+def _line(state: str, finding: Finding) -> str:
+    # Stack, type and name come from programs and the cloud: credential-looking text is masked,
+    # and nothing in them may become a Slack link or mention (`<!channel>`), start a line, or open or
+    # close a code span (a backtick).
+    def shown(text: str) -> str:
+        return slack_plain(_REDACTOR.text(text)).replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+    return (f"• {state} {finding.kind}: {shown(finding.stack or finding.environment)} {shown(finding.type)} "
+            f"`{shown(finding.name)}`")
 
 
 def http_post(url: str, payload: dict[str, Any]) -> int:
