@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.alerts.events import Alert
+from orchestrator.slack import slack_plain
 
 TITLES = {"deploy_failed": "Deploy failed", "stack_locked": "Stack locked", "gate_waiting": "Waiting for a gate",
           "rollback": "Rollback performed"}
@@ -38,9 +39,3 @@ def slack_text(alert: Alert, link: str | None) -> str:
              + f" · stacks: {', '.join(slack_plain(s) for s in alert.stacks) or 'none'}"]
     lines += [f"• {slack_plain(line)}" for line in alert.details]
     return "\n".join(lines)
-
-
-def slack_plain(text: str) -> str:
-    """`text` shown as itself in a Slack message: Slack reads `<...>` as links and mentions
-    (`<!channel>`, `<@U123>`) and `&` as an entity, so those are escaped as its docs say."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.alerts.messages import slack_plain
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.drift.findings import changed
 from orchestrator.drift.model import Finding
 from orchestrator.redact import Redactor
+from orchestrator.slack import slack_plain
 
 Poster = Callable[[str, dict[str, Any]], int]  # (url, json payload) -> HTTP status
 

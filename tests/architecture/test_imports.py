@@ -58,7 +58,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "stackrefs",
         ),
     ),
-    ("foundation", ("models", "errors", "redact", "globs", "graph", "fsutil", "templating", "names", "yamlfile")),
+    ("foundation",
+     ("models", "errors", "redact", "globs", "graph", "fsutil", "templating", "names", "yamlfile", "slack")),
 )
 
 
