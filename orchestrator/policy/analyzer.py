@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.models import PolicyPackRef
-from orchestrator.policy.launch import Launched, PackError, wait_for_address
+from orchestrator.policy.launch import Launched, PackError, raised_in_pack, wait_for_address
 from orchestrator.policy.settings import EnforcementLevel, PolicyConfig, PolicyInfo
 
 CALL_TIMEOUT_S = 300.0
 _LEVELS: dict[int, EnforcementLevel] = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 _LEVEL_NUMBERS = {name: number for number, name in _LEVELS.items()}
 _KINDS = {1: "resource", 2: "stack"}
+_DOING = {"Analyze": "checking the resource", "AnalyzeStack": "checking the stack",
+          "Remediate": "remediating the resource"}
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,18 @@ class PackInfo:
 
 def connect(launched: Launched) -> Analyzer:
     """The client of a started pack, once it serves."""
-    return Analyzer(launched.pack, wait_for_address(launched))
+    return Analyzer(launched.pack, wait_for_address(launched), launched)
 
 
 class Analyzer:
     """The `Analyzer` service of one running pack (thread-safe: calls come from the SDK's threads)."""
 
-    def __init__(self, pack: PolicyPackRef, address: str) -> None:
+    def __init__(self, pack: PolicyPackRef, address: str, launched: Launched | None = None) -> None:
         import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
 
         self.pack = pack
+        self._launched = launched  # where the pack's stderr is, to say what a policy raised
         self._channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 400 << 20)])
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
@@ -101,8 +104,17 @@ class Analyzer:
             code = exc.code() if hasattr(exc, "code") else None
             if code == grpc.StatusCode.UNIMPLEMENTED:
                 return None
-            details = exc.details() if hasattr(exc, "details") else str(exc)
-            raise PackError(f"policy pack {self.pack.path}: {method} failed: {details}") from None
+            raise self._failure(method, exc) from None
+
+    def _failure(self, method: str, exc: Any) -> PackError:
+        """A call the pack answered with an error: most often a policy that raised."""
+        details = str(exc.details() if hasattr(exc, "details") else exc)
+        raised = raised_in_pack(self._launched) if self._launched is not None else None
+        if raised is not None and details.startswith("Exception calling application"):
+            doing = _DOING.get(method, f"in {method}")
+            return PackError(f"policy pack {self.pack.path}: a policy raised {raised} {doing}",
+                             hint=f"fix the policy: it must report violations, not raise ({self.pack.path})")
+        return PackError(f"policy pack {self.pack.path}: {method} failed: {' '.join(details.split())}")
 
     def info(self) -> PackInfo:
         from google.protobuf import empty_pb2, json_format

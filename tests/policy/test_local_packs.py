@@ -1,7 +1,10 @@
-"""Stack policies, remediations and broken packs on the local engine."""
+"""Stack policies, remediations and broken packs on the local engine. A broken pack (it does not
+compile, a policy raises, PulumiPolicy.yaml is not YAML, its Python lacks the SDK) fails the stack
+with one line naming the pack, what went wrong and where, then a hint."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -55,6 +58,51 @@ def test_stack_policies_see_outputs_after_an_update(guarded: GuardedStack) -> No
     assert "http" in violation.message  # the real URL, known after the update
 
 
+CENSUS = '''
+import pulumi, pulumi_aws as aws
+
+class Group(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("acme:storage:Group", name)
+        self.bucket = aws.s3.Bucket(f"{name}-bucket", opts=pulumi.ResourceOptions(parent=self, protect=True))
+        self.register_outputs({})
+
+group = Group("assets")
+aws.s3.BucketVersioning("assets-versioning", bucket=group.bucket.id, versioning_configuration={"status": "Enabled"})
+aws.sqs.Queue("jobs", opts=pulumi.ResourceOptions(depends_on=[group.bucket]))
+'''
+
+
+def test_analyze_stack_gets_every_resource_as_pulumi_sends_it(guarded: GuardedStack, tmp_path: Path) -> None:
+    # What Pulumi's AnalyzeResources sends (pkg/resource/deploy/step_generator.go): every resource
+    # of the deployment (the Stack, components and the default provider too), with its outputs,
+    # options, parent, dependencies, property dependencies and provider.
+    out = tmp_path / "census.json"
+    spec = guarded(CENSUS, (pack(TEST_PACKS / "stack-census", {"census": {"out": str(out)}}),), name="census")
+    result = LocalEngine().update(spec)
+    assert result.ok, result.error
+    seen = {r["name"]: r for r in json.loads(out.read_text())}
+    stack = "urn:pulumi:dev::census::pulumi:pulumi:Stack::census-dev"
+    bucket = "urn:pulumi:dev::census::acme:storage:Group$aws:s3/bucket:Bucket::assets-bucket"
+    aws_provider = {"type": "pulumi:providers:aws", "name": next(n for n in seen if n.startswith("default_"))}
+    assert {n: r["type"] for n, r in seen.items()} == {
+        "census-dev": "pulumi:pulumi:Stack", "assets": "acme:storage:Group",
+        aws_provider["name"]: "pulumi:providers:aws",
+        "assets-bucket": "aws:s3/bucket:Bucket", "assets-versioning": "aws:s3/bucketVersioning:BucketVersioning",
+        "jobs": "aws:sqs/queue:Queue",
+    }
+    assert seen["assets-bucket"]["urn"] == bucket
+    assert (seen["assets"]["parent"], seen["assets-bucket"]["parent"]) == (stack, seen["assets"]["urn"])
+    assert seen["assets-bucket"]["protect"] is True and seen["jobs"]["protect"] is False
+    # Outputs, not inputs: the ARNs exist only once the resources were created.
+    assert seen["assets-bucket"]["arn"].startswith("arn:aws:s3:::assets-bucket")
+    assert seen["jobs"]["arn"].startswith("arn:aws:sqs:") and "url" in seen["jobs"]["props"]
+    assert seen["assets-versioning"]["property_dependencies"] == {"bucket": [bucket]}
+    assert seen["assets-versioning"]["dependencies"] == [bucket] and seen["jobs"]["dependencies"] == [bucket]
+    assert all(seen[n]["provider"] == aws_provider for n in ("assets-bucket", "assets-versioning", "jobs"))
+    assert seen["assets"]["provider"] is None and seen["census-dev"]["provider"] is None
+
+
 def test_a_stack_policy_without_a_resource_is_reported_on_the_stack(guarded: GuardedStack) -> None:
     program = 'import pulumi_aws as aws\naws.s3.Bucket("a")\naws.s3.Bucket("b")\n'
     result = LocalEngine().preview(guarded(program, (pack(TEST_PACKS / "stack-checks"),)))
@@ -67,7 +115,12 @@ def test_a_stack_policy_without_a_resource_is_reported_on_the_stack(guarded: Gua
 def test_a_remediation_rewrites_the_inputs_that_are_applied(guarded: GuardedStack, endpoint: str) -> None:
     program = 'import pulumi, pulumi_aws as aws\nb = aws.s3.Bucket("owned", tags={"Team": "data"})\n' \
               'pulumi.export("bucket", b.bucket)\n'
-    result = LocalEngine().update(guarded(program, (pack(TEST_PACKS / "remediate-tags"),), name="remediated"))
+    # As in Pulumi, every pack's remediations run before any analysis: the next pack, which
+    # requires the Owner tag, checks the remediated inputs and finds nothing.
+    owner_required = {"standard-tags": {"required_tags": ["Owner"]}, "iam-no-wildcard-admin": "disabled",
+                      "s3-no-public-access": "disabled"}
+    packs = (pack(TEST_PACKS / "remediate-tags"), pack(SAMPLE_PACKS / "aws-guard", owner_required))
+    result = LocalEngine().update(guarded(program, packs, name="remediated"))
     assert result.ok, result.error
     [fix] = result.policy_violations
     assert (fix.policy_pack, fix.policy, fix.enforcement) == ("remediate-tags", "owner-tag", "remediate")
@@ -81,12 +134,37 @@ def test_a_pack_that_does_not_compile_fails_the_stack_naming_the_pack(guarded: G
     result = LocalEngine().preview(spec) if operation == "preview" else LocalEngine().update(spec)
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error.startswith(
-        "policy pack tests/fixtures/policy/broken-syntax failed to start (exited with code 1)"
-    )
-    assert 'tests/fixtures/policy/broken-syntax/__main__.py", line 4' in result.error
-    assert "SyntaxError" in result.error
-    assert "hint: fix the pack's program (tests/fixtures/policy/broken-syntax/__main__.py)" in result.error
+    # One line saying what and where, then the hint.
+    assert result.error.splitlines() == [
+        "policy pack tests/fixtures/policy/broken-syntax failed to start (exited with code 1): "
+        "SyntaxError: '(' was never closed (tests/fixtures/policy/broken-syntax/__main__.py, line 4)",
+        "hint: fix the pack's program (tests/fixtures/policy/broken-syntax/__main__.py); it must end by serving "
+        "a PolicyPack(...)",
+    ]
+
+
+def test_a_policy_that_raises_fails_the_stack_with_the_exception_and_where(guarded: GuardedStack) -> None:
+    spec = guarded('import pulumi_aws as aws\naws.s3.Bucket("untagged")\n', (pack(TEST_PACKS / "raises"),))
+    result = LocalEngine().preview(spec)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert result.error.splitlines() == [
+        "aws:s3/bucket:Bucket untagged: policy pack tests/fixtures/policy/raises: a policy raised KeyError: 'tags' "
+        "(tests/fixtures/policy/raises/__main__.py, line 6, in owner_is_a_team) checking the resource",
+        "hint: fix the policy: it must report violations, not raise (tests/fixtures/policy/raises)",
+    ]
+
+
+def test_a_pack_whose_policy_file_is_not_yaml_says_where(guarded: GuardedStack, tmp_path: Path) -> None:
+    copy = tmp_path / "bad-yaml"
+    shutil.copytree(SAMPLE_PACKS / "aws-guard", copy)
+    (copy / "PulumiPolicy.yaml").write_text("runtime: [python\n")
+    result = LocalEngine().preview(guarded('import pulumi\n', (pack(copy),)))
+    assert result.status == "failed"
+    assert result.error is not None
+    [message, hint] = result.error.splitlines()
+    assert message.startswith("policy pack bad-yaml: bad-yaml/PulumiPolicy.yaml:2: malformed YAML: ")
+    assert hint == "hint: PulumiPolicy.yaml is YAML holding at least `runtime: python` (and optionally `description:`)"
 
 
 def test_a_pack_whose_python_lacks_the_policy_sdk_says_so(guarded: GuardedStack, tmp_path: Path) -> None:
@@ -97,9 +175,11 @@ def test_a_pack_whose_python_lacks_the_policy_sdk_says_so(guarded: GuardedStack,
     result = LocalEngine().preview(guarded('import pulumi\n', (pack(copy),)))
     assert result.status == "failed"
     assert result.error is not None
-    assert "policy pack guard-with-venv failed to start (exited with code 1)" in result.error
-    assert "No module named 'pulumi'" in result.error
-    assert "lacks the Pulumi policy SDK: install `pulumi-policy` in the virtualenv" in result.error
+    [message, hint] = result.error.splitlines()
+    assert message == ("policy pack guard-with-venv failed to start (exited with code 1): "
+                       "ModuleNotFoundError: No module named 'pulumi'")
+    assert hint.startswith("hint: the Python that runs guard-with-venv lacks the Pulumi policy SDK: install "
+                           "`pulumi-policy` in the virtualenv its PulumiPolicy.yaml names")
 
 
 def test_config_for_a_policy_the_pack_lacks_is_an_error_naming_both(guarded: GuardedStack) -> None:
