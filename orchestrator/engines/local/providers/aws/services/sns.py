@@ -56,4 +56,47 @@ TOPIC = AwsType(
     ),
 )
 
-TYPES = (TOPIC,)
+
+def _subscription_attribute(name: str, attribute: str, kind: Kind = "str", *, default: Any = None,
+                            computed: bool = False) -> Prop:
+    return Prop(name, api=f"Attributes.{attribute}", kind=kind, stringly=kind in ("int", "bool"), default=default,
+                computed=computed, reset="")
+
+
+_SUBSCRIPTION_ATTRIBUTES = (
+    _subscription_attribute("rawMessageDelivery", "RawMessageDelivery", "bool", default=False),
+    _subscription_attribute("filterPolicy", "FilterPolicy", "json"),
+    _subscription_attribute("filterPolicyScope", "FilterPolicyScope", computed=True),
+    _subscription_attribute("deliveryPolicy", "DeliveryPolicy", "json"),
+    _subscription_attribute("redrivePolicy", "RedrivePolicy", "json"),
+    _subscription_attribute("replayPolicy", "ReplayPolicy", "json"),
+    _subscription_attribute("subscriptionRoleArn", "SubscriptionRoleArn"),
+)
+
+TOPIC_SUBSCRIPTION = AwsType(
+    token="aws:sns/topicSubscription:TopicSubscription",
+    client="sns",
+    props=(
+        Prop("topic", api="TopicArn", read="Attributes.TopicArn", replace=True, required=True),
+        Prop("protocol", api="Protocol", read="Attributes.Protocol", replace=True, required=True),
+        Prop("endpoint", api="Endpoint", read="Attributes.Endpoint", replace=True, required=True),
+        *_SUBSCRIPTION_ATTRIBUTES,
+        Prop("confirmationTimeoutInMinutes", kind="int", default=1),
+        Prop("endpointAutoConfirms", kind="bool", default=False),
+        Prop("arn", template="{id}"),
+        Prop("ownerId", read="Attributes.Owner", output=True),
+        Prop("pendingConfirmation", read="Attributes.PendingConfirmation", kind="bool", output=True),
+        Prop("confirmationWasAuthenticated", read="Attributes.ConfirmationWasAuthenticated", kind="bool",
+             output=True),
+    ),
+    create=Call("subscribe", {"ReturnSubscriptionArn": True}, id="SubscriptionArn"),
+    read=(Call("get_subscription_attributes", {"SubscriptionArn": "{id}"}, absent=_MISSING),),
+    updates=(
+        Update(Call("set_subscription_attributes",
+                    {"SubscriptionArn": "{id}", "AttributeName": "{api}", "AttributeValue": "{value}"}),
+               props=tuple(p.name for p in _SUBSCRIPTION_ATTRIBUTES), each=True),
+    ),
+    delete=Call("unsubscribe", {"SubscriptionArn": "{id}"}, absent=_MISSING),
+)
+
+TYPES = (TOPIC, TOPIC_SUBSCRIPTION)

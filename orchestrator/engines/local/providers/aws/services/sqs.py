@@ -62,4 +62,20 @@ QUEUE = AwsType(
     ),
 )
 
-TYPES = (QUEUE,)
+QUEUE_POLICY = AwsType(
+    token="aws:sqs/queuePolicy:QueuePolicy",
+    client="sqs",
+    props=(
+        Prop("queueUrl", api="QueueUrl", read="", replace=True, required=True),
+        Prop("policy", kind="json", api="Attributes.Policy", read="Policy", required=True),
+    ),
+    create=Call("set_queue_attributes"),
+    id="{inputs.queueUrl}",
+    # No policy on the queue (or no queue) reads as gone.
+    read=(Call("get_queue_attributes", {"QueueUrl": "{id}", "AttributeNames": ["Policy"]}, result="Attributes",
+               absent=_MISSING),),
+    updates=(Update(Call("set_queue_attributes", {"QueueUrl": "{id}"}), props=("policy",)),),
+    delete=Call("set_queue_attributes", {"QueueUrl": "{id}", "Attributes": {"Policy": ""}}, absent=_MISSING),
+)
+
+TYPES = (QUEUE, QUEUE_POLICY)
