@@ -1,4 +1,4 @@
-"""Fuzzing the report renderers (PR comment, cut comment, deploy comment, untrusted-PR comment,
+"""Fuzzing the report renderers (PR comment, cut comment, deploy comment, untrusted-PR comment, review section,
 drift report in Markdown and HTML, drift issue body) with random names and values mixing
 markup payloads, mentions, control characters, odd Unicode and planted secrets. Properties:
 the rendered document gains no element, HTML comment, `javascript:` link or live mention

@@ -24,6 +24,7 @@ from orchestrator.models import Plan, PlannedStack
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import render_comment
 from orchestrator.report.drift import issue_body, render_html, render_markdown
+from orchestrator.report.review import ReviewSectionView, ReviewStackView, render_review_section
 from orchestrator.report.untrusted import render_untrusted
 from tests.drift_report.scenarios import BUCKET, stack_finding, unmanaged
 from tests.report.factory import add, change, model, outcome, result, update
@@ -114,7 +115,7 @@ T = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 FLOW_REDACTOR = Redactor([SECURE_VALUE])
 # The renderers given the flow's redactor; the others only see credential-looking text.
 KNOWS_SECURE_VALUES = ("comment", "comment over budget", "deploy comment", "drift report markdown",
-                       "drift report html")
+                       "drift report html", "review section")
 
 
 def _comment_model(text: str, *, max_chars: int = 65536, kind: str = "Preview") -> object:
@@ -163,12 +164,25 @@ def _untrusted(text: str) -> str:
     return render_untrusted(plan, f"author {text} is not trusted", "/orchestrator preview")
 
 
+def _review(text: str) -> str:
+    """The review environment section: a failed stack (its error) beside one that is up (its
+    outputs: the payload as a name and a value), and a note. A URL holding the payload is a
+    link or a code span depending on its characters: tests/review/test_pieces.py checks those."""
+    stacks = (ReviewStackView("app/pr-7", "failed", error=f"Traceback\nerror: {text}"),
+              ReviewStackView("data/pr-7", "succeeded",
+                              {text: text, "url": "https://pr-7.example/", "n": {text: [text, 1]}}))
+    views = [ReviewSectionView(environment="dev", pr=7, state="failed", head="a" * 40, ttl="72h", stacks=stacks),
+             ReviewSectionView(environment="qa", pr=7, state="destroy_failed", note=f"destroy failed: {text}")]
+    return render_review_section(views, FLOW_REDACTOR)
+
+
 # name -> (renders HTML?, render(text) -> document)
 RENDERERS: dict[str, tuple[bool, Callable[[str], str]]] = {
     "comment": (False, lambda t: render_comment(_comment_model(t)).markdown),  # type: ignore[arg-type]
     "comment over budget": (False, lambda t: render_comment(_comment_model(t, max_chars=300)).markdown),  # type: ignore[arg-type]
     "deploy comment": (False, lambda t: render_comment(_comment_model(t, kind="Deployed")).markdown),  # type: ignore[arg-type]
     "untrusted comment": (False, _untrusted),
+    "review section": (False, _review),
     "drift report markdown": (False, lambda t: render_markdown(_drift(t), only_changes=False, redactor=FLOW_REDACTOR)),
     "drift issue body": (False, lambda t: issue_body(_drift(t), "dev", _drift(t).findings, ())),
     "drift report html": (True, lambda t: render_html(_drift(t), redactor=FLOW_REDACTOR)),
