@@ -77,6 +77,7 @@ COMMANDS = [
     ("repair", "leaky", "json", 0),
     ("preview", "broken", "text", 1),
     ("update", "broken", "json", 1),
+    ("destroy", "leaky", "text", 0),  # last: the resources named with a token go, and are named going
 ]
 
 
@@ -99,6 +100,7 @@ def test_no_planted_secret_in_any_stack_command_output(repo: Path) -> None:
     assert "postgresql://admin:[secret]@db.internal" in outputs["stack outputs leaky (json) stdout"]
     assert "ConnectionError: refused [secret]" in outputs["stack preview broken (text) stdout"]
     assert "aws_secret_access_key=[secret]" in outputs["stack update broken (json) stdout"]
+    assert "holder-[secret]" in outputs["stack destroy leaky (text) stdout"]
 
 
 def test_progress_on_a_terminal_is_redacted(repo: Path) -> None:
