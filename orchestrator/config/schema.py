@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orchestrator.globs import validate_glob
+from orchestrator.redact import Redactor
 
 _STACK_NAME_FIELDS = {"env", "project"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -25,6 +26,23 @@ def _path_globs(globs: list[str]) -> list[str]:
             raise ValueError(f"{glob!r}: write globs relative to the repository root, without a leading / or ./")
         validate_glob(glob)
     return globs
+
+
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_var_name(value: str) -> str:
+    """A `*_env` key names an environment variable; a URL or token written there instead would
+    be a secret committed to the repository, and echoed by every message that names the key."""
+    if _ENV_VAR_NAME.fullmatch(value) is None or Redactor().text(value) != value:  # a token looks like a name
+        raise ValueError(
+            "must be the name of an environment variable (letters, digits and '_'), not its value; the value "
+            "is not shown here: if it is a secret, it is in the repository's history now, so rotate it"
+        )
+    return value
+
+
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
 
 
 class Strict(BaseModel):
@@ -140,7 +158,7 @@ def _all_events() -> list[AlertEvent]:
 
 
 class NotifyModel(Strict):
-    webhook_url_env: str | None = Field(
+    webhook_url_env: EnvVarName | None = Field(
         None, description="Name of the environment variable holding the webhook URL (the URL is a secret)."
     )
     format: Literal["slack", "json"] = Field(
@@ -289,7 +307,7 @@ class ProjectModel(Strict):
 class VcsModel(Strict):
     provider: Literal["github", "gitlab", "files"] = Field("github", description="Where comments and statuses go.")
     repo: str | None = Field(None, description="`owner/name` (GitHub) or project path (GitLab).")
-    token_env: str = Field("GITHUB_TOKEN", description="Environment variable holding the API token.")
+    token_env: EnvVarName = Field("GITHUB_TOKEN", description="Environment variable holding the API token.")
     api_url: str | None = Field(None, description="API base URL (GitHub Enterprise, self-hosted GitLab).")
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from orchestrator.errors import ConfigError, UserError
 from tests.foundation.conftest import CliResult, GitFixture
+from tests.security.planted import GITHUB_TOKEN
 
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]
@@ -162,3 +163,23 @@ def test_yaml_errors_name_file_and_line() -> None:
     assert raised.value.message == "x.yaml:4: duplicate key 'c' (first at line 3)"
     assert parse(b"base: &b {k: 1}\nother:\n  <<: *b\n  k: 2\n", file="x.yaml") == {
         "base": {"k": 1}, "other": {"k": 2}}  # a merge key overriding is not a duplicate
+
+
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        ({"environments/dev.yaml": "branch: develop\nnotify:\n  webhook_url_env: https://hooks.slack.com/services/"
+          "T0AB12CD/B0EF34GH/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2\n"}, "environments/dev.yaml:3: notify.webhook_url_env"),
+        ({"orchestrator.yaml": f"vcs:\n  token_env: {GITHUB_TOKEN}\n"}, "orchestrator.yaml:2: vcs.token_env"),
+    ],
+)
+def test_a_secret_written_where_a_variable_name_belongs(make_repo: MakeRepo, run_cli: RunCli,
+                                                         files: dict[str, str], where: str) -> None:
+    """The careless way: the webhook URL or the token itself in a `*_env` key. Refused (it would
+    be looked up as a variable's name, and echoed in every message naming the variable), and
+    the value is not printed back."""
+    repo = make_repo(files)
+    for command in ("environments", "projects"):
+        result = run_cli(command, "--repo", repo.path)
+        _fails(result, where, "must be the name of an environment variable")
+        assert "Zx9Yw8Vu7Ts6" not in result.err + result.out and GITHUB_TOKEN not in result.err + result.out
