@@ -2,10 +2,12 @@
 moto, GitHub played by the validating stand-in): a fork gets nothing; a dependent's review stack
 reads its upstream's review stack; `max_active` refuses a further pull request with a comment
 until one is destroyed; the TTL counts from the last push; a failed `down` stays visible and is
-retried by the sweep until it succeeds."""
+retried by the sweep until it succeeds; a lease another run holds stops `up` (locked, nothing
+deployed); a secret output shows as [secret] and its value reaches no comment, listing or store."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ import pytest
 
 from orchestrator.engines.base import StackResult
 from orchestrator.engines.local.engine import LocalEngine
+from orchestrator.flows.locking import LockPolicy, holder_name, stack_lease
 from orchestrator.flows.review import ReviewOutcome, ReviewRequest, run_review_down, run_review_up
 from orchestrator.flows.review_sweep import listing, run_review_sweep
 from orchestrator.models import StackSpec
@@ -184,6 +187,47 @@ class DestroyFails:
     def destroy(self, stack: StackSpec, *, preview_only: bool) -> StackResult:
         return StackResult(stack=stack.id, operation="destroy", status="failed",
                            error="AccessDenied: not allowed to delete the queue right now")
+
+
+SECRET = "rev-token-5f0c1e9a"  # exported as a secret by the pull request below
+
+
+def test_a_held_lease_stops_up_and_a_secret_output_is_never_shown(
+        repo: InfraRepo, sandbox: InProcessSandbox, store: SqlStore, github_standin: GitHubStandIn) -> None:
+    export = 'pulumi.export("trail_arn", trail.arn)'
+    exported = f"{export}\npulumi.export(\"token\", pulumi.Output.secret({SECRET!r}))"
+    head = open_pull_request(repo, "audit-secret", {"stacks/audit/__main__.py": (export, exported)})
+    github_standin.add_pull(number=63, author=TRUSTED, head_sha=head, head_ref="audit-secret", base_ref=BASE)
+    vcs = client(github_standin)
+    holder = store.start_run(flow="deploy", commit=head, branch=BASE, actor="someone", pr=None,
+                             environments=("dev",), details={})
+    no_wait = LockPolicy(wait_s=0.0)
+
+    # Another run holds the review stack's lease: up waits no longer than told, deploys nothing.
+    with stack_lease(store, "audit/pr-63", holder=holder_name("deploy", holder.id, "someone"), run_id=holder.id,
+                     commit=head, policy=no_wait):
+        locked = run_review_up(request(repo, 63, head, locks=no_wait), store, vcs)
+    assert states(locked) == ["failed"] and locked.exit_code == 1
+    [result] = locked.results.values()
+    assert result.status == "locked" and result.error is not None
+    assert result.error.startswith(f"audit/pr-63 is locked by deploy run {holder.id} by someone")
+    assert not state_file(repo, "audit", "pr-63").exists() and [q for q in queue_names(sandbox) if "pr-63" in q] == []
+    store.finish_run(holder.id, "succeeded")
+
+    # Released: up goes on; the secret output shows as [secret] in the comment and the listing,
+    # and its value reaches neither them nor the store.
+    done = run_review_up(request(repo, 63, head, locks=no_wait), store, vcs)
+    assert states(done) == ["up"], [(r.status, r.error) for r in done.results.values()]
+    text = comment(github_standin, 63)
+    assert "`token`: `[secret]`" in text and "`trail_arn`: `arn:aws:sqs:" in text
+    listed = run_cli(repo, "review", "list", "--json")
+    assert listed.code == 0, listed.text
+    [row] = [r for r in listed.json()["reviews"] if r["pr"] == 63]
+    assert row["stacks"][0]["outputs"]["token"] == "[secret]"
+    database = sorted((repo.root / ".orchestrator").glob("orchestrator.db*"))  # with its -wal, if any
+    assert database and not [f.name for f in database if SECRET.encode() in f.read_bytes()]
+    assert SECRET not in text and SECRET not in listed.text and SECRET not in json.dumps(done.to_json())
+    assert states(run_review_down(request(repo, 63, head), store, vcs)) == ["destroyed"]
 
 
 def test_a_failed_down_is_shown_and_retried_until_it_succeeds(repo: InfraRepo, sandbox: InProcessSandbox,
