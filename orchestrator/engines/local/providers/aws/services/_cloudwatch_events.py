@@ -3,9 +3,8 @@ ForceNew as pulumi-aws `aws.cloudwatch.EventRule`, `EventTarget`, `EventBus`, `M
 (terraform-provider-aws `internal/service/events/rule.go`, `target.go`, `bus.go`,
 `internal/service/cloudwatch/metric_alarm.go`).
 
-`PutRule`, `PutTargets` and `PutMetricAlarm` both create and update: an update sends the whole
-object again. A helper module of `cloudwatch.py` (its leading underscore keeps the catalog from
-listing it twice).
+`PutRule`, `PutTargets` and `PutMetricAlarm` both create and update (`put_again.py`). A helper
+module of `cloudwatch.py` (its leading underscore keeps the catalog from listing it twice).
 """
 
 from __future__ import annotations
@@ -14,11 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.engines.local.providers.aws.client import missing
-from orchestrator.engines.local.providers.aws.convert import to_api
-from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.aws.put_again import PutAgain
 from orchestrator.engines.local.providers.aws.services._iam_policies import unique_id
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming, Prop, Tagging, Update
-from orchestrator.engines.local.providers.aws.values import set_path
 from orchestrator.engines.local.providers.base import ProviderError
 
 _GONE = ("ResourceNotFoundException",)
@@ -30,25 +27,6 @@ def _tagging(arn: str, read_arn: str | None = None) -> Tagging:
         tag=Call("tag_resource", {"ResourceARN": arn, "Tags": "{tags}"}),
         untag=Call("untag_resource", {"ResourceARN": arn, "TagKeys": "{keys}"}),
     )
-
-
-class PutAgain(DeclaredResource):
-    """An update sends the create request again, with every input (the Put* APIs)."""
-
-    def request(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {}
-        for prop in self.spec.inputs:
-            value = inputs.get(prop.name)
-            if value is not None and prop.api:
-                set_path(args, prop.api, to_api(prop, value))
-        return {**args, **self.create_args(inputs)}
-
-    def after_update(
-        self, id: str, old_inputs: Mapping[str, Any], old_outputs: Mapping[str, Any], news: Mapping[str, Any]
-    ) -> None:
-        mutable = [p.name for p in self.spec.inputs if not p.replace]
-        if any(news.get(n) != old_inputs.get(n) for n in mutable):
-            getattr(self.client(news), self.spec.create.op)(**self.request(news))
 
 
 # ---------------------------------------------------------------------- EventRule
@@ -108,14 +86,14 @@ class EventTargetCode(PutAgain):
             news["targetId"] = olds.get("targetId") or unique_id("terraform-")
         return news
 
-    def request(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        target = super().request(inputs)
+    def request(self, id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        target = super().request(id, inputs)
         return {"Rule": target.pop("Rule"), "EventBusName": target.pop("EventBusName"), "Targets": [target]}
 
     def create(self, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         id_ = f"{inputs['rule']}-{inputs['targetId']}"
         with self.errors(id_, inputs):
-            answer = self.client(inputs).put_targets(**self.request(inputs))
+            answer = self.client(inputs).put_targets(**self.request(id_, inputs))
         if answer.get("FailedEntryCount"):
             failed = answer["FailedEntries"][0]
             raise ProviderError(f"{self.type_token} {id_}: {failed.get('ErrorCode')}: {failed.get('ErrorMessage')}")

@@ -1,5 +1,6 @@
-"""S3: buckets and their versioning. Names, defaults and ForceNew as pulumi-aws v7
-`aws.s3.Bucket` and `aws.s3.BucketVersioning` (terraform-provider-aws
+"""S3: buckets and their versioning here; objects in `_s3_objects.py`, a bucket's policy, public
+access block, website, ownership controls and ACL in `_s3_config.py`. Names, defaults and
+ForceNew as pulumi-aws v7 `aws.s3.Bucket` and `aws.s3.BucketVersioning` (terraform-provider-aws
 `internal/service/s3/bucket.go`, `bucket_versioning.go`)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from orchestrator.engines.local.providers.aws.client import error_code, missing
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.aws.services import _s3_config, _s3_objects
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming, Prop, Tagging
 from orchestrator.engines.local.providers.base import ProviderError
 
@@ -179,4 +181,4 @@ BUCKET_VERSIONING = AwsType(
     impl=BucketVersioningCode,
 )
 
-TYPES = (BUCKET, BUCKET_VERSIONING)
+TYPES = (BUCKET, BUCKET_VERSIONING, *_s3_objects.TYPES, *_s3_config.TYPES)
