@@ -168,6 +168,11 @@ def _print(outcome: DriftOutcome) -> None:
         click.echo(f"{stack.stack}: {stack.status}, {stack.findings} active finding(s), "
                    f"{stack.resources_checked} resource(s) checked" + (f", {stack.ignored} ignored" if stack.ignored
                                                                       else ""))
+    for behind in report.git_drift:
+        between = "off the branch" if behind.commits_behind is None else f"{behind.commits_behind} commit(s) behind"
+        click.echo(f"{behind.stack}: behind {behind.branch} (Git drift): runs {(behind.applied or '')[:12]}"
+                   f"{' (rolled back)' if behind.rolled_back else ''}, {behind.branch} is at {behind.head[:12]}, "
+                   f"{between}")
     for scan in report.scans:
         state = (f"failed: {scan.error}" if scan.error
                  else f"{scan.scanned} resource(s) listed, {scan.excluded} excluded")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from orchestrator.engines.base import PropertyDiff
+from orchestrator.models import GitDrift
 
 FindingKind = Literal["drifted", "deleted", "unmanaged", "error"]
 FindingState = Literal["new", "ongoing", "resolved", "acknowledged"]
@@ -112,6 +113,9 @@ class DriftReport:
     scans: tuple[UnmanagedScan, ...] = ()
     ignored: int = 0
     only_changes: bool = True  # False: the report lists every finding, not only what changed
+    # Stacks whose applied commit (read from their backends) is behind the branch that feeds
+    # their environment, with changes since that affect them: Git drift, beside cloud drift.
+    git_drift: tuple[GitDrift, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -120,6 +124,10 @@ class DriftReport:
     @property
     def has_drift(self) -> bool:
         return any(f.kind != "error" for f in self.active)
+
+    @property
+    def has_git_drift(self) -> bool:
+        return bool(self.git_drift)
 
     @property
     def has_errors(self) -> bool:
@@ -144,6 +152,7 @@ class DriftReport:
                 for s in self.scans
             ],
             "ignored": self.ignored,
+            "git_drift": [d.to_json() for d in self.git_drift],
             "summary": {
                 "new": sum(1 for f in self.findings if f.state == "new"),
                 "ongoing": sum(1 for f in self.findings if f.state == "ongoing"),

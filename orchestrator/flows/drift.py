@@ -6,7 +6,8 @@ keeps one tracking issue per environment (`drift.issues`), notifies a webhook of
 changed (`drift.notify`), and may put drifted stacks of unprotected environments back
 (`flows.remediate`).
 
-Exit codes: 0 no drift, 2 drift found, 1 a check (or its reporting) failed.
+Exit codes: 0 no drift, 2 drift found (in the cloud, or stacks behind their branch: Git drift),
+1 a check (or its reporting) failed.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent, execute
 from orchestrator.flows.checkouts import EngineFactory, default_concurrency, default_engine_factory
 from orchestrator.flows.drift_run import FORMATS, DriftRequest, DriftRun
+from orchestrator.flows.reconcile import behind_branches
 from orchestrator.flows.redaction import secret_values
 from orchestrator.flows.remediate import Remediation, remediate
 from orchestrator.git import GitRepo
@@ -87,7 +89,7 @@ class DriftOutcome:
     def exit_code(self) -> int:
         if self.failures or self.report.has_errors:
             return 1
-        return 2 if self.report.has_drift else 0
+        return 2 if self.report.has_drift or self.report.has_git_drift else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -163,6 +165,8 @@ def run_drift(
     if not projects:
         drift_store.record_run(chosen, at=now, run_id=run.run_id)
 
+    behind, behind_notes = behind_branches(request.repo, chosen, store=store, engine_factory=engine_factory,
+                                           projects=projects)
     stacks = with_active_counts((sf.drift for sf in checked.values()), states)
     report = DriftReport(
         generated_at=now,
@@ -173,6 +177,7 @@ def run_drift(
         scans=tuple(scan for _, scan in scanned.values()),
         ignored=sum(sf.ignored for sf in checked.values()),
         only_changes=not request.everything,
+        git_drift=behind,
     )
     out_dir = request.out_dir or config.root / ".orchestrator" / "reports" / "drift"
     paths, report_error = _write_reports(report_writer or write_reports, report, out_dir, request.formats)
@@ -183,7 +188,8 @@ def run_drift(
 
     outcome = DriftOutcome(
         run_id=run.run_id, report=report, not_due=not_due, report_paths=paths, issues=issues,
-        notifications=notifications, remediations=remediations, notes=tuple(scan_notes), report_error=report_error,
+        notifications=notifications, remediations=remediations, notes=(*scan_notes, *behind_notes),
+        report_error=report_error,
     )
     status: RunStatus = "failed" if outcome.exit_code == 1 else "succeeded"
     summary = report.to_json()["summary"]

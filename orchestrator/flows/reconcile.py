@@ -10,13 +10,14 @@ the environment through the same locks and gates as any deploy.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import Environment
-from orchestrator.converge import LevelInput, StackPosition, Standing, plan_to_head
+from orchestrator.converge import PLANNED_FROM_BASE, LevelInput, StackPosition, Standing, plan_to_head
 from orchestrator.engines.base import Engine
 from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent
@@ -136,6 +137,35 @@ def find_git_drift(
         plan, positions = level_plan(reader, [env.name], branch=name, notes=target.notes)
     drifted = tuple(_drift(git, name, target.head, s, positions.get(s.id)) for s in plan.stacks)
     return GitDriftReport(env.name, name, target.head, drifted, plan.current, plan.notes)
+
+
+def behind_branches(
+    repo: Path,
+    environments: Sequence[str],
+    *,
+    store: Store,
+    engine_factory: EngineFactory = default_engine_factory,
+    projects: Sequence[str] | None = None,
+) -> tuple[tuple[GitDrift, ...], tuple[str, ...]]:
+    """Git drift for the scheduled drift run: the stacks of `environments` (of `projects`, when
+    given) whose applied commit, read from their backends, is behind or off the branch that
+    feeds them, with changes since that affect them; and a note for each environment that could
+    not be read (fed by several branches, its branch not in the clone, ...). Stacks never
+    deployed are left to the cloud check, which finds no stack."""
+    found: list[GitDrift] = []
+    notes: list[str] = []
+    for environment in environments:
+        try:
+            report = find_git_drift(repo, environment, store=store, engine_factory=engine_factory)
+        except UserError as exc:
+            notes.append(f"Git drift of {environment} not checked: {exc.message}")
+            continue
+        found.extend(
+            d for d in report.drifted
+            if d.applied is not None and d.standing in PLANNED_FROM_BASE
+            and (projects is None or d.stack.removesuffix(f"/{d.environment}") in projects)
+        )
+    return tuple(found), tuple(notes)
 
 
 def feeding_branch(env: Environment, branch: str | None) -> str:

@@ -315,3 +315,38 @@ def test_reconcile_finds_a_stack_left_behind_and_brings_it_to_its_branch(
     after = run_cli(pipeline.clone(tip), "reconcile", "--env", "qa", "--dry-run", "--json")
     assert after.code == 0 and after.json()["drifted"] == []
     assert {c["reason"] for c in after.json()["current"]} == {f"already at {tip[:12]}"}
+
+
+def test_the_scheduled_drift_run_reports_git_drift_beside_cloud_drift(
+    pipeline: Pipeline, sandbox: InProcessSandbox
+) -> None:
+    start = pipeline.developer.sha()
+    set_timeout(pipeline, 300)
+    pipeline.push("network: 300 s")  # its deploy run never happened
+    add_tag(pipeline, "Owner", "ops")
+    tip = pipeline.push("network: an owner tag")
+    job = pipeline.clone(tip)  # the scheduled job: a fresh clone, an empty store
+    out = job.root / "reports"
+
+    run = run_cli(job, "drift", "--env", "qa", "--out", str(out), "--json")
+
+    assert run.code == 2, run.text  # drift found: not in the cloud, in Git
+    outcome = run.json()
+    assert outcome["report"]["findings"] == [], "the cloud matches the stacks' state"
+    behind = {d["stack"]: d for d in outcome["report"]["git_drift"]}
+    assert set(behind) == {"network/qa", "data/qa"}
+    assert behind["data/qa"]["reasons"] == ["depends on network"]  # reconcile would run it after network
+    network = behind["network/qa"]
+    assert (network["applied"], network["branch"], network["head"], network["commits_behind"]) == (
+        start, "main", tip, 2)
+    assert network["reasons"][0].startswith(f"at {start[:12]}; since then: changed stacks/network/__main__.py")
+    markdown = (out / "drift-report.md").read_text(encoding="utf-8")
+    assert "**2 stacks are behind their branch** (Git drift" in markdown
+    assert f"| network/qa | `{start[:12]}` | main `{tip[:12]}` | 2 |" in markdown
+    html = (out / "drift-report.html").read_text(encoding="utf-8")
+    assert f'<tr class="behind" data-stack="network/qa" data-applied="{start}" data-head="{tip}">' in html
+    text = run_cli(job, "drift", "--env", "qa", "--out", str(out))
+    assert f"network/qa: behind main (Git drift): runs {start[:12]}, main is at {tip[:12]}, 2 commit(s) behind" in (
+        text.stdout)
+    timeout, tags = events_queue(sandbox)
+    assert timeout == "60" and "Owner" not in tags, "a drift run deploys nothing"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from orchestrator.drift.model import DriftReport, Finding, StackDrift, UnmanagedScan
 from orchestrator.engines.base import SECRET, PropertyDiff
+from orchestrator.models import GitDrift
 
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -168,6 +169,12 @@ def full_report(*, only_changes: bool = True) -> DriftReport:
         scans=scans,
         ignored=3,
         only_changes=only_changes,
+        git_drift=(
+            GitDrift(stack="network/dev", environment="dev", operation="update", applied="5a56daa22a92" + "0" * 28,
+                     flow="rollback", standing="behind", commits_behind=3,
+                     reasons=("rolled back to 5a56daa22a92; since then: changed stacks/network/__main__.py",),
+                     branch="develop", head="9f8e7d6c5b4a" + "1" * 28),
+        ),
     )
 
 
@@ -214,4 +221,9 @@ def hostile_report() -> DriftReport:
         ),
         findings=findings,
         scans=(UnmanagedScan("dev", "us-east-1", scanned=1, excluded=0),),
+        git_drift=(
+            GitDrift(stack=f"{HOSTILE}/dev", environment="dev", operation="update", applied="a" * 40, flow="deploy",
+                     standing="behind", commits_behind=1, reasons=(f"at aaaaaaaaaaaa; since then: changed {HOSTILE}",),
+                     branch=HOSTILE, head="b" * 40),
+        ),
     )

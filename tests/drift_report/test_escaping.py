@@ -34,7 +34,9 @@ def test_markdown_hostile_values_cannot_break_tables_or_details() -> None:
             count += 1
         elif token.type == "tr_close":
             rows.append(count)
-    assert rows == [7, 7, 7]  # header + two stacks, seven cells each, the hostile name included
+    # The stacks table (header + two stacks, seven cells each, the hostile name included), then the
+    # Git drift table (header + the stack whose name, branch and changed path are hostile, five cells).
+    assert rows == [7, 7, 7, 5, 5]
 
     html = [t.content for t in tokens if t.type == "html_block"]
     html += [c.content for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "html_inline"]

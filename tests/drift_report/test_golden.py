@@ -91,11 +91,14 @@ def test_json_has_stable_keys_for_every_finding() -> None:
         "stacks_drifted": 2,
         "stacks_failed": 0,
         "ignored": 3,
+        "stacks_behind": 1,
         "new": 4,
         "ongoing": 2,
         "acknowledged": 2,
         "resolved": 2,
     }
+    [behind] = data["git_drift"]
+    assert (behind["stack"], behind["commits_behind"], behind["rolled_back"]) == ("network/dev", 3, True)
     # Stable order: the same report gives byte-identical JSON whatever the findings' order.
     shuffled = full_report()
     reordered = type(shuffled)(**{**shuffled.__dict__, "findings": tuple(reversed(shuffled.findings))})
@@ -114,3 +117,15 @@ def test_html_marks_states_and_holds_every_finding() -> None:
     # Standalone: nothing fetched, no script.
     for needle in ("<script", "<link", "src=", "@import", "url("):
         assert needle not in page
+
+
+def test_stacks_behind_their_branch_are_reported_beside_cloud_drift() -> None:
+    """Git drift: applied commit, branch head and the commits in between, per stack."""
+    text = render_markdown(full_report())
+    assert "**1 stack is behind its branch** (Git drift" in text
+    assert "| network/dev | `5a56daa22a92` (rolled back) | develop `9f8e7d6c5b4a` | 3 |" in text
+    page = render_html(full_report())
+    assert 'data-stack="network/dev" data-applied="5a56daa22a92' in page
+    assert "Behind the branch (Git drift)" in page
+    clean = render_markdown(clean_report())
+    assert "Git drift" not in clean and "Git drift" not in render_html(clean_report())

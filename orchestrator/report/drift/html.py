@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.drift.model import DriftReport, Finding, StackDrift, UnmanagedScan
+from orchestrator.models import GitDrift
 from orchestrator.redact import Redactor
 from orchestrator.report.drift.templates import drift_templates
 from orchestrator.report.drift.views import (
     REDACTOR,
     STATE_ORDER,
     DiffLine,
+    behind_in,
     diff_lines,
     environments_of,
     sorted_findings,
@@ -47,6 +49,7 @@ class _HtmlEnvironment:
     counts: dict[str, int]
     scan: UnmanagedScan | None
     ignored: int
+    behind: list[GitDrift]
 
 
 def _html_context(report: DriftReport) -> dict[str, Any]:
@@ -78,6 +81,7 @@ def _html_environment(report: DriftReport, env: str, index: int) -> _HtmlEnviron
         counts=state_counts(findings),
         scan=next((s for s in report.scans if s.environment == env), None),
         ignored=sum(s.ignored for s in stacks),
+        behind=behind_in(report, env),
     )
 
 

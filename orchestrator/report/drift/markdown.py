@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from orchestrator.drift.findings import in_report_order
 from orchestrator.drift.model import DriftReport, Finding, FindingState, StackDrift, UnmanagedScan
+from orchestrator.models import GitDrift
 from orchestrator.redact import Redactor
 from orchestrator.report import mdtext
 from orchestrator.report.drift.templates import drift_templates
@@ -24,6 +25,7 @@ from orchestrator.report.drift.views import (
     REPORT_FILES,
     STATE_ORDER,
     DiffLine,
+    behind_in,
     diff_lines,
     environments_of,
     sorted_findings,
@@ -70,6 +72,7 @@ def issue_body(report: DriftReport, env: str, active: Sequence[Finding], resolve
         scans=tuple(s for s in report.scans if s.environment == env),
         ignored=sum(s.ignored for s in report.stacks if s.environment == env),
         only_changes=False,
+        git_drift=tuple(d for d in report.git_drift if d.environment == env),
     )
     body = render_markdown(mine, only_changes=False, max_chars=ISSUE_BODY_CHARS)
     keys = sorted(f.key for f in active if f.state in ("new", "ongoing"))
@@ -196,6 +199,7 @@ class _MdEnvironment:
     scan: UnmanagedScan | None
     unmanaged_found: int
     ignored: int
+    behind: list[GitDrift]
 
 
 def _render_markdown(report: DriftReport, *, changes_only: bool, detail: _Detail, max_chars: int) -> str:
@@ -265,6 +269,7 @@ def _md_environment(
         scan=scan,
         unmanaged_found=sum(f.kind == "unmanaged" and f.state in ("new", "ongoing") for f in findings),
         ignored=sum(s.ignored for s in stacks),
+        behind=behind_in(report, env),
     )
 
 

@@ -80,5 +80,6 @@ def _environment_json(report: DriftReport, env: str) -> dict[str, Any]:
         "stacks_drifted": sum(s.status == "drifted" for s in stacks),
         "stacks_failed": sum(s.status == "error" for s in stacks),
         "ignored": sum(s.ignored for s in stacks),
+        "stacks_behind": sum(d.environment == env for d in report.git_drift),
         **state_counts(findings),
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from orchestrator.drift.model import DriftReport, Finding, FindingState
 from orchestrator.engines.base import PropertyDiff
+from orchestrator.models import GitDrift
 from orchestrator.redact import Redactor
 from orchestrator.report.values import cut_value, one_line, show_value
 
@@ -33,9 +34,15 @@ def environments_of(report: DriftReport) -> list[str]:
         *(s.environment for s in report.stacks),
         *(f.environment for f in report.findings),
         *(s.environment for s in report.scans),
+        *(d.environment for d in report.git_drift),
     ):
         seen.setdefault(env)
     return list(seen)
+
+
+def behind_in(report: DriftReport, env: str) -> list[GitDrift]:
+    """The environment's stacks behind their branch (Git drift), by stack."""
+    return sorted((d for d in report.git_drift if d.environment == env), key=lambda d: d.stack)
 
 
 def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
