@@ -76,10 +76,12 @@ def preview(
     settings = load_repository(git.root, git.tree(git.resolve(request.base))).settings
     provider = vcs or (None if ci is None else ("gitlab" if ci == "gitlab" else settings.vcs_provider))
     client = None if provider is None else make_vcs(settings, provider=provider, out_dir=out_dir)
-    if ci == "gitlab" and provider == "gitlab" and client is not None and request.pr is not None:
+    if ci == "gitlab" and request.pr is not None:
         # GITLAB_USER_LOGIN is whoever started the pipeline (a maintainer's rebase or re-run):
-        # trust is decided on the merge request's author, as GitLab's API records it.
-        request = replace(request, author=client.get_pr(request.pr).author)
+        # trust is decided on the merge request's author, as GitLab's API records it. Without
+        # the API (--vcs files) the author is unknown, and nobody vouches for the code.
+        author = client.get_pr(request.pr).author if provider == "gitlab" and client is not None else ""
+        request = replace(request, author=author)
     outcome = run_preview(request, client, on_event=None if as_json else progress_printer())
     if results_out is not None:
         write_results(results_out, outcome.results)

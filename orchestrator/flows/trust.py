@@ -65,6 +65,7 @@ def check_trust(
     if author is None:
         return Trust(True, None)  # run by hand or by CI on the repository's own branches
     if not author:  # a webhook that named no author: nobody vouches for the code
-        return Trust(False, "the pull request's author is not known (the hook names none)")
+        return Trust(False, "the pull request's author is not known (the hook names none, or no VCS API was "
+                            "given to read it)")
     ok, why = is_trusted_user(settings, vcs, author)
     return Trust(ok, None if ok else why)
