@@ -14,6 +14,7 @@ from orchestrator.init.model import ENVIRONMENTS_DIR, InitOptions, InitResult
 from orchestrator.init.next_steps import next_steps
 from orchestrator.init.propose import propose
 from orchestrator.init.render import render_ci_files, render_config_files
+from orchestrator.init.resource_groups import oldest_first_calls
 from orchestrator.init.write import ignore_runtime_dir, is_kept, write_files
 
 
@@ -52,6 +53,11 @@ def run_init(repo: Path, options: InitOptions) -> InitResult:
     notes += final_notes
     if options.ci != "none":
         notes.append(install_note)
+    if options.ci == "gitlab":
+        notes += [f"deploys of {branch} run in push order once the first deploy pipeline created their "
+                  f"resource group and this is run (GitLab's default starts them in any order): {call}"
+                  for branch, call in zip(ci_proposal.tracked_branches,
+                                          oldest_first_calls(git, ci_proposal.tracked_branches), strict=True)]
     return InitResult(
         root=detection.root,
         detection=detection,

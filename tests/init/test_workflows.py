@@ -19,6 +19,7 @@ import click
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from orchestrator.cli import cli
 from orchestrator.init import InitOptions, run_init
@@ -231,6 +232,34 @@ def test_gitlab_ci_structure(repo: Path) -> None:
     assert ci["drift"]["artifacts"]["paths"] == ["drift-report/"]
     settings = _load(repo, "orchestrator.yaml")
     assert settings["vcs"] == {"provider": "gitlab", "token_env": "GITLAB_TOKEN"}
+
+
+def test_gitlab_deploys_are_ordered_oldest_first_by_the_api_call_init_prints(repo: Path) -> None:
+    """GitLab's resource groups start waiting jobs in any order by default; only the API sets
+    process_mode (https://docs.gitlab.com/api/resource_groups/#edit-an-existing-resource-group)."""
+    git(repo, "remote", "add", "origin", "https://bot:glpat-secret@gitlab.example.org/acme/platform/infra.git")
+    result = run_init(repo, InitOptions(ci="gitlab"))
+    text = (repo / ".gitlab-ci.yml").read_text()
+    assert "process_mode: oldest_first" in text and '--data "process_mode=oldest_first"' in text
+    calls = {n.split(": ", 1)[0]: n.split(": ", 1)[1] for n in result.notes if "process_mode" in n}
+    api = "https://gitlab.example.org/api/v4/projects/acme%2Fplatform%2Finfra/resource_groups"
+    assert set(calls) == {
+        f"deploys of {b} run in push order once the first deploy pipeline created their resource group and this "
+        "is run (GitLab's default starts them in any order)" for b in ("develop", "main")}
+    assert sorted(calls.values()) == [
+        f'curl --request PUT --header "PRIVATE-TOKEN: $GITLAB_TOKEN" --data "process_mode=oldest_first" '
+        f'"{api}/orchestrator-deploy-{slug}"' for slug in ("develop", "main")]
+    assert not any("glpat-secret" in n for n in result.notes), "the remote's credentials are not printed"
+    shown = CliRunner().invoke(cli, ["init", "--repo", str(repo), "--ci", "gitlab", "--dry-run"])
+    assert f'"{api}/orchestrator-deploy-main"' in shown.output
+
+
+def test_gitlab_ref_slug_is_gitlabs() -> None:
+    from orchestrator.init.resource_groups import ref_slug
+
+    assert ref_slug("main") == "main"
+    assert ref_slug("Release/2.4_hotfix") == "release-2-4-hotfix"
+    assert ref_slug("-" + "x" * 70) == "x" * 62
 
 
 # -- published schemas ----------------------------------------------------------------------------
