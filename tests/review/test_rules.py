@@ -3,7 +3,9 @@ moto, GitHub played by the validating stand-in): a fork gets nothing; a dependen
 reads its upstream's review stack; `max_active` refuses a further pull request with a comment
 until one is destroyed; the TTL counts from the last push; a failed `down` stays visible and is
 retried by the sweep until it succeeds; a lease another run holds stops `up` (locked, nothing
-deployed); a secret output shows as [secret] and its value reaches no comment, listing or store."""
+deployed); a secret output shows as [secret] and its value reaches no comment, listing or store;
+on GitLab (its stand-in) the merge request's note gets the section and a review app deployment
+of the merge request's branch is made, then stopped."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from orchestrator.store.review import ReviewStore
 from orchestrator.store.sql import SqlStore
 from orchestrator.vcs._http import RetryPolicy
 from orchestrator.vcs.github import GitHubClient
+from orchestrator.vcs.gitlab import GitLabClient
 from tests.deploy.conftest import InfraRepo, run_cli, sqs
 from tests.review.conftest import (
     AUTHOR,
@@ -40,6 +43,8 @@ from tests.review.conftest import (
     state_file,
 )
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitlab_standin import PROJECT as GITLAB_PROJECT
+from tests.support.gitlab_standin import GitLabStandIn
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MARKER = "<!-- orchestrator:preview -->"
@@ -228,6 +233,30 @@ def test_a_held_lease_stops_up_and_a_secret_output_is_never_shown(
     assert database and not [f.name for f in database if SECRET.encode() in f.read_bytes()]
     assert SECRET not in text and SECRET not in listed.text and SECRET not in json.dumps(done.to_json())
     assert states(run_review_down(request(repo, 63, head), store, vcs)) == ["destroyed"]
+
+
+def test_on_gitlab_the_merge_request_note_and_a_review_app_deployment(
+        repo: InfraRepo, sandbox: InProcessSandbox, store: SqlStore, gitlab: GitLabStandIn) -> None:
+    head = open_pull_request(repo, "audit-gl", {"stacks/audit/__main__.py": ("env)", "env, Review='gl')")})
+    gitlab.add_mr(64, author=TRUSTED, sha=head, target=BASE)
+    gitlab.add_commit(head, "audit-gl")
+    vcs = GitLabClient(GITLAB_PROJECT, gitlab.token, api_url=f"{gitlab.base_url}/api/v4",
+                       policy=RetryPolicy(max_attempts=2, base_delay=0.0), sleep=lambda _: None)
+
+    up = run_review_up(request(repo, 64, head, head_ref="audit-gl"), store, vcs)
+    assert states(up) == ["up"], [(r.status, r.error) for r in up.results.values()]
+    [note] = [n["body"] for n in gitlab.notes[64] if MARKER in n["body"]]
+    assert "Review environment: dev, pull request #64" in note and "`trail_arn`: `arn:aws:sqs:" in note
+    # GitLab's review app: a deployment to review/pr-64 of the merge request's branch.
+    [deployment] = gitlab.deployments.values()
+    assert (deployment["environment"], deployment["ref"], deployment["sha"]) == ("review/pr-64", "audit-gl", head)
+    assert deployment["history"] == ["running", "success"]
+
+    down = run_review_down(request(repo, 64, head, head_ref="audit-gl"), store, vcs)
+    assert states(down) == ["destroyed"] and [q for q in queue_names(sandbox) if "pr-64" in q] == []
+    assert deployment["history"] == ["running", "success", "canceled"]  # GitLab's word for inactive
+    [note] = [n["body"] for n in gitlab.notes[64] if MARKER in n["body"]]
+    assert "Destroyed (the pull request was closed)" in note and "trail_arn" not in note
 
 
 def test_a_failed_down_is_shown_and_retried_until_it_succeeds(repo: InfraRepo, sandbox: InProcessSandbox,
