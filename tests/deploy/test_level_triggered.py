@@ -220,13 +220,15 @@ def test_an_empty_run_store_plans_from_the_backends(pipeline: Pipeline, sandbox:
 
 def test_a_pulumi_yaml_change_runs_every_stack_of_the_project(pipeline: Pipeline, sandbox: InProcessSandbox) -> None:
     first = pipeline.developer.sha()
-    pipeline.developer.replace("stacks/network/Pulumi.yaml", "description: network (test)",
-                               "description: network, the event bus")
-    after = pipeline.push("network: describe the project")
+    pipeline.developer.replace(  # a project config default: read by every stack of the project
+        "stacks/network/Pulumi.yaml", "description: network (test)",
+        "description: network (test)\nconfig:\n  visibility_timeout_seconds:\n    type: integer\n    default: 90")
+    after = pipeline.push("network: a longer default visibility timeout")
 
     run, _ = pipeline.deploy(first, after)
 
     assert run.code == 0, run.text
+    assert events_queue(sandbox)[0] == "90", "the new default reached the cloud"
     outcome = run.json()
     stacks = {s["id"]: s for s in outcome["plan"]["stacks"]}
     assert set(stacks) == {"network/qa", "data/qa"}, "data reads network's outputs"
