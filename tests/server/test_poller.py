@@ -7,10 +7,12 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from orchestrator.sandbox import InProcessSandbox
 from orchestrator.server.app import create_app
+from orchestrator.server.dispatch import FlowRunner
 from orchestrator.server.poller import Poller, mask_urls
 from orchestrator.store.jobs import JobQueue
-from tests.deploy.conftest import InfraRepo
+from tests.deploy.conftest import InfraRepo, sandbox, sqs  # noqa: F401  (sandbox: a fixture)
 from tests.server.conftest import make_server
 
 
@@ -92,6 +94,40 @@ def test_pull_mode_reconciles_each_tracked_branch_to_its_tip_and_catches_up_afte
     with TestClient(create_app(server, manage_services=False)) as client:
         assert "orchestrator_poll_remote_up 1.0" in client.get("/metrics").text
     assert poller.poll_once() == []  # nothing new: nothing queued
+
+
+def test_a_polled_reconcile_deploys_every_commit_pushed_since_in_one_run(
+    infra: InfraRepo, tmp_path: Path, sandbox: InProcessSandbox  # noqa: F811
+) -> None:
+    """The jobs pull mode queues, run by the server's FlowRunner with the local engine; the cloud
+    (moto) read with boto3."""
+    _remote, dev, served = setup(infra, tmp_path)
+    server = make_server(InfraRepo(served), poll_s=3600)
+    assert server.poller is not None
+    run_job = FlowRunner(repo=served, store=server.store)
+    [first] = server.poller.poll_once()
+    job = server.queue.get(first)
+    assert job is not None and run_job(job).status == "succeeded"  # never deployed: all of it
+
+    developer = InfraRepo(dev)
+    developer.replace("stacks/network/__main__.py", 'Component="events"', 'Component="events", Tier="batch"')
+    developer.commit("network: batch tier")
+    developer.replace("stacks/network/__main__.py", "or 60,", "or 75,")
+    tip = developer.commit("network: 75 s")
+    developer.git("push", "-q", "origin", "HEAD:main")
+
+    [second] = server.poller.poll_once()  # two commits, one reconcile
+    job = server.queue.get(second)
+    assert job is not None
+    outcome = run_job(job)
+
+    assert outcome.status == "succeeded", outcome.error
+    run = next(r for r in server.store.runs() if r.id == outcome.result["run_id"])
+    assert (run.flow, run.commit) == ("reconcile", tip)
+    client = sqs(sandbox)
+    [url] = client.list_queues(QueueNamePrefix="qa-network-events")["QueueUrls"]
+    attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "75" and client.list_queue_tags(QueueUrl=url)["Tags"]["Tier"] == "batch"
 
 
 def test_two_pollers_sharing_a_database_queue_each_commit_once(infra: InfraRepo, tmp_path: Path) -> None:
