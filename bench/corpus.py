@@ -218,6 +218,8 @@ def run(paths: list[Path], only: str | None) -> list[ProgramRun]:
     os.environ.setdefault("PULUMI_CONFIG_PASSPHRASE", "corpus")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    # As `orchestrator sandbox start` does: programs attach AWS-managed policies (arn:aws:iam::aws:policy/...).
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     bases = [p.resolve() for p in paths]
     work = Path(tempfile.mkdtemp(prefix="corpus-"))
     os.environ.setdefault("ORCHESTRATOR_VENV_DIR", str(Path(tempfile.gettempdir()) / "corpus-venvs"))

@@ -49,10 +49,11 @@ def test_an_asset_map_is_sorted_and_nested_archives_flattened(tmp_path: Path) ->
     data = archive_zip(_archive(assets={
         "main.py": _asset(text="print(1)"),
         "deps": _archive(path=str(tmp_path / "dep")),
+        ".": _archive(assets={"root.txt": _asset(text="r")}),
         "README": _asset(path=str(tmp_path / "dep" / "x.txt")),
     }))
     assert [(n, body) for n, _, _, body in _entries(data)] == [
-        ("README", b"x"), ("deps/x.txt", b"x"), ("main.py", b"print(1)")]
+        ("root.txt", b"r"), ("README", b"x"), ("deps/x.txt", b"x"), ("main.py", b"print(1)")]
 
 
 def test_a_zip_file_is_used_as_it_is_and_hashes_follow_the_contents(tmp_path: Path) -> None:
@@ -71,5 +72,7 @@ def test_a_zip_file_is_used_as_it_is_and_hashes_follow_the_contents(tmp_path: Pa
 def test_unreadable_sources_are_named(tmp_path: Path) -> None:
     with pytest.raises(ProviderError, match=r"missing\.txt: cannot be read"):
         asset_bytes(_asset(path=str(tmp_path / "missing.txt")))
+    with pytest.raises(ProviderError, match="no such file or directory"):
+        archive_zip(_archive(path=str(tmp_path / "bin" / "publish")))
     with pytest.raises(ProviderError, match="only local files"):
         asset_bytes(_asset(uri="https://example.com/x"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import posixpath
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -69,7 +70,7 @@ def _members(archive: Mapping[str, Any]) -> Iterator[tuple[str, bytes]]:
             member = members[name]
             if is_archive(member):
                 for inner, data in _members(member):
-                    yield f"{name}/{inner}", data
+                    yield posixpath.normpath(posixpath.join(name, inner)), data  # "." + "a" is "a"
             else:
                 yield name, asset_bytes(member)
         return
@@ -77,6 +78,8 @@ def _members(archive: Mapping[str, Any]) -> Iterator[tuple[str, bytes]]:
     if not ref:
         return
     path = _local_path(str(ref))
+    if not path.exists():
+        raise ProviderError(f"archive {ref}: no such file or directory (relative paths start at the project)")
     if path.is_dir():
         yield from _directory(path)
     elif path.suffix in (".zip", ".jar"):

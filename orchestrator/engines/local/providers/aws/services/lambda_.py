@@ -29,6 +29,11 @@ class FunctionCode(DeclaredResource):
     def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if news.get("code") is not None:
             news["code"] = with_hash(news["code"])
+        variables = (news.get("environment") or {}).get("variables")
+        if isinstance(variables, dict) and None in variables.values():
+            # A variable set from an absent config value (`config.get`) is left out, not sent as null.
+            news["environment"] = {**news["environment"],
+                                   "variables": {k: v for k, v in variables.items() if v is not None}}
         return news
 
     def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
