@@ -14,6 +14,7 @@ import pytest
 
 from orchestrator.flows.deploy import DeployOutcome, DeployRequest, run_deploy
 from orchestrator.sandbox import InProcessSandbox
+from orchestrator.store import open_store
 from tests.deploy.conftest import (
     TRUSTED,
     InfraRepo,
@@ -38,10 +39,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory, sandbox: InProcessSandbox) ->
     yield infra
 
 
-def deploy_only(repo: InfraRepo, environment: str, commit: str) -> DeployOutcome:
+def deploy_only(repo: InfraRepo, environment: str, commit: str, *, database: Path | None = None) -> DeployOutcome:
     """One environment's deploy in a run of its own, as a separate CI job would do it: a fresh
-    connection to the store, nothing shared with other runs but the database."""
-    store = repo.open_store()
+    connection to the store, nothing shared with other runs but the database (or, with
+    `database`, a database of its own: nothing shared but the stacks' backends)."""
+    store = repo.open_store() if database is None else open_store(f"sqlite:///{database}", repo.root)
     try:
         request = DeployRequest(repo=repo.root, after=commit, actor="ci-job", environments=(environment,))
         return run_deploy(request, store, None)
@@ -49,7 +51,9 @@ def deploy_only(repo: InfraRepo, environment: str, commit: str) -> DeployOutcome
         store.close()
 
 
-def test_requires_is_read_from_the_required_environments_stacks_across_separate_runs(repo: InfraRepo) -> None:
+def test_requires_is_read_from_the_required_environments_stacks_across_separate_runs(
+    repo: InfraRepo, tmp_path: Path
+) -> None:
     repo.replace("stacks/app/__main__.py", 'Component="jobs")', 'Component="jobs", Owner="team-web")')
     sha = repo.commit("app: owner tag")
 
@@ -66,16 +70,22 @@ def test_requires_is_read_from_the_required_environments_stacks_across_separate_
     assert qa.gates[0].passed and qa.results["app/qa"].status == "succeeded"
     assert qa.results["app/qa"].counts.update == 1
 
-    later = deploy_only(repo, "uat", sha)
+    # A job with an empty database of its own: what qa runs is read from qa's stacks' backends.
+    alone = tmp_path / "a-job-of-its-own.db"
+    later = deploy_only(repo, "uat", sha, database=alone)
 
     assert later.gates[0].passed and later.gates[0].reasons == (f"qa is at {sha[:12]} or newer",)
     assert later.results["app/uat"].status == "succeeded" and later.results["app/uat"].counts.update == 1
+    own = open_store(f"sqlite:///{alone}", repo.root)
+    try:
+        assert [r.id for r in own.runs(limit=10)] == [later.run_id], "qa's run is not in this job's database"
+    finally:
+        own.close()
     store = repo.open_store()
     try:
         runs = {r.id: r for r in store.runs(limit=10)}
         assert runs[early.run_id].status == "blocked"
-        assert runs[qa.run_id].status == "succeeded" and runs[later.run_id].status == "succeeded"
-        assert store.current_commits()["app/uat"] == sha
+        assert runs[qa.run_id].status == "succeeded" and later.run_id not in runs
     finally:
         store.close()
 
