@@ -103,6 +103,22 @@ def test_analyze_stack_gets_every_resource_as_pulumi_sends_it(guarded: GuardedSt
     assert seen["assets"]["provider"] is None and seen["census-dev"]["provider"] is None
 
 
+def test_a_mandatory_stack_policy_that_could_not_run_in_the_preview_fails_the_applied_update(
+    guarded: GuardedStack, endpoint: str
+) -> None:
+    # The queue's redrive policy is unknown until it exists: the policy runs only after the update,
+    # on its new state, as in Pulumi. The stack fails and says that what it flags was applied.
+    spec = guarded('import pulumi_aws as aws\naws.sqs.Queue("unchecked")\n',
+                   (pack(TEST_PACKS / "stack-checks", {"queues-dead-letter": "mandatory"}),), name="after")
+    result = LocalEngine().update(spec)
+    assert result.status == "failed"
+    assert result.error == (
+        "1 mandatory policy violation: stack-checks/queues-dead-letter on unchecked; the update was applied (stack "
+        "policies check the stack's new state, unknown in its preview): fix the program or the policy and deploy again"
+    )
+    assert [u for u in client("sqs", endpoint).list_queues().get("QueueUrls", []) if "/unchecked-" in u]
+
+
 def test_a_stack_policy_without_a_resource_is_reported_on_the_stack(guarded: GuardedStack) -> None:
     program = 'import pulumi_aws as aws\naws.s3.Bucket("a")\naws.s3.Bucket("b")\n'
     result = LocalEngine().preview(guarded(program, (pack(TEST_PACKS / "stack-checks"),)))

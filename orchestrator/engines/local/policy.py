@@ -51,6 +51,7 @@ class PolicyHost:
         self._analyzers: list[Analyzer] = []
         self._lock = threading.Lock()
         self._found: list[PolicyViolation] = []
+        self.from_stack: list[PolicyViolation] = []  # found by stack policies, after every step ran
         self._roles: dict[str, _Roles] = {}  # pack path → which calls can find anything
 
     # ------------------------------------------------------------------ start-up
@@ -169,7 +170,7 @@ class PolicyHost:
                 if diagnostic.enforcement == "remediate":
                     diagnostic = replace(diagnostic, enforcement="mandatory")
                 urn = diagnostic.urn if diagnostic.urn in by_urn else stack_urn
-                self._add(replace(diagnostic, urn=urn), urn)
+                self.from_stack.append(self._add(replace(diagnostic, urn=urn), urn))
 
     # ------------------------------------------------------------------ results
 
@@ -277,16 +278,23 @@ def finish_policies(
     finally:
         policies.close()
     mandatory = policies.mandatory()
-    error = blocked_message(mandatory, dry_run=dry_run) if mandatory else None
+    # Stack policies run once every step did (as in Pulumi): in an update, what they flag is applied.
+    applied = not dry_run and all(v in policies.from_stack for v in mandatory)
+    error = blocked_message(mandatory, dry_run=dry_run, applied=applied) if mandatory else None
     return PolicyOutcome(tuple(policies.violations()), error, blocked=bool(mandatory))
 
 
-def blocked_message(violations: Sequence[PolicyViolation], *, dry_run: bool) -> str:
-    """The stack's error when mandatory policies were violated."""
+def blocked_message(violations: Sequence[PolicyViolation], *, dry_run: bool, applied: bool = False) -> str:
+    """The stack's error when mandatory policies were violated: in a preview; in an update, by a
+    resource (its step and the rest were not applied) or by a stack policy after the update
+    (`applied`: it ran on the stack's new state, which stays until the next deploy)."""
     listed = "; ".join(
         f"{v.policy_pack}/{v.policy} on {parse_urn(v.urn).name if v.urn else 'the stack'}" for v in violations[:3]
     )
     more = f" and {len(violations) - 3} more" if len(violations) > 3 else ""
     count = f"{len(violations)} mandatory policy violation{'s' if len(violations) != 1 else ''}"
     stopped = "" if dry_run else "; the update stopped at the violating resource"
+    if applied:
+        stopped = ("; the update was applied (stack policies check the stack's new state, unknown in its preview): "
+                   "fix the program or the policy and deploy again")
     return f"{count}: {listed}{more}{stopped}"
