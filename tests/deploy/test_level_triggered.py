@@ -269,6 +269,21 @@ def test_a_rollback_is_explicit_and_the_next_deploy_rolls_forward(
     reasons = next(s for s in outcome["plan"]["stacks"] if s["id"] == "network/qa")["reasons"]
     assert reasons[0] == f"rolled back to {good[:12]}; since then: changed stacks/network/__main__.py"
 
+    # To stay back, revert in Git: the revert commit holds the rolled-back code, so the deploy of
+    # it leaves the rolled-back stack alone and nothing is behind any more.
+    again = run_cli(job, "rollback", "--env", "qa", "--to", good, "--actor", "oncall")
+    assert again.code == 0, again.text
+    pipeline.developer.git("revert", "--no-edit", bad)
+    reverted = pipeline.push("")
+
+    settled, settled_job = pipeline.deploy(bad, reverted)
+
+    assert settled.code == 0, settled.text
+    assert [r["stack"] for r in settled.json()["results"]] == []
+    assert current(settled.json())["network/qa"]["reason"] == f"at {good[:12]}; nothing since affects it"
+    assert "Tier" not in events_queue(sandbox)[1], "the cloud stays rolled back"
+    assert run_cli(settled_job, "reconcile", "--env", "qa", "--dry-run", "--json").json()["drifted"] == []
+
 
 def test_a_tag_push_is_not_a_deploy(pipeline: Pipeline, sandbox: InProcessSandbox) -> None:
     sha = pipeline.developer.sha()
