@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from orchestrator.drift.model import DriftReport, StackDrift, UnmanagedScan
 from orchestrator.engines.base import Diagnostic, PolicyViolation
-from orchestrator.models import Plan, PlannedStack
+from orchestrator.models import GitDrift, Plan, PlannedStack
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import render_comment
 from orchestrator.report.drift import issue_body, render_html, render_markdown
@@ -150,6 +150,10 @@ def _drift(text: str) -> DriftReport:
         stacks=(StackDrift("app/dev", "app", "dev", "error", error=f"boom {text}"),
                 StackDrift(f"{text}/dev", text, "dev", "drifted", resources_checked=1, findings=1)),
         findings=findings, scans=(UnmanagedScan("dev", "us-east-1", scanned=1, excluded=0),),
+        # Git drift: a stack behind its branch, the branch name and the changed paths from the repository.
+        git_drift=(GitDrift(stack=f"{text}/dev", environment="dev", operation="update", applied="a" * 40,
+                            flow="deploy", standing="behind", commits_behind=1, branch=text, head="b" * 40,
+                            reasons=(f"at aaaaaaaaaaaa; since then: changed stacks/{text}/x",)),),
     )
 
 
