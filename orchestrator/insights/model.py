@@ -140,12 +140,20 @@ _SPAN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+MAX_SPAN = timedelta(days=3660)  # ten years: a window reaching before that holds no deployments of ours
+
+
 def parse_span(text: str) -> timedelta:
     """`30d`, `12h`, `2w`, `90m` → a timedelta; ValueError with what to write otherwise."""
     found = _SPAN.match(text)
     if found is None or int(found.group(1)) == 0:
-        raise ValueError(f"{text!r} is not a time span: write a whole number and a unit, e.g. 30d, 12h, 2w or 90m")
-    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+        raise ValueError(f"{text[:40]!r} is not a time span: write a whole number and a unit, e.g. 30d, 12h, 2w "
+                         "or 90m")
+    # Bounded before timedelta sees it: 10**20 days overflows it, and 10**8 weeks the calendar.
+    count, unit = int(found.group(1)), found.group(2)
+    if count > MAX_SPAN // timedelta(**{_UNITS[unit]: 1}):
+        raise ValueError(f"{text[:40]!r} is longer than {MAX_SPAN.days} days (ten years); give a shorter span")
+    return timedelta(**{_UNITS[unit]: count})
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

@@ -79,7 +79,10 @@ def test_filters_narrow_the_measures_and_stay_selected(client: TestClient) -> No
 
 
 @pytest.mark.parametrize(("query", "message"), [("since=soon", "since: 'soon' is not a time span"),
-                                                 ("since=400d", "longer than 366 days")])
+                                                 ("since=400d", "longer than 366 days"),
+                                                 # past what a timedelta holds: was a 500
+                                                 ("since=99999999999999999999d", "longer than 3660 days"),
+                                                 ("since=" + "9" * 400 + "m", "longer than 3660 days")])
 def test_a_bad_window_is_a_400_that_says_what_to_give(client: TestClient, query: str, message: str) -> None:
     response = client.get(f"/insights?{query}")
     assert response.status_code == 400

@@ -63,6 +63,13 @@ def test_bad_spans_say_what_to_write(text: str) -> None:
         parse_span(text)
 
 
+@pytest.mark.parametrize("text", ["99999999999999999999d", "99999999w", "5270401m", "3661d", "9" * 400 + "h"])
+def test_spans_past_ten_years_are_refused_before_any_date_arithmetic(text: str) -> None:
+    with pytest.raises(ValueError, match="longer than 3660 days"):
+        parse_span(text)
+    assert parse_span("3660d") == timedelta(days=3660)
+
+
 def test_a_window_must_be_aware_and_forward() -> None:
     with pytest.raises(ValueError, match="after it starts"):
         Window(start=at(2), end=at(1))

@@ -183,3 +183,10 @@ def test_a_secret_written_where_a_variable_name_belongs(make_repo: MakeRepo, run
         result = run_cli(command, "--repo", repo.path)
         _fails(result, where, "must be the name of an environment variable")
         assert "Zx9Yw8Vu7Ts6" not in result.err + result.out and GITHUB_TOKEN not in result.err + result.out
+
+
+@pytest.mark.parametrize("since", ["99999999999999999999d", "99999999w"])
+def test_a_time_span_past_any_calendar(make_repo: MakeRepo, run_cli: RunCli, since: str) -> None:
+    """`insights --since` overflowed Python's dates (exit 3); now exit 1 saying the bound."""
+    repo = make_repo()
+    _fails(run_cli("insights", "--since", since, "--repo", repo.path), "--since:", "longer than 3660 days")
