@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench fuzz clean
+.PHONY: install test test-types lint demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 
 test: install
 	$(VENV)/bin/pytest -q
+
+# Every resource type's whole life through the engine against moto (tests marked `types`; about
+# a minute each); `make test` runs a sample of them.
+test-types: install
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 -m types tests/aws tests/providers
 
 lint: install
 	$(VENV)/bin/ruff check orchestrator tests bench

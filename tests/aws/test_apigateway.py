@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.aws.harness import Clients, TypeCase, run_type_case
 
 PROGRAM = '''
@@ -53,6 +55,7 @@ def _hand_edit(clients: Clients, outputs: dict[str, Any]) -> None:
     clients("apigatewayv2").update_api(ApiId=outputs["http"], Description="edited by hand")
 
 
+@pytest.mark.types
 def test_rest_and_http_apis(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.aws.harness import Clients, TypeCase, run_type_case
 
 PROGRAM = '''
@@ -51,6 +53,7 @@ def _hand_edit(clients: Clients, outputs: dict[str, Any]) -> None:
     clients("ecr").put_image_tag_mutability(repositoryName=outputs["repository"], imageTagMutability="MUTABLE")
 
 
+@pytest.mark.types
 def test_containers(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,

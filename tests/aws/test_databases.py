@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from orchestrator.engines.base import SECRET
 from tests.aws.harness import Clients, TypeCase, boto_clients, run_type_case
 
@@ -45,6 +47,7 @@ def _hand_edit(clients: Clients, outputs: dict[str, Any]) -> None:
     clients("kms").disable_key_rotation(KeyId=outputs["key"])
 
 
+@pytest.mark.types
 def test_databases_and_keys(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from orchestrator.engines.base import SECRET
 from tests.aws.harness import Clients, TypeCase, run_type_case
 
@@ -44,6 +46,7 @@ def _hand_edit(clients: Clients, outputs: dict[str, Any]) -> None:
                                                AttributeName="RawMessageDelivery", AttributeValue="false")
 
 
+@pytest.mark.types
 def test_secrets_workflows_and_subscriptions(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,
