@@ -1,5 +1,5 @@
 """CloudWatch through the engine: log groups, streams and metric filters, EventBridge buses,
-rules and targets, metric alarms."""
+rules and targets, metric alarms; and a Kinesis stream (in this case to keep the run short)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ aws.cloudwatch.MetricAlarm("high-errors", comparison_operator="GreaterThanOrEqua
                            evaluation_periods=1, metric_name="Errors", namespace="App", period=60,
                            statistic="Sum", threshold=5 if step == "create" else 10,
                            dimensions={"Service": "app"})
+stream = aws.kinesis.Stream("clicks", shard_count=1, retention_period=24 if step == "create" else 48)
 pulumi.export("logs", logs.name)
+pulumi.export("stream", stream.name)
 pulumi.export("rule", rule.name)
 pulumi.export("bus", bus.name)
 '''
@@ -40,13 +42,15 @@ pulumi.export("bus", bus.name)
 def _hand_edit(clients: Clients, outputs: dict[str, Any]) -> None:
     clients("logs").put_retention_policy(logGroupName=outputs["logs"], retentionInDays=30)
     clients("events").disable_rule(Name=outputs["rule"], EventBusName=outputs["bus"])
+    clients("kinesis").increase_stream_retention_period(StreamName=outputs["stream"], RetentionPeriodHours=72)
 
 
 def test_logs_events_and_alarms(tmp_path: Path, endpoint: str) -> None:
     run_type_case(TypeCase(
         program=PROGRAM,
-        updated={"app-logs": "update", "errors": "update", "to-queue": "update", "high-errors": "update"},
+        updated={"app-logs": "update", "errors": "update", "to-queue": "update", "high-errors": "update",
+                 "clicks": "update"},
         replaced={"app-stream": "replace", "to-queue": "replace"},
         drift=_hand_edit,
-        drifted={"app-logs": "update", "order-placed": "update"},
+        drifted={"app-logs": "update", "order-placed": "update", "clicks": "update"},
     ), tmp_path, endpoint)
