@@ -344,7 +344,7 @@ def _with_payload(job: Job, payload: dict[str, Any]) -> Job:
 
 def _fetch(root: Path, args: list[str]) -> str | None:
     """`git fetch` without prompting; None on success, else git's complaint (credentials masked)."""
-    from orchestrator.server.poller import git_env, mask_urls
+    from orchestrator.git import git_env, mask_urls
 
     try:
         done = subprocess.run(["git", "fetch", "--no-tags", "--quiet", *args], cwd=root, capture_output=True,

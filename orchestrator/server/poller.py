@@ -17,9 +17,6 @@ named `poll:<branch>:<commit>`, so servers sharing the database queue each tip o
 from __future__ import annotations
 
 import logging
-import os
-import re
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import UserError
+from orchestrator.git import GitRepo
 from orchestrator.server.events import branch_key
 from orchestrator.server.metrics import ServerMetrics
 from orchestrator.server.periodic import Periodic
@@ -35,18 +33,6 @@ from orchestrator.store.job_model import JobSpec
 from orchestrator.store.jobs import JobQueue
 
 log = logging.getLogger("orchestrator.server")
-FETCH_TIMEOUT_S = 120.0
-_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
-
-
-def git_env() -> dict[str, str]:
-    """Git that never waits for a password prompt (there is nobody to answer it)."""
-    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
-
-
-def mask_urls(text: str) -> str:
-    """`https://user:token@host/...` → `https://***@host/...`: git errors quote the remote URL."""
-    return _CREDENTIALS.sub(r"\1***@", text)
 
 
 @dataclass
@@ -87,8 +73,6 @@ class Poller:
         on_queued: Callable[[int], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        from orchestrator.git import GitRepo
-
         self.git = GitRepo(repo)
         self.queue = queue
         self.remote = remote
@@ -144,16 +128,7 @@ class Poller:
         return queued
 
     def _fetch(self) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "fetch", "--no-tags", "--quiet", self.remote], cwd=self.git.root, capture_output=True,
-                text=True, timeout=FETCH_TIMEOUT_S, env=git_env(), check=False)
-        except subprocess.TimeoutExpired:
-            return f"git fetch timed out after {FETCH_TIMEOUT_S:.0f}s"
-        if done.returncode == 0:
-            return None
-        lines = done.stderr.strip().splitlines()
-        return mask_urls(" / ".join(lines[-2:]) if lines else f"git fetch exited {done.returncode}")
+        return self.git.fetch(self.remote)  # never --prune; credentials in errors masked
 
     def _remote_branches(self) -> dict[str, str]:
         prefix = f"refs/remotes/{self.remote}/"

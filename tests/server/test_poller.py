@@ -7,10 +7,11 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from orchestrator.git import mask_urls
 from orchestrator.sandbox import InProcessSandbox
 from orchestrator.server.app import create_app
 from orchestrator.server.dispatch import FlowRunner
-from orchestrator.server.poller import Poller, mask_urls
+from orchestrator.server.poller import Poller
 from orchestrator.store.jobs import JobQueue
 from tests.deploy.conftest import InfraRepo, sandbox, sqs  # noqa: F401  (sandbox: a fixture)
 from tests.server.conftest import make_server
