@@ -144,6 +144,20 @@ def test_a_remediation_rewrites_the_inputs_that_are_applied(guarded: GuardedStac
     assert {t["Key"]: t["Value"] for t in tags} == {"Team": "data", "Owner": "platform"}
 
 
+def test_a_violation_a_remediation_did_not_fix_counts_as_mandatory(guarded: GuardedStack) -> None:
+    # As in Pulumi: the remediation's rewrite is reported, then the policy's own check runs on the
+    # rewritten inputs, and what it still finds is mandatory.
+    spec = guarded('import pulumi_aws as aws\naws.sqs.Queue("slow", visibility_timeout_seconds=10)\n',
+                   (pack(TEST_PACKS / "remediate-tags"),), name="slow")
+    result = LocalEngine().preview(spec)
+    assert result.status == "failed"
+    assert [(v.policy, v.enforcement, v.message.splitlines()[-1]) for v in result.policy_violations] == [
+        ("queue-timeout", "remediate", "remediated slow: its inputs were rewritten"),
+        ("queue-timeout", "mandatory", "visibility timeout 45 s is under a minute"),
+    ]
+    assert result.error == "1 mandatory policy violation: remediate-tags/queue-timeout on slow"
+
+
 @pytest.mark.parametrize("operation", ["preview", "update"])
 def test_a_pack_that_does_not_compile_fails_the_stack_naming_the_pack(guarded: GuardedStack, operation: str) -> None:
     spec = guarded('import pulumi\n', (pack(TEST_PACKS / "broken-syntax"),))
