@@ -313,7 +313,8 @@ class Deployment(DeploymentJournal):
         elif decision.op == "update":
             assert old is not None
             pending = self._begin(old, "updating")
-            outputs = provider.update(reg.urn, old.id, old.inputs, old.outputs, news)
+            with self._settled_on_refusal(pending):
+                outputs = provider.update(reg.urn, old.id, old.inputs, old.outputs, news)
             record = self._record_for(reg, id_=old.id, inputs=news, outputs=outputs, provider_ref=provider_ref, old=old)
             self._commit(record, old=old, write=True, done=pending)
         else:
@@ -321,7 +322,8 @@ class Deployment(DeploymentJournal):
                 self._delete_one(old)
             planned = self._record_for(reg, id_="", inputs=news, outputs={}, provider_ref=provider_ref, old=None)
             pending = self._begin(planned, "creating")
-            id_, outputs = provider.create(reg.urn, news)
+            with self._settled_on_refusal(pending):
+                id_, outputs = provider.create(reg.urn, news)
             record = self._record_for(reg, id_=id_, inputs=news, outputs=outputs, provider_ref=provider_ref, old=None)
             if decision.op == "replace" and old is not None and not decision.delete_before_replace:
                 with self._lock:
@@ -339,7 +341,8 @@ class Deployment(DeploymentJournal):
             PROVIDER_TYPE_PREFIX
         ):
             provider = self.providers.get(res.type, res.provider)
-            provider.delete(res.urn, res.id, res.inputs, res.outputs)
+            with self._settled_on_refusal(pending):
+                provider.delete(res.urn, res.id, res.inputs, res.outputs)
         with self._lock:
             self._pending.remove(pending)
             if res in self._doomed:

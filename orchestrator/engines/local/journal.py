@@ -8,13 +8,15 @@ one lock, and state writes are shared by the steps that finish together.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from orchestrator.engines.base import Diagnostic, ResourceChange
 from orchestrator.engines.local.checkpoint import StateWriter
 from orchestrator.engines.local.props import SecretMasker, secret_strings
+from orchestrator.engines.local.providers.base import ProviderError
 from orchestrator.engines.local.providers.registry import WHERE_LISTED, Unsupported
 from orchestrator.engines.local.registration import Registration, StepFailed
 from orchestrator.engines.local.state import PendingOperation, PendingType, ResourceState, Snapshot
@@ -121,6 +123,20 @@ class DeploymentJournal:
             self._pending.append(op)
         self.flush()
         return op
+
+    @contextmanager
+    def _settled_on_refusal(self, op: PendingOperation) -> Iterator[None]:
+        """A provider's refusal (ProviderError) leaves nothing half-done (its own rollback removes
+        a half-made object), so the step's pending operation goes, as Pulumi clears it for an error
+        the provider returned; a crash or a kill leaves it for `stack repair`."""
+        try:
+            yield
+        except ProviderError:
+            with self._lock:
+                if op in self._pending:
+                    self._pending.remove(op)
+            self.flush()
+            raise
 
     def _record_change(self, change: ResourceChange) -> None:
         with self._lock:

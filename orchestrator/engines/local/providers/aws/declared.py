@@ -189,7 +189,7 @@ class DeclaredResource:
     def create(self, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         spec = self.spec
         fields = self.fields(inputs)
-        label = str(fields["name"] or spec.token)
+        label = str(fields["name"] or self._planned_id(fields))
         args = render(dict(spec.create.args), fields)
         for prop in self._sent(spec.create):
             value = inputs.get(prop.name)
@@ -211,6 +211,13 @@ class DeclaredResource:
                 self._write_tags(fields, {}, tags)
             self.after_create(id_, inputs)
         return id_, self.described(id_, inputs)
+
+    def _planned_id(self, fields: Fields) -> str:
+        """What names the object in a create's error when it has no name: its id-to-be."""
+        try:
+            return str(render(self.spec.id, fields))
+        except ProviderError:
+            return "(new)"
 
     def _sent(self, call: Call) -> list[Prop]:
         if call.send is not None:
