@@ -1,9 +1,12 @@
-"""Physical names: the program's, else the one recorded in state, else a new autoname."""
+"""Physical names: the program's, else the one recorded in state, else a new autoname; and ids
+made the way terraform makes them (`unique_id`)."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
+from itertools import count
 from typing import Any
 
 from orchestrator.engines.local.providers.aws.spec import Naming
@@ -46,3 +49,12 @@ def _validate(naming: Naming, token: str, resource: str, name: str, suffix: str)
             f"{token} {resource}: a name must end in `{naming.suffix}` exactly when {naming.suffix_when} is set "
             f"(name {name!r}, {naming.suffix_when}={bool(suffix)})"
         )
+
+
+_serial = count(1)
+
+
+def unique_id(prefix: str) -> str:
+    """terraform's `PrefixedUniqueId`: the prefix, a UTC timestamp and a counter (26 digits)."""
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    return f"{prefix}{stamp}{time.time_ns() % 10**4:04d}{next(_serial) % 10**8:08d}"

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.engines.local.providers.aws.client import missing
+from orchestrator.engines.local.providers.aws.naming import unique_id
 from orchestrator.engines.local.providers.aws.put_again import PutAgain
-from orchestrator.engines.local.providers.aws.services._iam_policies import unique_id
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming, Prop, Tagging, Update
 from orchestrator.engines.local.providers.base import ProviderError
 

@@ -8,30 +8,22 @@ A helper module of `iam.py` (its leading underscore keeps the catalog from listi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from itertools import count
 from typing import Any
 
 from orchestrator.engines.local.providers.aws.client import error_code, missing
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.aws.naming import unique_id
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming, Prop, Tagging, Update
 from orchestrator.engines.local.providers.aws.values import policy_text
 from orchestrator.engines.local.providers.base import ProviderError
 
 _GONE = ("NoSuchEntity",)
-_serial = count(1)
 
 
 def iam_naming(max_len: int, prefix: str | None = "namePrefix") -> Naming:
     return Naming(max_len=max_len, prefix=prefix, charset=r"\w+=,.@-", pattern=rf"[\w+=,.@-]{{1,{max_len}}}",
                   rule=f"up to {max_len} letters, digits and +=,.@_-")
-
-
-def unique_id(prefix: str) -> str:
-    """terraform's `PrefixedUniqueId`: the prefix, a UTC timestamp and a counter (26 digits)."""
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-    return f"{prefix}{stamp}{time.time_ns() % 10**4:04d}{next(_serial) % 10**8:08d}"
 
 
 # ---------------------------------------------------------------------- Policy

@@ -15,7 +15,7 @@ from typing import Any
 from orchestrator.engines.local.providers.assets import archive_zip, is_archive, with_hash
 from orchestrator.engines.local.providers.aws.client import missing
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
-from orchestrator.engines.local.providers.aws.services._iam_policies import unique_id
+from orchestrator.engines.local.providers.aws.naming import unique_id
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Prop, Update
 from orchestrator.engines.local.providers.base import ProviderError
 
