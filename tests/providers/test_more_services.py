@@ -112,6 +112,11 @@ def test_database_instance_and_key(ctx: ProviderContext) -> None:
                      {"backupRetentionPeriod": 3.0}, {"dbName": "other"})
     assert instance["endpoint"].endswith(":5432") and "password" not in json.dumps(
         {k: v for k, v in instance.items() if k != "password"})
+    cluster = _life(ctx, "aws:rds/cluster:Cluster", "aurora",
+                    {"engine": "aurora-postgresql", "masterUsername": "admin", "masterPassword": "s3cr3t-passw0rd",
+                     "skipFinalSnapshot": True, "applyImmediately": True},
+                    {"backupRetentionPeriod": 5.0}, {"databaseName": "other"})
+    assert cluster["endpoint"] and cluster["arn"].endswith(":cluster:" + cluster["clusterIdentifier"])
     key = _life(ctx, "aws:kms/key:Key", "key", {"description": "one", "deletionWindowInDays": 7.0},
                 {"enableKeyRotation": True}, {"keyUsage": "SIGN_VERIFY"})
     assert key["enableKeyRotation"] is True

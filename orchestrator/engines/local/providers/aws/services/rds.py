@@ -1,11 +1,11 @@
-"""RDS: subnet groups and database instances. Names, defaults and ForceNew as pulumi-aws
-`aws.rds.SubnetGroup` and `aws.rds.Instance` (terraform-provider-aws
-`internal/service/rds/{subnet_group,instance}.go`).
+"""RDS: subnet groups, database instances and clusters. Names, defaults and ForceNew as
+pulumi-aws `aws.rds.SubnetGroup`, `Instance` and `Cluster` (terraform-provider-aws
+`internal/service/rds/{subnet_group,instance,cluster}.go`).
 
 An instance's changes go through ModifyDBInstance with `applyImmediately` as the program says
 (AWS otherwise waits for the maintenance window); its master password is a secret that is
 never read back. Deleting honours `skipFinalSnapshot`/`finalSnapshotIdentifier` and
-`deleteAutomatedBackups`. (Aurora clusters, `aws.rds.Cluster`, are not supported yet.)
+`deleteAutomatedBackups`; a cluster (`aws.rds.Cluster`, Aurora) the same way.
 """
 
 from __future__ import annotations
@@ -73,7 +73,12 @@ _MODIFIABLE = ("allocatedStorage", "instanceClass", "engineVersion", "password",
                "allowMajorVersionUpgrade")
 
 
-class InstanceCode(DeclaredResource):
+class DatabaseCode(DeclaredResource):
+    """An instance or a cluster: a final snapshot plan up front, security groups read back as
+    ids, deleted with the plan and waited on until gone."""
+
+    KIND = "DBInstance"  # the API's word: DBInstanceIdentifier, delete_db_instance, db_instance_deleted
+
     def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if not news.get("skipFinalSnapshot") and not news.get("finalSnapshotIdentifier"):
             # As pulumi-aws: deleting would fail at the end of the stack's life, so say it now.
@@ -87,23 +92,33 @@ class InstanceCode(DeclaredResource):
         groups = sorted(g["VpcSecurityGroupId"] for g in doc.get("VpcSecurityGroups") or ())
         given = inputs.get("vpcSecurityGroupIds")
         outputs["vpcSecurityGroupIds"] = list(given) if given and sorted(given) == groups else groups
-        if outputs.get("address") and outputs.get("port"):
-            outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
         return outputs
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        how: dict[str, Any] = {"SkipFinalSnapshot": bool(inputs.get("skipFinalSnapshot")),
-                               "DeleteAutomatedBackups": inputs.get("deleteAutomatedBackups", True) is not False}
+        how: dict[str, Any] = {"SkipFinalSnapshot": bool(inputs.get("skipFinalSnapshot"))}
+        if self.KIND == "DBInstance":
+            how["DeleteAutomatedBackups"] = inputs.get("deleteAutomatedBackups", True) is not False
         if not inputs.get("skipFinalSnapshot"):
             how["FinalDBSnapshotIdentifier"] = inputs["finalSnapshotIdentifier"]
         from orchestrator.engines.local.providers.aws.client import missing
 
-        with self.errors(id, inputs), missing(*_GONE) as probe:
-            self.client(inputs).delete_db_instance(DBInstanceIdentifier=id, **how)
+        snake = "db_instance" if self.KIND == "DBInstance" else "db_cluster"
+        with self.errors(id, inputs), missing(*self.spec.read[0].absent) as probe:
+            getattr(self.client(inputs), f"delete_{snake}")(**{f"{self.KIND}Identifier": id}, **how)
         if not probe.gone:
             with self.errors(id, inputs):
-                self.client(inputs).get_waiter("db_instance_deleted").wait(
-                    DBInstanceIdentifier=id, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+                self.client(inputs).get_waiter(f"{snake}_deleted").wait(
+                    **{f"{self.KIND}Identifier": id}, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+
+
+class InstanceCode(DatabaseCode):
+    def finish_outputs(
+        self, outputs: dict[str, Any], doc: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        outputs = super().finish_outputs(outputs, doc, inputs)
+        if outputs.get("address") and outputs.get("port"):
+            outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
+        return outputs
 
 
 INSTANCE = AwsType(
@@ -177,4 +192,71 @@ INSTANCE = AwsType(
     impl=InstanceCode,
 )
 
-TYPES = (SUBNET_GROUP, INSTANCE)
+
+class ClusterCode(DatabaseCode):
+    KIND = "DBCluster"
+
+
+_CLUSTER_GONE = ("DBClusterNotFoundFault", "DBClusterNotFound")
+_CLUSTER_MODIFIABLE = ("engineVersion", "masterPassword", "port", "vpcSecurityGroupIds", "backupRetentionPeriod",
+                       "preferredBackupWindow", "preferredMaintenanceWindow", "deletionProtection",
+                       "copyTagsToSnapshot", "iamDatabaseAuthenticationEnabled", "dbClusterParameterGroupName",
+                       "enableHttpEndpoint", "allowMajorVersionUpgrade")
+
+CLUSTER = AwsType(
+    token="aws:rds/cluster:Cluster",
+    client="rds",
+    naming=Naming(prop="clusterIdentifier", prefix="clusterIdentifierPrefix", lower=True, max_len=63,
+                  charset="a-z0-9-", pattern=r"[a-z][a-z0-9-]{0,62}", rule=_NAME.rule),
+    props=(
+        Prop("clusterIdentifier", api="DBClusterIdentifier", read="DBClusterIdentifier", replace=True),
+        Prop("clusterIdentifierPrefix", replace=True),
+        Prop("engine", api="Engine", read="Engine", replace=True, required=True),
+        Prop("engineMode", api="EngineMode", read="EngineMode", replace=True, default="provisioned"),
+        Prop("engineVersion", api="EngineVersion", read="EngineVersion", computed=True),
+        Prop("databaseName", api="DatabaseName", read="DatabaseName", replace=True),
+        Prop("masterUsername", api="MasterUsername", read="MasterUsername", replace=True),
+        Prop("masterPassword", api="MasterUserPassword", read="", secret=True),
+        Prop("port", kind="int", api="Port", read="Port", computed=True),
+        Prop("dbSubnetGroupName", api="DBSubnetGroupName", read="DBSubnetGroup", replace=True, computed=True),
+        Prop("vpcSecurityGroupIds", kind="list", api="VpcSecurityGroupIds", read="", computed=True),
+        Prop("availabilityZones", kind="list", api="AvailabilityZones", read="", replace=True, computed=True),
+        Prop("backupRetentionPeriod", kind="int", api="BackupRetentionPeriod", read="BackupRetentionPeriod",
+             default=1),
+        Prop("preferredBackupWindow", api="PreferredBackupWindow", read="PreferredBackupWindow", computed=True),
+        Prop("preferredMaintenanceWindow", api="PreferredMaintenanceWindow", read="PreferredMaintenanceWindow",
+             computed=True),
+        Prop("storageEncrypted", kind="bool", api="StorageEncrypted", read="StorageEncrypted", replace=True,
+             computed=True),
+        Prop("kmsKeyId", api="KmsKeyId", read="KmsKeyId", replace=True, computed=True),
+        Prop("deletionProtection", kind="bool", api="DeletionProtection", read="DeletionProtection", default=False),
+        Prop("copyTagsToSnapshot", kind="bool", api="CopyTagsToSnapshot", read="CopyTagsToSnapshot", default=False),
+        Prop("iamDatabaseAuthenticationEnabled", kind="bool", api="EnableIAMDatabaseAuthentication",
+             read="IAMDatabaseAuthenticationEnabled", default=False),
+        Prop("dbClusterParameterGroupName", api="DBClusterParameterGroupName", read="DBClusterParameterGroup",
+             computed=True),
+        Prop("enableHttpEndpoint", kind="bool", api="EnableHttpEndpoint", read="HttpEndpointEnabled", default=False),
+        Prop("skipFinalSnapshot", kind="bool", default=False),
+        Prop("finalSnapshotIdentifier"),
+        Prop("applyImmediately", kind="bool", default=False),
+        Prop("allowMajorVersionUpgrade", kind="bool", api="AllowMajorVersionUpgrade", read="", on_create=False),
+        Prop("arn", read="DBClusterArn", output=True),
+        Prop("endpoint", read="Endpoint", output=True),
+        Prop("readerEndpoint", read="ReaderEndpoint", output=True),
+        Prop("hostedZoneId", read="HostedZoneId", output=True),
+        Prop("clusterResourceId", read="DbClusterResourceId", output=True),
+        Prop("engineVersionActual", read="EngineVersion", output=True),
+    ),
+    create=Call("create_db_cluster", waiter="db_cluster_available", waiter_args={"DBClusterIdentifier": "{id}"}),
+    read=(Call("describe_db_clusters", {"DBClusterIdentifier": "{id}"}, result="DBClusters[0]",
+               absent=_CLUSTER_GONE),),
+    updates=(Update(Call("modify_db_cluster", {"DBClusterIdentifier": "{id}",
+                                               "ApplyImmediately": "{inputs.applyImmediately}"},
+                         waiter="db_cluster_available", waiter_args={"DBClusterIdentifier": "{id}"}),
+                    props=_CLUSTER_MODIFIABLE, changed_only=True),),
+    delete=None,
+    tagging=_TAGGING,
+    impl=ClusterCode,
+)
+
+TYPES = (SUBNET_GROUP, INSTANCE, CLUSTER)
