@@ -18,7 +18,7 @@ from orchestrator.engines.local.providers.assets import asset_bytes, is_asset, w
 from orchestrator.engines.local.providers.aws.client import missing
 from orchestrator.engines.local.providers.aws.put_again import PutAgain
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Prop, Tagging
-from orchestrator.engines.local.providers.base import ProviderError
+from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderError
 
 NO_KEY = ("404", "NoSuchKey", "NotFound", "NoSuchBucket")
 _BODIES = ("source", "content", "contentBase64")
@@ -32,7 +32,7 @@ class ObjectCode(PutAgain):
         if len(given) > 1:
             raise ProviderError(f"{self.type_token} {name}: give one of `source`, `content`, `contentBase64`, "
                                 f"not {' and '.join(given)}")
-        if news.get("source") is not None:
+        if news.get("source") not in (None, UNKNOWN_MARKER):  # unknown until an apply runs, in a preview
             if not is_asset(news["source"]):
                 raise ProviderError(f"{self.type_token} {name}: `source` must be an asset (pulumi.FileAsset, "
                                     "StringAsset or RemoteAsset)")
