@@ -197,30 +197,35 @@ def _finish(outcome: ReviewOutcome, as_json: bool, ci: str | None) -> None:
 
 
 def _print_outcome(outcome: ReviewOutcome) -> None:
-    # Text from the pull request (names, errors, outputs) is printed as text, never as markup.
+    from orchestrator.cli.text import printable
+
+    # Text from the pull request (names, errors, outputs) is printed as text, never as markup, and
+    # with its control characters spelled out.
     click.echo(f"review {outcome.action} of #{outcome.pr} at {outcome.head[:12]}")
     if not outcome.environments:
         click.echo("  no environment of the base branch has review stacks (review.enabled)"
                    if outcome.action == "up" else "  no review stack of this pull request exists")
     for env in outcome.environments:
-        click.echo(f"  {env.environment}: {env.state}" + (f" ({env.note})" if env.note else ""))
+        click.echo(printable(f"  {env.environment}: {env.state}" + (f" ({env.note})" if env.note else "")))
         for stack_id, result in env.results.items():
             detail = result.error or ""
             if result.ok:
                 c = result.counts
                 detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
-            click.echo(f"    {result.status:9} {stack_id}  {detail}")
+            click.echo(printable(f"    {result.status:9} {stack_id}  {detail}"))
             for name, value in sorted(result.outputs.items()):
-                click.echo(f"      {name}: {value}")
+                click.echo(printable(f"      {name}: {value}"))
     for note in outcome.notes:
-        click.echo(f"  note: {note}")
+        click.echo(printable(f"  note: {note}"))
     if outcome.report_path is not None:
         click.echo(f"  report: {outcome.report_path}")
     if outcome.publish_error:
-        click.secho(f"  publishing failed: {outcome.publish_error}", fg="red", err=True)
+        click.secho(printable(f"  publishing failed: {outcome.publish_error}"), fg="red", err=True)
 
 
 def _print_listing(rows: list[dict[str, object]]) -> None:
+    from orchestrator.cli.text import printable
+
     if not rows:
         click.echo("no active review environments")
         return
@@ -231,9 +236,9 @@ def _print_listing(rows: list[dict[str, object]]) -> None:
                    f"age {_span(int(str(row['age_s'])))}, {expiry}")
         stacks = row["stacks"]
         for stack in stacks if isinstance(stacks, list) else ():
-            click.echo(f"  {stack['status']:9} {stack['id']}")
+            click.echo(printable(f"  {stack['status']:9} {stack['id']}"))
             for name, value in sorted(stack["outputs"].items()):
-                click.echo(f"    {name}: {value}")
+                click.echo(printable(f"    {name}: {value}"))
 
 
 def _span(seconds: int) -> str:

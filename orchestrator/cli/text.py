@@ -26,6 +26,12 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def printable(text: str) -> str:
+    """Text from a pull request or a program as a terminal should get it: control characters (an
+    escape sequence can recolour, retitle or rewrite the terminal) spelled out; newlines kept."""
+    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode() for c in text)
+
+
 def _plain(*cells: str) -> list[Text]:
     """Table cells shown as written: globs like `release/[0-9]*` are not rich markup."""
     return [Text(cell) for cell in cells]

@@ -188,3 +188,22 @@ def test_a_review_spec_is_the_environments_stack_under_its_own_name(tmp_path: Pa
     runner(tmp_path).spec(review_plan(pr_plan("network"), config(tmp_path), "dev", 7).stacks["network/pr-7"])
     copied = tmp_path / "stacks/network/Pulumi.pr-7.yaml"
     assert copied.read_text() == (tmp_path / "stacks/network/Pulumi.dev.yaml").read_text()
+
+
+def test_the_terminal_gets_outputs_and_errors_with_control_characters_spelled_out(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from orchestrator.cli.review import _print_listing, _print_outcome
+    from orchestrator.engines.base import StackResult
+    from orchestrator.flows.review import ReviewOutcome
+    from orchestrator.flows.review_report import EnvironmentReview
+
+    hostile = "\x1b]0;pwned\x07\x1b[2J\rok"  # retitle, clear the screen, overwrite the line
+    result = StackResult(stack="app/pr-7", operation="update", status="failed", error=f"boom {hostile}",
+                         outputs={"url": hostile})
+    _print_outcome(ReviewOutcome("up", 7, "a" * 40, (EnvironmentReview("dev", "failed", note=hostile,
+                                                                        results={"app/pr-7": result}),)))
+    _print_listing([{"pr": 7, "environment": "dev", "status": "up", "head": "a" * 40, "age_s": 60,
+                     "expires_in_s": 3600, "stacks": [{"status": "up", "id": "app/pr-7", "outputs": {"x": hostile}}]}])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\rok" in out and "boom \\x1b" in out and "    x: \\x1b" in out
