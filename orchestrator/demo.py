@@ -368,6 +368,23 @@ def main() -> None:
         console.print(f"stack state:         {repo / '.orchestrator' / 'state' / '.pulumi' / 'stacks'}")
         console.print(f"Kubernetes manifests: {repo / '.orchestrator' / 'state' / 'manifests'}")
 
+        heading("Now on your own repository: a first pull-request comment")
+        console.print("In a Git repository of your Pulumi Python projects, with this orchestrator on PATH\n"
+                      "(`. .venv/bin/activate` here), three commands (init prints them for your repository):\n")
+        for command in OWN_REPOSITORY_COMMANDS:
+            console.print(f"  {command}", markup=False, highlight=False)
+        console.print("\nThe comment goes to comments/comment.md; README.md, \"Using it on your repository\".")
+
+
+# What a newcomer runs on a repository of their own (README.md's first-comment block, which the
+# tests run; `orchestrator init` prints the same, with the branch of its first environment).
+OWN_REPOSITORY_COMMANDS = (
+    "orchestrator init --ci github",
+    "git add .github .gitignore environments orchestrator.yaml && git commit -qm 'Adopt the GitOps orchestrator'",
+    "orchestrator sandbox start && "
+    "orchestrator preview --base HEAD~1 --head HEAD --branch main --vcs files --out comments/",
+)
+
 
 if __name__ == "__main__":
     main()

@@ -180,6 +180,7 @@ def _print(outcome: DriftOutcome) -> None:
     for f in report.findings:
         if f.state in ("new", "resolved") or not report.only_changes:
             click.echo(f"  {f.state:12} {f.kind:9} {f.stack or f.environment} {f.type} {f.name}")
+            click.echo(f"  {'':12} key: {f.key}")
     click.echo(
         f"drift: {summary['new']} new, {summary['ongoing']} ongoing, {summary['resolved']} resolved, "
         f"{summary['acknowledged']} acknowledged; {report.ignored} ignored"

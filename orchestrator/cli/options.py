@@ -111,6 +111,7 @@ def progress_printer() -> OnEvent:
     from rich.console import Console
     from rich.markup import escape
 
+    from orchestrator.engines.base import format_counts
     from orchestrator.flows.publish import error_headline
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)  # CI logs: no wrapping at 80 columns
@@ -121,7 +122,7 @@ def progress_printer() -> OnEvent:
         elif result is not None:
             mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]⏭[/yellow]"}.get(result.status, "[red]✖[/red]")
             c = result.counts
-            detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else error_headline(result.error)
+            detail = format_counts(c) if result.ok else error_headline(result.error)
             # Escaped: error text holds brackets ("[secret]", "[Errno 111]") rich would take as markup.
             console.print(f"{mark} {escape(stack.id)} {result.status} {escape(detail)} ({result.duration_s:.1f}s)")
 

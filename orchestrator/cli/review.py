@@ -198,6 +198,7 @@ def _finish(outcome: ReviewOutcome, as_json: bool, ci: str | None) -> None:
 
 def _print_outcome(outcome: ReviewOutcome) -> None:
     from orchestrator.cli.text import printable
+    from orchestrator.engines.base import format_counts
 
     # Text from the pull request (names, errors, outputs) is printed as text, never as markup, and
     # with its control characters spelled out.
@@ -208,10 +209,7 @@ def _print_outcome(outcome: ReviewOutcome) -> None:
     for env in outcome.environments:
         click.echo(printable(f"  {env.environment}: {env.state}" + (f" ({env.note})" if env.note else "")))
         for stack_id, result in env.results.items():
-            detail = result.error or ""
-            if result.ok:
-                c = result.counts
-                detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
+            detail = format_counts(result.counts) if result.ok else (result.error or "")
             click.echo(printable(f"    {result.status:9} {stack_id}  {detail}"))
             for name, value in sorted(result.outputs.items()):
                 click.echo(printable(f"      {name}: {value}"))

@@ -89,12 +89,14 @@ def _print_result(result: StackResult) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from orchestrator.engines.base import format_counts
+
     console = Console()
     colour = {"succeeded": "green", "failed": "red", "locked": "yellow", "skipped": "dim"}[result.status]
     c = result.counts
     console.print(
         f"[bold]{escape(result.stack)}[/bold] {result.operation}: [{colour}]{result.status}[/{colour}]  "
-        f"+{c.create} ~{c.update} +-{c.replace} -{c.delete} ={c.same}  ({result.duration_s:.1f}s)"
+        f"{format_counts(c)} ={c.same}  ({result.duration_s:.1f}s)"
     )
     for change in result.changes:
         console.print(

@@ -164,6 +164,8 @@ def _behind(drift: GitDrift | None) -> str:
 
 
 def _print_history(records: list[StackRunRecord]) -> None:
+    from orchestrator.engines.base import COUNTS_HEADER, COUNTS_LEGEND
+
     click.echo("Recent stack results (newest first):")
     if not records:
         click.echo("  none recorded")
@@ -173,8 +175,9 @@ def _print_history(records: list[StackRunRecord]) -> None:
          _first_line(_reason(r)))
         for r in records
     ]
-    _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", "+ ~ ± -", "COMMIT", "RUN", "REASON"),
+    _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", COUNTS_HEADER, "COMMIT", "RUN", "REASON"),
                  rows, indent="  ")
+    click.echo(f"  ({COUNTS_LEGEND})")
 
 
 def _first_line(text: str | None) -> str:
@@ -199,7 +202,9 @@ def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, in
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return " ".join(str(counts.get(op, 0)) for op in ("create", "update", "replace", "delete"))
+    from orchestrator.engines.base import format_count_columns
+
+    return format_count_columns(counts)
 
 
 def _short(commit: str) -> str:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from orchestrator import graph
 from orchestrator.config.resolved import RepoConfig
+from orchestrator.engines.base import format_counts
 from orchestrator.models import FileChange, Plan
 from orchestrator.planner import direct_reasons, owner_of, project_graph
 
@@ -216,7 +217,7 @@ def print_deploy(outcome: DeployOutcome) -> None:
         console.print(f"  {escape(gate.environment)}: {mark}: {escape('; '.join(gate.reasons) or 'no gates')}")
     for stack_id, result in outcome.results.items():
         c = result.counts
-        detail = f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}" if result.ok else (result.error or "")
+        detail = format_counts(c) if result.ok else (result.error or "")
         console.print(f"  {result.status:9} {stack_id}  {detail}", markup=False)
     for pending in outcome.pending_destroys:
         console.print(f"  destroy pending: {pending}", markup=False)

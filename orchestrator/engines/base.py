@@ -8,7 +8,7 @@ update runs is the string `(known after update)`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -24,6 +24,22 @@ ResultOperation = Literal["preview", "update", "destroy", "destroy-preview", "dr
 
 UNKNOWN = "(known after update)"
 COUNTED_OPS: tuple[str, ...] = ("create", "update", "replace", "delete", "same")
+# How change counts read wherever they are shown (the PR comment, commit statuses, the terminal,
+# `history`, `stack`, the dashboard): one order, one symbol per step, one legend.
+SHOWN_COUNTS: tuple[tuple[str, str], ...] = (("+", "create"), ("~", "update"), ("-", "delete"), ("±", "replace"))
+COUNTS_LEGEND = "+ create · ~ update · - delete · ± replace"
+COUNTS_HEADER = " ".join(symbol for symbol, _op in SHOWN_COUNTS)  # a table column's title: "+ ~ - ±"
+
+
+def format_counts(counts: OpCounts | Mapping[str, int] | None) -> str:
+    """`+1 ~2 -0 ±0`: the change counts in the one order and with the one set of symbols."""
+    found = counts.to_json() if isinstance(counts, OpCounts) else (counts or {})
+    return " ".join(f"{symbol}{found.get(op, 0)}" for symbol, op in SHOWN_COUNTS)
+
+
+def format_count_columns(counts: Mapping[str, int] | None) -> str:
+    """`1 2 0 0`: the counts under a `+ ~ - ±` column."""
+    return " ".join(str((counts or {}).get(op, 0)) for _symbol, op in SHOWN_COUNTS)
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def run_deploy(
         commit=plan.head,
         details={"status": status},
     )
-    comment, report, done, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results)
+    comment, report, done, error = _report(request, config, vcs, pr, plan, results, redactor, gate_results, run.id)
     alerts = notify_run(config, store, _facts(run.id, request.flow, plan, results, gate_results))
     return DeployOutcome(
         alerts=alerts,
@@ -315,8 +315,9 @@ def _report(
     results: Mapping[str, StackResult],
     redactor: Redactor,
     gate_results: list[gates.GateResult],
+    run_id: str,
 ) -> tuple[RenderedComment, Path, Publication, str | None]:
-    report = report_file(config.root, request.flow, pr, plan.head, request.summary_path)
+    report = report_file(config.root, request.flow, pr, plan.head, request.summary_path, run_id)
     comment = render_comment(
         comment_model(
             plan,

@@ -4,29 +4,43 @@ and one commit status per stack plus an aggregate. A VCS failure never loses the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestrator.engines.base import StackResult, result_from_json
+from orchestrator.engines.base import StackResult, format_counts, result_from_json
 from orchestrator.errors import UserError
 from orchestrator.flows.gates import is_waiting
 from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
 from orchestrator.report.review import kept_section, splice
+from orchestrator.store.api import new_run_id
 from orchestrator.vcs.base import LooseComments, StatusState, VcsClient, VcsError, truncate
 
 _STATUS_LIMIT = 140
+_RUN_SUFFIX = re.compile(r"-\d{8}-\d{6}-[0-9a-z-]+\.md$")
 NOT_PUBLISHED = "comment and statuses not published: no --vcs (github, gitlab or files) given"
 
 
-def report_file(root: Path, flow: str, pr: int | None, head: str, summary_path: Path | None) -> Path:
-    """Where the full report goes: the job summary in GitHub Actions, else a file under .orchestrator/."""
+def report_file(
+    root: Path, flow: str, pr: int | None, head: str, summary_path: Path | None, run_id: str | None = None
+) -> Path:
+    """Where the full report goes: the job summary in GitHub Actions, else a file under .orchestrator/
+    named after the run (`deploy-pr7-<run id>.md`), so two runs never overwrite each other;
+    `write_report` keeps a copy without the run id (`deploy-pr7.md`) as the latest."""
     if summary_path is not None:
         return summary_path
-    name = f"{flow}-pr{pr}.md" if pr is not None else f"{flow}-{head[:12]}.md"
-    return root / ".orchestrator" / "reports" / name
+    stem = f"{flow}-pr{pr}" if pr is not None else f"{flow}-{head[:12]}"
+    # A flow the run store does not record (a preview) gets an id in the store's format.
+    return root / ".orchestrator" / "reports" / f"{stem}-{run_id or new_run_id(datetime.now(UTC))}.md"
+
+
+def latest_report(path: Path) -> Path:
+    """`deploy-pr7-20261130-150528-24ae221e.md` → `deploy-pr7.md`: the latest run's copy."""
+    return path.with_name(_RUN_SUFFIX.sub(".md", path.name))
 
 
 def write_report(path: Path, markdown: str, *, append: bool) -> None:
@@ -36,12 +50,14 @@ def write_report(path: Path, markdown: str, *, append: bool) -> None:
             handle.write(markdown + "\n")
         return
     atomic_write(path, markdown)
+    latest = latest_report(path)
+    if latest != path:
+        atomic_write(latest, markdown)
 
 
 def status_of(result: StackResult) -> tuple[StatusState, str]:
     if result.status == "succeeded":
-        c = result.counts
-        return "success", f"+{c.create} ~{c.update} -{c.delete} ±{c.replace}"
+        return "success", format_counts(result.counts)
     if is_waiting(result):
         return "pending", result.error or "waiting"
     if result.status == "skipped":

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from orchestrator.engines.base import format_counts
 from orchestrator.errors import UserError
 from orchestrator.redact import Redactor
 from orchestrator.report.comment import OP_SYMBOL
@@ -355,13 +356,6 @@ def _span(seconds: float, *, precise: bool = False) -> str:
 
 def short_commit(commit: str | None) -> str:
     return (commit or "")[:10]
-
-
-def format_counts(counts: Mapping[str, int] | None) -> str:
-    """`+create ~update -delete ±replace`, as in the PR comment's summary table."""
-    counts = counts or {}
-    return " ".join(f"{symbol}{counts.get(op, 0)}"
-                    for symbol, op in (("+", "create"), ("~", "update"), ("-", "delete"), ("±", "replace")))
 
 
 def format_value(value: Any) -> str:

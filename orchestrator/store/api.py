@@ -6,6 +6,7 @@ timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -15,6 +16,12 @@ from orchestrator.engines.base import StackResult
 Flow = Literal["preview", "deploy", "drift", "rollback", "promote", "remediate", "reconcile", "review"]
 RunStatus = Literal["running", "succeeded", "failed", "interrupted", "blocked"]
 LockPurpose = Literal["deploy", "pr"]
+
+
+def new_run_id(now: datetime) -> str:
+    """`20261130-150528-24ae221e`: sortable by eye, short enough to type into `rollback --to`,
+    fit for a file name (report files carry it)."""
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

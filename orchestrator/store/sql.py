@@ -5,7 +5,6 @@ and promotions here; lock leases in `store.leases`.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from orchestrator.engines.base import StackResult
 from orchestrator.fsutil import pid_alive
 from orchestrator.store import schema
-from orchestrator.store.api import AuditEntry, Flow, Promotion, Run, RunStatus, StackRunRecord
+from orchestrator.store.api import AuditEntry, Flow, Promotion, Run, RunStatus, StackRunRecord, new_run_id
 from orchestrator.store.database import utcnow
 from orchestrator.store.leases import SqlLeases
 from orchestrator.store.policy import insert_violations
@@ -54,7 +53,7 @@ class SqlStore(SqlLeases):
     ) -> Run:
         now = utcnow()
         run = Run(
-            id=_new_run_id(now),
+            id=new_run_id(now),
             flow=flow,
             commit=commit,
             branch=branch,
@@ -299,11 +298,6 @@ class SqlStore(SqlLeases):
 
 
 # ---------------------------------------------------------------------- helpers
-def _new_run_id(now: datetime) -> str:
-    # Sortable by eye and short enough to type into `rollback --to`.
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
-
-
 def _split_stack_id(stack: str) -> tuple[str, str]:
     project, sep, environment = stack.rpartition("/")
     if not sep or not project or not environment:

@@ -38,11 +38,16 @@ def test_the_demo_tells_the_whole_story_and_leaves_its_artifacts(tmp_path: Path)
         "10. Delivery insights",
         "11. Server mode",
         "Where things are",
+        "Now on your own repository",
     ]
     positions = [out.find(h) for h in headings]
     assert all(p >= 0 for p in positions), [h for h, p in zip(headings, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
 
+    from orchestrator.demo import OWN_REPOSITORY_COMMANDS
+
+    for command in OWN_REPOSITORY_COMMANDS:
+        assert f"  {command}" in out, "the demo ends with the commands to run on one's own repository"
     repo = Path(re.search(r"^demo repository: +(\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     vcs = repo.parent / "vcs"
     comment = (vcs / "comment.md").read_text()

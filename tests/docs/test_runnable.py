@@ -114,6 +114,15 @@ def test_getting_started_guide_as_written(workdir: Path) -> None:
     assert not (infra / ".orchestrator" / "sandbox.pid").exists(), "the guide ends by stopping the sandbox"
 
 
+def test_the_demo_ends_with_the_readme_commands() -> None:
+    """`make demo` prints how to do the same on one's own repository: the README block the test above runs."""
+    from orchestrator.demo import OWN_REPOSITORY_COMMANDS
+
+    readme = " && ".join(c.text.split("  #")[0].strip() for c in runnable_blocks(README)[0].commands)
+    for command in OWN_REPOSITORY_COMMANDS:
+        assert command in readme, command
+
+
 def test_blocks_are_found_with_their_commands_and_files(tmp_path: Path) -> None:
     readme = runnable_blocks(README)
     assert readme[0].commands[0].text.startswith("orchestrator init")

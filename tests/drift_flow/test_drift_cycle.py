@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from orchestrator.cli.drift import _print
 from orchestrator.config.load import load_repository
 from orchestrator.drift.issues import issue_marker
 from orchestrator.drift.model import Finding
@@ -88,7 +89,7 @@ def by_kind(findings: tuple[Finding, ...]) -> dict[str, list[Finding]]:
     return out
 
 
-def test_drift_life_cycle(cycle: Cycle, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drift_life_cycle(cycle: Cycle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     aws, data, network = cycle.aws, cycle.outputs["data"], cycle.outputs["network"]
     bucket, table, queue_url = data["bucket_name"], data["table_name"], network["queue_url"]
     table_arn = aws.dynamodb.describe_table(TableName=table)["Table"]["TableArn"]
@@ -104,7 +105,9 @@ def test_drift_life_cycle(cycle: Cycle, monkeypatch: pytest.MonkeyPatch) -> None
     (scan,) = clean.report.scans
     assert scan.error is None and scan.scanned >= 5, "the stacks' own bucket, queue, table, parameter and role"
     assert [i.action for i in clean.issues] == ["none"] and cycle.webhook.received == []
-    assert sorted(p.name for p in clean.report_paths) == ["drift-report.html", "drift-report.json", "drift-report.md"]
+    run = clean.report.run_id
+    assert sorted(p.name for p in clean.report_paths) == [f"drift-report-{run}.{f}" for f in ("html", "json", "md")]
+    assert all((p.parent / f"drift-report{p.suffix}").read_text() == p.read_text() for p in clean.report_paths)
 
     # -- the cloud changed by hand ---------------------------------------------------------------
     aws.dynamodb.tag_resource(ResourceArn=table_arn, Tags=[{"Key": "Component", "Value": "edited-by-hand"}])
@@ -148,6 +151,13 @@ def test_drift_life_cycle(cycle: Cycle, monkeypatch: pytest.MonkeyPatch) -> None
     report_json = json.loads((cycle.reports / "drift-report.json").read_text())
     assert {f["kind"] for f in report_json["findings"]} == {"drifted", "deleted", "unmanaged"}
     assert {f["key"] for f in report_json["findings"]} == {f.key for f in found.report.findings}
+    # The key `drift ack` takes is shown with each finding in the Markdown report and on the terminal.
+    markdown = (cycle.reports / "drift-report.md").read_text()
+    _print(found)
+    printed = capsys.readouterr().out
+    for finding in found.report.findings:
+        assert f"<sub>key `{finding.key}` (for `orchestrator drift ack`)</sub>" in markdown
+        assert f"key: {finding.key}" in printed
     secret = cycle.webhook.url
     for text in [json.dumps(found.to_json(), default=str), *(p.read_text() for p in found.report_paths), body]:
         assert secret not in text and "s3cr3tW3bh00kT0ken" not in text

@@ -62,8 +62,14 @@ class SampleRepo:
         return self.sha()
 
     def report(self, pr: int) -> Path:
-        """Where the flow writes the full report of PR `pr` outside GitHub Actions."""
-        return self.root / ".orchestrator" / "reports" / f"preview-pr{pr}.md"
+        """Where the flow wrote the full report of PR `pr`'s last preview outside GitHub Actions:
+        a file named after the run, so no later run overwrites it, and a copy as `preview-pr<n>.md`."""
+        reports = self.root / ".orchestrator" / "reports"
+        runs = sorted(reports.glob(f"preview-pr{pr}-*.md"), key=lambda p: p.stat().st_mtime_ns)
+        assert runs, f"no report of PR {pr} in {reports}"
+        latest = reports / f"preview-pr{pr}.md"
+        assert latest.read_text(encoding="utf-8") == runs[-1].read_text(encoding="utf-8"), "the latest copy"
+        return runs[-1]
 
 
 def make_sample_repo(root: Path) -> SampleRepo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ def write_reports(
     *,
     redactor: Redactor | None = None,
 ) -> dict[str, Path]:
-    """Write `drift-report.<md|json|html>` into `out_dir` atomically; returns format → path."""
+    """Write `drift-report-<run id>.<md|json|html>` into `out_dir` atomically, so two runs never
+    overwrite each other, and `drift-report.<fmt>` as the latest run's copy; returns format → the
+    run's own file."""
     from orchestrator.fsutil import atomic_write
 
     wanted = normalize_formats(formats)
@@ -46,8 +49,12 @@ def write_reports(
     }
     written: dict[str, Path] = {}
     for fmt in wanted:
-        path = out_dir / REPORT_FILES[fmt]
-        atomic_write(path, renderers[fmt]())
+        latest = out_dir / REPORT_FILES[fmt]
+        text = renderers[fmt]()
+        path = latest.with_name(f"{latest.stem}-{report.run_id}{latest.suffix}") if _safe(report.run_id) else latest
+        atomic_write(path, text)
+        if path != latest:
+            atomic_write(latest, text)
         written[fmt] = path
     return written
 
@@ -83,3 +90,8 @@ def _environment_json(report: DriftReport, env: str) -> dict[str, Any]:
         "stacks_behind": sum(d.environment == env for d in report.git_drift),
         **state_counts(findings),
     }
+
+
+def _safe(run_id: str | None) -> bool:
+    """A run id fit for a file name (the store's are: `20261130-150528-24ae221e`)."""
+    return bool(run_id) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", run_id or "") is not None
