@@ -40,6 +40,14 @@ _MARKS = {
     show_default=True,
     help="local: the embedded engine and sandbox AWS (try it out); pulumi: the Pulumi CLI (real clouds).",
 )
+@click.option(
+    "--aws-credentials",
+    type=click.Choice(["oidc", "keys"]),
+    default="oidc",
+    show_default=True,
+    help="How the generated CI reaches AWS with --engine pulumi: oidc (the CI's OIDC token for a role in the "
+         "AWS_ROLE_ARN variable, no stored keys) or keys (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets).",
+)
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
 @click.option(
     "--matrix-threshold",
@@ -52,7 +60,8 @@ _MARKS = {
 @click.option("--review", is_flag=True,
               help="Enable review stacks (a stack per pull request) in the first unprotected environment and "
                    "write their workflow.")
-def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, dry_run: bool, review: bool) -> None:
+def init(repo: Path, ci: str, engine: str, aws_credentials: str, force: bool, matrix_threshold: int, dry_run: bool,
+         review: bool) -> None:
     """Detect the Pulumi projects and stacks of a repository and write orchestrator.yaml,
     environments/*.yaml and the CI workflows for them."""
     from orchestrator.init import InitOptions, run_init
@@ -64,6 +73,7 @@ def init(repo: Path, ci: str, engine: str, force: bool, matrix_threshold: int, d
         matrix_threshold=matrix_threshold,
         dry_run=dry_run,
         review=review,
+        aws_credentials=aws_credentials,  # type: ignore[arg-type]
     )
     print_result(run_init(repo, options))
 

@@ -12,6 +12,9 @@ from orchestrator.stackrefs import StackReferenceSite
 
 CiKind = Literal["github", "gitlab", "none"]
 EngineKind = Literal["local", "pulumi"]
+# How generated CI gets AWS credentials for the pulumi engine: the CI's OIDC token exchanged for a
+# role (no stored keys), or static keys in secrets (the documented fallback).
+AwsCredentials = Literal["oidc", "keys"]
 EnvKind = Literal["dev", "staging", "other", "prod"]
 ActionKind = Literal[
     "written", "overwritten", "appended", "skipped", "would write", "would overwrite", "would append", "would skip"
@@ -32,6 +35,7 @@ class InitOptions:
     dry_run: bool = False
     python_version: str = "3.11"
     review: bool = False  # review stacks: enabled in the first unprotected environment, and their workflow
+    aws_credentials: AwsCredentials = "oidc"
 
 
 @dataclass(frozen=True)

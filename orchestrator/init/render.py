@@ -20,6 +20,7 @@ from orchestrator.templating import template_environment
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 GITHUB_WORKFLOWS = ".github/workflows"
 GITLAB_CI_FILE = ".gitlab-ci.yml"
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
 def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> dict[str, Any]:
@@ -33,7 +34,20 @@ def _context(detection: Detection, proposal: Proposal, options: InitOptions) -> 
         "install": proposal.install,
         "actions": ACTIONS,
         "install_commands": install_commands(proposal.install),
+        # The pulumi engine in CI reaches AWS with the CI's OIDC token (a role per GitHub environment
+        # or GitLab job), unless static keys were asked for.
+        "oidc": options.engine == "pulumi" and options.aws_credentials == "oidc",
+        "sts_region": sts_region(proposal),
     }
+
+
+def sts_region(proposal: Proposal) -> str:
+    """The region the credentials action asks STS in when no AWS_REGION variable is set: the first
+    environment's (each stack still deploys to its own `aws:region`). Written into a workflow, so
+    only a value shaped like a region name."""
+    first = min(proposal.environments, key=lambda e: e.order, default=None)
+    region = first.region if first is not None else ""
+    return region if _REGION.fullmatch(region) else "us-east-1"
 
 
 def render_config_files(detection: Detection, proposal: Proposal, options: InitOptions) -> list[GeneratedFile]:

@@ -47,14 +47,19 @@ def tool(name: str) -> str:
     return str(found)
 
 
-@pytest.fixture(params=[(engine, source) for engine in ("local", "pulumi") for source in SOURCES],
-                ids=lambda p: f"{p[0]}-{p[1]}")
+# The pulumi engine's AWS credentials: GitHub's OIDC token for a role (the default), or static keys.
+VARIANTS = [*((engine, source, "oidc") for engine in ("local", "pulumi") for source in SOURCES),
+            ("pulumi", "action", "keys")]
+
+
+@pytest.fixture(params=VARIANTS, ids=lambda p: "-".join(p))
 def generated(request: pytest.FixtureRequest, make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
-    engine, source = request.param
+    engine, source, credentials = request.param
     monkeypatch.setattr("orchestrator.init.install.installed_from", lambda distribution="": (SOURCES[source], "t"))
     root = make_repo({**project("infra/network", "network", "dev", "prod"), **project("infra/data", "data", "dev"),
                       "infra/data/requirements.txt": "pulumi>=3\n"}, branches=("develop",))
-    run_init(root, InitOptions(ci="github", engine=engine, review=True))  # type: ignore[arg-type]
+    run_init(root, InitOptions(ci="github", engine=engine, review=True,  # type: ignore[arg-type]
+                               aws_credentials=credentials))  # type: ignore[arg-type]
     return root
 
 
@@ -151,7 +156,14 @@ def test_checkouts_keep_no_token_and_jobs_get_least_privilege(generated: Path) -
         for name, job in jobs(path).items():
             assert "permissions" in job and job["permissions"].get("contents") == "read", (path.name, name)
             writes = {scope for scope, level in job["permissions"].items() if level == "write"}
-            assert writes <= {"pull-requests", "statuses", "deployments", "issues"}, (path.name, name, writes)
+            allowed = {"pull-requests", "statuses", "deployments", "issues", "id-token"}
+            assert writes <= allowed, (path.name, name, writes)
+            # An OIDC token only for a job that exchanges it for AWS credentials, in an environment.
+            exchanges = any(str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")
+                            for s in job["steps"])
+            assert ("id-token" in writes) == exchanges, (path.name, name)
+            if exchanges:
+                assert job["environment"]["name"].startswith("orchestrator-"), (path.name, name)
             for step in job["steps"]:
                 if str(step.get("uses", "")).startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False, (path.name, name)

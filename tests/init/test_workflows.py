@@ -205,6 +205,69 @@ def test_pulumi_engine_installs_the_cli_and_passes_its_credentials(repo: Path) -
     assert _orchestrator_step(job)["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
 
 
+def _aws_step(job: dict[str, Any]) -> dict[str, Any] | None:
+    found = [s for s in _steps(job) if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_pulumi_engine_gets_aws_credentials_from_github_oidc_not_stored_keys(repo: Path) -> None:
+    """GitHub's OIDC token, exchanged by the official action for the role in the AWS_ROLE_ARN variable of
+    the job's environment: every job that runs the programs has the step and `id-token: write`, before
+    the orchestrator runs; no job reads AWS keys from secrets; jobs that run no program get no token."""
+    run_init(repo, InitOptions(engine="pulumi", review=True))
+    ran = 0
+    for name in ("preview", "deploy", "drift", "comment", "review"):
+        flow = _load(repo, f"{WORKFLOWS}/orchestrator-{name}.yml")
+        assert "AWS_ACCESS_KEY_ID" not in json.dumps(flow) and "AWS_SECRET_ACCESS_KEY" not in json.dumps(flow)
+        for job_name, job in flow["jobs"].items():
+            step = _aws_step(job)
+            runs_programs = any(str(s.get("uses", "")).startswith("pulumi/actions@") for s in _steps(job))
+            assert (step is not None) == runs_programs, (name, job_name)
+            if step is None:
+                assert "id-token" not in job["permissions"], (name, job_name)
+                continue
+            ran += 1
+            assert job["permissions"]["id-token"] == "write"
+            assert step["uses"] == f"aws-actions/configure-aws-credentials@{ACTIONS['configure_aws_credentials'].sha}"
+            assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+            assert step["with"]["aws-region"] == "${{ vars.AWS_REGION || 'us-east-1' }}"
+            assert "aws-access-key-id" not in step["with"]
+            steps = _steps(job)
+            assert steps.index(step) < steps.index(_orchestrator_step(job)), "credentials before the orchestrator runs"
+    assert ran == 7, "preview, preview-stack, deploy, drift, the comment's preview, review up and down"
+
+
+def test_static_aws_keys_remain_as_the_documented_fallback(repo: Path) -> None:
+    run_init(repo, InitOptions(engine="pulumi", aws_credentials="keys"))
+    flow = _load(repo, f"{WORKFLOWS}/orchestrator-deploy.yml")
+    (job,) = flow["jobs"].values()
+    assert _aws_step(job) is None and "id-token" not in job["permissions"]
+    env = _orchestrator_step(job)["env"]
+    assert env["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    assert env["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"
+
+
+def test_gitlab_jobs_get_aws_credentials_from_gitlab_oidc(repo: Path) -> None:
+    run_init(repo, InitOptions(ci="gitlab", engine="pulumi"))
+    text = (repo / ".gitlab-ci.yml").read_text()
+    ci = _load(repo, ".gitlab-ci.yml")
+    assert "AWS_ACCESS_KEY_ID" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    for job in ("preview", "deploy", "drift"):
+        assert ci[job]["id_tokens"] == {"AWS_OIDC_TOKEN": {"aud": "sts.amazonaws.com"}}
+        # Bound to an environment (no deployment recorded), so AWS_ROLE_ARN can be scoped per job.
+        assert ci[job]["environment"] == {"name": f"orchestrator-{job}", "action": "access"}
+    write_token = next(line for line in ci["default"]["before_script"] if "AWS_WEB_IDENTITY_TOKEN_FILE" in line)
+    # The line as the job's shell runs it: the token lands in a file named by AWS_WEB_IDENTITY_TOKEN_FILE.
+    out = subprocess.run(["sh", "-c", f'{write_token}; cat "$AWS_WEB_IDENTITY_TOKEN_FILE"'],
+                         env={"AWS_OIDC_TOKEN": "eyJ.token.sig", "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout == "eyJ.token.sig"
+    run_init(repo, InitOptions(ci="gitlab", engine="pulumi", aws_credentials="keys", force=True))
+    keys = _load(repo, ".gitlab-ci.yml")
+    assert "id_tokens" not in keys["deploy"] and "AWS_WEB_IDENTITY_TOKEN_FILE" not in json.dumps(keys)
+
+
 def test_gitlab_ci_structure(repo: Path) -> None:
     run_init(repo, InitOptions(ci="gitlab"))
     assert not (repo / ".github").exists()
