@@ -43,9 +43,9 @@ class FunctionCode(DeclaredResource):
         return args
 
     def after_create(self, id: str, inputs: Mapping[str, Any]) -> None:
-        if (inputs.get("reservedConcurrentExecutions") or -1) >= 0:
-            self.client(inputs).put_function_concurrency(
-                FunctionName=id, ReservedConcurrentExecutions=int(inputs["reservedConcurrentExecutions"]))
+        reserved = inputs.get("reservedConcurrentExecutions")
+        if reserved is not None and reserved >= 0:  # 0 is valid: the function is throttled
+            self.client(inputs).put_function_concurrency(FunctionName=id, ReservedConcurrentExecutions=int(reserved))
 
     def live(self, id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
         doc = super().live(id, inputs, outputs)
