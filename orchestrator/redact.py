@@ -20,6 +20,7 @@ literal "triggers" checked with `in` first; the regex only runs on text that has
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -166,4 +167,36 @@ class Redactor:
         if isinstance(obj, (set, frozenset)):
             return type(obj)(self.value(item) for item in obj)
         return obj
+
+
+class LogRedaction(logging.Filter):
+    """A logging handler's filter: each record's message (its arguments filled in), traceback
+    and stack pass the redactor before the handler formats them, so a log line never holds a
+    credential-looking string (a config value an admin got wrong, an exception's text)."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self._redactor = redactor or Redactor()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: left for the handler to report, as logging does
+            return True
+        record.msg, record.args = self._redactor.text(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redactor.text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redactor.text(record.stack_info)
+        return True
+
+
+def redact_log_handlers(*logger_names: str) -> None:
+    """Put a `LogRedaction` on every handler of the root logger and of `logger_names` (once)."""
+    for name in ("", *logger_names):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, LogRedaction) for f in handler.filters):
+                handler.addFilter(LogRedaction())
 

@@ -47,6 +47,7 @@ def serve(
     import logging
 
     from orchestrator.errors import UserError
+    from orchestrator.redact import redact_log_handlers
     from orchestrator.server.app import ServerOptions, build_server, run_server
     from orchestrator.server.webhooks import SECRET_ENV
 
@@ -58,6 +59,7 @@ def serve(
             "or use pull mode (--poll 60) where webhooks cannot reach the server",
         )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_log_handlers()  # from the first line: building the server logs (configuration problems)
     options = ServerOptions(repo=repo, host=host, port=port, workers=workers, poll_s=poll_s,
                             scheduler=not no_scheduler, remote=remote, header_timeout_s=header_timeout_s,
                             body_timeout_s=body_timeout_s)

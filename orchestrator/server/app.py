@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from orchestrator.errors import UserError
 from orchestrator.insights.measures import Rows
+from orchestrator.redact import redact_log_handlers
 from orchestrator.server.dashboard import dashboard_routes
 from orchestrator.server.job_page import PUBLIC_URL_ENV, job_routes
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
@@ -37,6 +38,7 @@ from orchestrator.store.jobs import JobQueue
 from orchestrator.store.sql import SqlStore
 
 log = logging.getLogger("orchestrator.server")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 @dataclass(frozen=True)
@@ -247,5 +249,17 @@ def run_server(server: Server, *, log_level: str = "info") -> None:
     app = create_app(server)
     protocol = deadline_protocol(header_timeout_s=server.options.header_timeout_s,
                                  body_timeout_s=server.options.body_timeout_s)
-    uvicorn.run(app, host=server.options.host, port=server.options.port, log_level=log_level,
-                access_log=False, lifespan="on", http=protocol, timeout_keep_alive=5)
+    config = uvicorn.Config(app, host=server.options.host, port=server.options.port, log_level=log_level,
+                            access_log=False, lifespan="on", http=protocol, timeout_keep_alive=5)
+    # uvicorn has configured its loggers' handlers now: every line they and ours write is redacted.
+    redact_log_handlers(*UVICORN_LOGGERS)
+    running = uvicorn.Server(config)
+    try:
+        running.run()
+    except SystemExit:  # uvicorn exits 3 when it cannot bind; that is the user's to fix, not a bug
+        if running.started:
+            raise
+    if not running.started:  # uvicorn logged why (the port is taken, the address is not ours)
+        raise UserError(f"the server did not start on {server.options.host}:{server.options.port}; "
+                        "the reason is in the log line above",
+                        "choose another --port or --host, or stop what listens there")
