@@ -30,6 +30,7 @@ from typing import Any
 from orchestrator.errors import UserError
 from orchestrator.fsutil import atomic_write, pid_alive
 from orchestrator.models import AwsSettings
+from orchestrator.sandbox_gaps import close_gaps
 
 SANDBOX_ENDPOINT = "sandbox"  # the value of `aws.endpoint` that means "the embedded AWS"
 ENDPOINT_ENV = "ORCHESTRATOR_SANDBOX_ENDPOINT"  # overrides the lookup (tests, demo)
@@ -78,6 +79,7 @@ class InProcessSandbox:
     def start(self) -> str:
         from moto.server import ThreadedMotoServer
 
+        close_gaps()
         _quiet_request_log()
         server = ThreadedMotoServer(ip_address=HOST, port=self._port, verbose=False)
         server.start()
@@ -258,6 +260,7 @@ def resolve_endpoint(aws: AwsSettings, repo_root: Path | None) -> str | None:
 def _serve(directory: Path, port: int) -> int:
     from moto.server import ThreadedMotoServer
 
+    close_gaps()
     directory.mkdir(parents=True, exist_ok=True)
     _quiet_request_log()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)

@@ -118,3 +118,34 @@ def test_cli_finds_the_repository_top_from_a_subdirectory(repo: Path) -> None:
     assert json.loads(result.output)["running"] is True
     assert (repo / ".orchestrator" / "sandbox.pid").exists()
     assert sandbox.status(repo).running
+
+
+def test_a_swagger_2_body_is_imported_as_aws_does(tmp_path: Path) -> None:
+    """AWS imports Swagger 2.0 as well as OpenAPI 3 (moto alone refuses 2.0): a RestApi whose
+    body is Swagger 2.0 gets its paths, methods and Lambda integration."""
+    swagger = {
+        "swagger": "2.0",
+        "info": {"title": "hooks", "version": "1.0"},
+        "paths": {"/events/{proxy+}": {"x-amazon-apigateway-any-method": {
+            "x-amazon-apigateway-integration": {
+                "type": "aws_proxy", "httpMethod": "POST",
+                "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                       "arn:aws:lambda:us-east-1:123456789012:function:hook/invocations"}}}},
+    }
+    with sandbox.InProcessSandbox() as running:
+        ctx = ProviderContext(project="proj", stack="dev", manifests_dir=tmp_path,
+                              aws=AwsSettings(region="us-east-1", endpoint=running.endpoint))
+        api = provider("aws:apigateway/restApi:RestApi", ctx)
+        inputs = api.check("urn", "hooks", None, {"body": json.dumps(swagger)})
+        id_, outputs = api.create("urn", inputs)
+        import boto3
+
+        client = boto3.client("apigateway", region_name="us-east-1", endpoint_url=running.endpoint,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        paths = {r["path"]: r for r in client.get_resources(restApiId=id_)["items"]}
+        assert set(paths) == {"/", "/events", "/events/{proxy+}"}
+        assert "ANY" in paths["/events/{proxy+}"]["resourceMethods"]
+        integration = client.get_integration(restApiId=id_, resourceId=paths["/events/{proxy+}"]["id"],
+                                             httpMethod="ANY")
+        assert integration["uri"].endswith("function:hook/invocations")
+        api.delete("urn", id_, inputs, outputs)
