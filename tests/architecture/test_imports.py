@@ -52,6 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "config",
             "git",
             "sandbox",
+            "sandbox_gaps",
             "insights",
             "alerts",
             "policy",
