@@ -145,11 +145,21 @@ def load_settings(tree: Tree) -> Settings:
 
 def _load_environments(tree: Tree, settings: Settings) -> dict[str, Environment]:
     directory = settings.environments_dir
+    if tree.exists(directory):  # a file where the directory belongs: no environment would load, silently
+        raise ConfigError("is a file, not a directory", file=directory,
+                          hint=f"{directory}/ holds one <env>.yaml per environment: move the file aside")
+    found = tree.files(directory)
     paths = sorted(
-        p
-        for p in tree.files(directory)
-        if PurePosixPath(p).parent == PurePosixPath(directory) and p.endswith((".yaml", ".yml"))
+        p for p in found if PurePosixPath(p).parent == PurePosixPath(directory) and p.endswith((".yaml", ".yml"))
     )
+    misplaced = sorted(
+        str(PurePosixPath(p).parent) for p in found
+        if PurePosixPath(p).parent.name.endswith((".yaml", ".yml"))
+        and PurePosixPath(p).parent.parent == PurePosixPath(directory)
+    )
+    if misplaced:  # environments/dev.yaml/ as a directory: dev would silently not exist
+        raise ConfigError("is a directory, not a file", file=misplaced[0],
+                          hint=f"replace the directory {misplaced[0]}/ with the environment's YAML file")
     contents = tree.read_many(paths)
     environments: dict[str, Environment] = {}
     for path in paths:

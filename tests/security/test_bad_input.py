@@ -190,3 +190,23 @@ def test_a_time_span_past_any_calendar(make_repo: MakeRepo, run_cli: RunCli, sin
     """`insights --since` overflowed Python's dates (exit 3); now exit 1 saying the bound."""
     repo = make_repo()
     _fails(run_cli("insights", "--since", since, "--repo", repo.path), "--since:", "longer than 3660 days")
+
+
+@pytest.mark.parametrize(
+    ("files", "fragment"),
+    [
+        ({"environments/dev.yaml": None, "environments/dev.yaml/notes.txt": "oops\n"},
+         "environments/dev.yaml: is a directory, not a file"),
+        ({**{f"environments/{env}.yaml": None for env in ("dev", "qa", "uat", "prod")}, "environments": "oops\n"},
+         "environments: is a file, not a directory"),
+    ],
+    ids=["an environment file that is a directory", "the environments directory that is a file"],
+)
+def test_environments_in_the_wrong_shape(make_repo: MakeRepo, run_cli: RunCli, files: dict[str, str | None],
+                                         fragment: str) -> None:
+    """Both made an environment silently disappear (exit 0, nothing deployed there)."""
+    repo = make_repo()
+    repo.write({path: None for path, content in files.items() if content is None})  # removed first
+    repo.commit({path: content for path, content in files.items() if content is not None}, message="reshaped")
+    for command in (("projects",), ("plan", "--base", "HEAD~1", "--branch", "main", "--event", "push")):
+        _fails(run_cli(*command, "--repo", repo.path), fragment)
