@@ -65,6 +65,14 @@ YAML_ERRORS = {
         {"orchestrator.yaml": "projects:\n  app:\n    depends_on: [network, app]\n"},
         ["orchestrator.yaml:3: projects.app.depends_on[1]: a project cannot depend on itself"],
     ),
+    "requires cycle": (
+        {"environments/qa.yaml": "branch: main\norder: 2\nrequires: [prod]\n"},
+        ["environments/prod.yaml:3: requires: environments require each other in a cycle: prod -> uat -> qa -> prod"],
+    ),
+    "environment requiring itself": (
+        {"environments/dev.yaml": "branch: develop\norder: 1\nrequires: [dev]\n"},
+        ["environments/dev.yaml:3: requires: environments require each other in a cycle: dev -> dev"],
+    ),
     "depends_on cycle": (
         {"orchestrator.yaml": "projects:\n  network:\n    depends_on: [app]\n"},
         ["projects depend on each other in a cycle", "network -> app: depends_on in orchestrator.yaml"],
