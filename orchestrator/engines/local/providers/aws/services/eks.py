@@ -120,7 +120,8 @@ NODE_GROUP = AwsType(
     token="aws:eks/nodeGroup:NodeGroup",
     client="eks",
     naming=Naming(prop="nodeGroupName", prefix="nodeGroupNamePrefix", max_len=63,
-                  pattern=r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}", rule="up to 63 letters, digits, hyphens and underscores, starting with a letter or digit"),
+                  pattern=r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+                  rule="up to 63 letters, digits, hyphens and underscores, starting with a letter or digit"),
     props=(
         Prop("clusterName", api="clusterName", read="clusterName", replace=True, required=True),
         Prop("nodeGroupName", api="nodegroupName", read="nodegroupName", replace=True),
