@@ -104,6 +104,15 @@ def run_rollback(
     run = store.get_run(request.target)
     sha = run.commit if run is not None else git.resolve(request.target)
     at_commit = load_repository(git.root, git.tree(sha))
+    if request.environment not in at_commit.environments:
+        # A rollback deploys the configuration of the commit too: one from before the environment
+        # existed cannot be deployed to it (the generic "unknown environment" would list none).
+        raise UserError(
+            f"commit {sha[:12]} has no environment {request.environment!r}: a rollback deploys the code and the "
+            "configuration as they were at that commit",
+            hint=f"roll back to a commit that has {at_commit.settings.environments_dir}/{request.environment}.yaml "
+                 f"(`orchestrator history --env {request.environment}` lists the commits its stacks ran)",
+        )
     env = at_commit.environment(request.environment)
     plan = plan_all(
         at_commit,
