@@ -17,7 +17,8 @@ from orchestrator.models import StackSpec
 from orchestrator.store.alerts import AlertLog
 from orchestrator.store.sql import SqlStore
 from tests.alerts.receiver import receiver
-from tests.dashboard.conftest import DemoEngine, git, make_demo_repo
+from tests.support.dashboard_demo import DemoEngine, make_demo_repo
+from tests.support.gitrepo import git
 
 HOOK_VAR = "TEST_ALERTS_WEBHOOK_URL"
 ALERT = Alert(kind="deploy_failed", environment="qa", key="deploy_failed:qa:abc:app/qa", summary="it broke",

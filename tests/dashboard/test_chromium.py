@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from orchestrator.store import open_store
-from tests.dashboard.conftest import DemoHistory, fill_history, make_demo_repo
 from tests.support.chromium import launched_browser
+from tests.support.dashboard_demo import DemoHistory, fill_history, make_demo_repo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from orchestrator.server.app import Server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
-from tests.dashboard.conftest import HOSTILE, DemoHistory
 from tests.dashboard.htmltree import Element, parse
+from tests.support.dashboard_demo import HOSTILE, DemoHistory
 
 CHARTS = ["deploys", "lead-time", "failure-rate", "drift", "queue"]
 

@@ -14,8 +14,9 @@ from orchestrator.server import dashboard_data as data
 from orchestrator.server.app import Server, ServerOptions, build_server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
 from orchestrator.store.job_model import JobSpec
-from tests.dashboard.conftest import HOSTILE, LEAKED_PASSWORD, WEBHOOK_SECRET, DemoHistory, git, make_demo_repo
 from tests.dashboard.htmltree import Element, parse
+from tests.support.dashboard_demo import HOSTILE, LEAKED_PASSWORD, WEBHOOK_SECRET, DemoHistory, make_demo_repo
+from tests.support.gitrepo import git
 
 TOKEN = "dashboard-token-for-tests-0123456789"
 ENVIRONMENTS = ["dev", "qa", "uat", "prod"]

@@ -10,12 +10,11 @@ from starlette.testclient import TestClient
 
 from orchestrator.server.app import ServerOptions, build_server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
-from tests.dashboard.conftest import WEBHOOK_SECRET, fill_history, make_demo_repo
 from tests.dashboard.htmltree import parse
-from tests.store.conftest import postgres_schema_url, postgres_url  # noqa: F401  (fixtures)
+from tests.support.dashboard_demo import WEBHOOK_SECRET, fill_history, make_demo_repo
 
 
-def test_the_pages_on_postgresql(tmp_path: Path, postgres_schema_url: str,  # noqa: F811
+def test_the_pages_on_postgresql(tmp_path: Path, postgres_schema_url: str,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ORCHESTRATOR_DATABASE_URL", raising=False)
     monkeypatch.delenv(TOKEN_ENV, raising=False)

@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.deploy.conftest import BRANCH, CliRun, InfraRepo, make_infra_repo, run_cli
+from tests.support.cli import CliRun, run_cli
+from tests.support.gitrepo import InfraRepo, git
+from tests.support.lean_infra import BRANCH, make_infra_repo
 
 ZERO = "0" * 40
 BOT = "ci-bot"
-_IDENTITY = ("-c", "user.name=Deploy Tests", "-c", "user.email=deploy@example.com")
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(cwd), *_IDENTITY, *args], check=True, capture_output=True, text=True)
-    return done.stdout.strip()
 
 
 @dataclass

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import InfraRepo, make_infra_repo, results_by_stack, run_cli, sqs
+from tests.support.cli import run_cli
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import make_infra_repo, results_by_stack
+from tests.support.sandbox import aws_client
 
 TRUSTED = "platform-lead"  # trust.users in the sample's orchestrator.yaml
 
@@ -22,7 +25,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory, sandbox: InProcessSandbox) ->
 
 
 def prod_visibility(sandbox: InProcessSandbox) -> str:
-    client = sqs(sandbox)
+    client = aws_client("sqs", sandbox.endpoint)
     [url] = client.list_queues(QueueNamePrefix="prod-network-events")["QueueUrls"]
     return str(client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
         "VisibilityTimeout"])

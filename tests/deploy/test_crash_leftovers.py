@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import SLOW_GATE, InfraRepo, make_infra_repo, results_by_stack, run_cli
 from tests.deploy.test_locks_and_crash import finish, lease_of, pending_operations, start_deploy, wait_for
+from tests.support.cli import run_cli
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import SLOW_GATE, make_infra_repo, results_by_stack
 
 STACK = "network/qa"
 

@@ -15,14 +15,10 @@ import pytest
 from orchestrator.flows.deploy import DeployOutcome, DeployRequest, run_deploy
 from orchestrator.sandbox import InProcessSandbox
 from orchestrator.store import open_store
-from tests.deploy.conftest import (
-    TRUSTED,
-    InfraRepo,
-    make_infra_repo,
-    results_by_stack,
-    run_cli,
-    sqs,
-)
+from tests.support.cli import run_cli
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import TRUSTED, add_project, make_infra_repo, results_by_stack
+from tests.support.sandbox import aws_client
 
 ORDER = ("network", "data", "app")
 
@@ -98,7 +94,7 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
         "events = aws.sqs.Queue(",
         'raise RuntimeError("network: the queue quota is exhausted")\nevents = aws.sqs.Queue(',
     )
-    repo.add_project("audit")  # independent of network: no StackReference, nothing depends on it
+    add_project(repo, "audit")  # independent of network: no StackReference, nothing depends on it
     sha = repo.commit("network: breaks; audit: new project")
 
     out = tmp_path / "vcs"
@@ -114,7 +110,7 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
     assert results["app/qa"]["status"] == "skipped"
     assert results["app/qa"]["error"] == "skipped: depends on data/qa, which was skipped"
     assert results["audit/qa"]["status"] == "succeeded" and results["audit/qa"]["counts"]["create"] >= 1
-    queues = sqs(sandbox).list_queues(QueueNamePrefix="qa-audit-trail").get("QueueUrls", [])
+    queues = aws_client("sqs", sandbox.endpoint).list_queues(QueueNamePrefix="qa-audit-trail").get("QueueUrls", [])
     assert len(queues) == 1, "the independent stack was really deployed"
     # qa failed, so uat (requires qa) must not run this commit, and says why.
     gates = {g["environment"]: g for g in outcome["gates"]}
@@ -158,7 +154,7 @@ def test_a_failure_in_wave_zero_skips_its_dependents_and_others_continue(
 def test_deleted_project_is_destroyed_where_allowed_and_pending_in_protected_prod(
     repo: InfraRepo, sandbox: InProcessSandbox
 ) -> None:
-    client = sqs(sandbox)
+    client = aws_client("sqs", sandbox.endpoint)
 
     def app_queues(env: str) -> list[str]:
         urls: list[str] = client.list_queues(QueueNamePrefix=f"{env}-app-jobs").get("QueueUrls", [])

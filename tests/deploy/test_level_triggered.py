@@ -17,7 +17,9 @@ import pytest
 
 from orchestrator.sandbox import ENDPOINT_ENV, InProcessSandbox
 from tests.deploy.ci_clones import ZERO, Pipeline, report_markdown
-from tests.deploy.conftest import PASSPHRASE, results_by_stack, run_cli, sqs
+from tests.support.cli import run_cli
+from tests.support.lean_infra import PASSPHRASE, results_by_stack
+from tests.support.sandbox import aws_client
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def pipeline(tmp_path: Any, sandbox: InProcessSandbox) -> Pipeline:
 
 def events_queue(sandbox: InProcessSandbox) -> tuple[str, dict[str, str]]:
     """(VisibilityTimeout, tags) of qa's network queue, read from the cloud."""
-    client = sqs(sandbox)
+    client = aws_client("sqs", sandbox.endpoint)
     [url] = client.list_queues(QueueNamePrefix="qa-network-events")["QueueUrls"]
     timeout = client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     return timeout["VisibilityTimeout"], client.list_queue_tags(QueueUrl=url).get("Tags", {})
@@ -214,8 +216,8 @@ def test_an_empty_run_store_plans_from_the_backends(pipeline: Pipeline, sandbox:
     assert [r["stack"] for r in outcome["results"]] == ["data/qa"], "network is not touched"
     assert current(outcome)["network/qa"]["reason"] == f"at {first[:12]}; nothing since affects it"
     assert {p["source"] for p in outcome["positions"]} == {"backend"}
-    [url] = sqs(sandbox).list_queues(QueueNamePrefix="qa-data-records")["QueueUrls"]
-    assert sqs(sandbox).list_queue_tags(QueueUrl=url)["Tags"]["Tier"] == "hot"
+    [url] = aws_client("sqs", sandbox.endpoint).list_queues(QueueNamePrefix="qa-data-records")["QueueUrls"]
+    assert aws_client("sqs", sandbox.endpoint).list_queue_tags(QueueUrl=url)["Tags"]["Tier"] == "hot"
 
 
 def test_a_pulumi_yaml_change_runs_every_stack_of_the_project(pipeline: Pipeline, sandbox: InProcessSandbox) -> None:

@@ -19,15 +19,9 @@ from typing import Any
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import (
-    SLOW_GATE,
-    CliRun,
-    InfraRepo,
-    cli_command,
-    make_infra_repo,
-    results_by_stack,
-    run_cli,
-)
+from tests.support.cli import CliRun, cli_command, run_cli
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import SLOW_GATE, make_infra_repo, results_by_stack
 
 STACK = "network/qa"
 

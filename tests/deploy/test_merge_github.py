@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import BRANCH, CliRun, InfraRepo, make_infra_repo, results_by_stack, run_cli
+from tests.support.cli import CliRun, run_cli
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import BRANCH, make_infra_repo, results_by_stack
 from tests.support.webhooks import schema_errors, webhook_examples
 
 MARKER = f"<!-- orchestrator:deploy:{BRANCH} -->"  # one Deployed comment per branch

@@ -9,10 +9,8 @@ from pathlib import Path
 
 from orchestrator.sandbox import InProcessSandbox
 from orchestrator.store.sql import SqlStore
-from tests.deploy.conftest import make_infra_repo, results_by_stack, run_cli
-from tests.store.conftest import postgres_schema_url, postgres_url
-
-__all__ = ["postgres_schema_url", "postgres_url"]  # fixtures, used by name below
+from tests.support.cli import run_cli
+from tests.support.lean_infra import make_infra_repo, results_by_stack
 
 
 def test_deploy_end_to_end_on_postgresql(

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import InfraRepo, make_infra_repo, results_by_stack, run_cli, sqs
+from tests.support.cli import run_cli
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import make_infra_repo, results_by_stack
+from tests.support.sandbox import aws_client
 
 STACKS = ("network/qa", "data/qa")
 
@@ -24,7 +27,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory, sandbox: InProcessSandbox) ->
 
 def events_queue(sandbox: InProcessSandbox) -> tuple[str, dict[str, str]]:
     """(VisibilityTimeout, tags) of qa's events queue, read from the cloud."""
-    client = sqs(sandbox)
+    client = aws_client("sqs", sandbox.endpoint)
     [url] = client.list_queues(QueueNamePrefix="qa-network-events")["QueueUrls"]
     attributes: dict[str, Any] = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     tags: dict[str, str] = client.list_queue_tags(QueueUrl=url).get("Tags", {})

@@ -30,7 +30,8 @@ from orchestrator.models import StackSpec
 from orchestrator.store import ENV_VAR
 from orchestrator.store.api import StackRunRecord
 from orchestrator.store.sql import SqlStore
-from tests.deploy.conftest import TRUSTED, InfraRepo, make_infra_repo
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import TRUSTED, make_infra_repo
 
 STACKS = [f"{p}/{e}" for e in ("qa", "uat", "prod") for p in ("network", "data", "app")]
 

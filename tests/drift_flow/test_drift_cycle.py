@@ -31,7 +31,10 @@ from orchestrator.store import open_store
 from orchestrator.store.drift import DriftStore
 from orchestrator.store.sql import SqlStore
 from orchestrator.vcs.files import FilesVcs
-from tests.drift_flow.conftest import Aws, Clock, InfraRepo, Webhook, deploy, make_repo
+from tests.support.drift_repo import Clock, Webhook, make_repo
+from tests.support.gitrepo import InfraRepo
+from tests.support.sample import deploy_stacks
+from tests.support.sandbox import Aws
 
 ENV = "qa"
 HOOK_VAR = "DRIFT_TEST_WEBHOOK"
@@ -72,7 +75,7 @@ def cycle(sandbox: InProcessSandbox, webhook: Webhook, tmp_path_factory: pytest.
     with (repo.root / f"environments/{ENV}.yaml").open("a", encoding="utf-8") as handle:
         handle.write(f"notify:\n  webhook_url_env: {HOOK_VAR}\n")
     repo.commit("the sample infrastructure, qa only")
-    deploy(repo, ENV)
+    deploy_stacks(repo.root, ENV)
     config = load_repository(repo.root)
     engine = LocalEngine()
     outputs = {p: engine.outputs(config.stack_spec(p, ENV)) for p in ("network", "data")}

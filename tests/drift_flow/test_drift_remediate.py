@@ -22,8 +22,11 @@ from orchestrator.sandbox import InProcessSandbox
 from orchestrator.store import open_store
 from orchestrator.store.sql import SqlStore
 from orchestrator.vcs.github import GitHubClient
-from tests.drift_flow.conftest import Aws, InfraRepo, deploy, make_repo
+from tests.support.drift_repo import make_repo
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.sample import deploy_stacks
+from tests.support.sandbox import Aws
 
 
 @dataclass
@@ -46,7 +49,7 @@ def remediated(sandbox: InProcessSandbox, tmp_path_factory: pytest.TempPathFacto
     repo = make_repo(base / "infra", ("dev", "qa", "uat", "prod"))
     head = repo.commit("the sample infrastructure: dev and prod")
     for env in ("dev", "prod"):
-        deploy(repo, env, ("network", "data"))  # app (Kubernetes files) has nothing to remediate
+        deploy_stacks(repo.root, env, ("network", "data"))  # app (Kubernetes files) has nothing to remediate
     config = load_repository(repo.root)
     aws = Aws(sandbox.endpoint)
     buckets = {env: LocalEngine().outputs(config.stack_spec("data", env))["bucket_name"] for env in ("dev", "prod")}

@@ -13,8 +13,8 @@ from typing import Any
 from orchestrator.engines.applied import RecordsApplied
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.models import UpdateOrigin
-from tests.engine.conftest import Stack
 from tests.engine.programs import items_config
+from tests.support.engine_stack import Stack
 
 A, B, C, D = ("a1" * 20, "b2" * 20, "c3" * 20, "d4" * 20)
 

@@ -12,8 +12,8 @@ import pytest
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.engines.local.secrets import new_encryption_salt
 from orchestrator.models import AwsSettings
-from tests.engine.conftest import PASSPHRASE, Stack
 from tests.engine.programs import write_project
+from tests.support.engine_stack import PASSPHRASE, Stack
 
 TOKEN = "ssm-token-very-secret"
 

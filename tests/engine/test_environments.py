@@ -20,8 +20,8 @@ from orchestrator.engines.local.environments import (
     runtime_options,
 )
 from orchestrator.errors import UserError
-from tests.engine.conftest import Stack
 from tests.engine.programs import write_project
+from tests.support.engine_stack import Stack
 
 PROGRAM = '''
 import pulumi

@@ -16,8 +16,8 @@ from typing import Any
 from orchestrator.engines.base import StackResult
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.engines.local.secrets import new_encryption_salt
-from tests.engine.conftest import PASSPHRASE, Stack
 from tests.engine.programs import items_config, write_project
+from tests.support.engine_stack import PASSPHRASE, Stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORD = "hunter2-topsecret-value"

@@ -10,8 +10,8 @@ import pytest
 
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.models import AwsSettings
-from tests.engine.conftest import Stack
 from tests.engine.programs import items_config, write_project
+from tests.support.engine_stack import Stack
 
 FUNCTIONS_PROGRAM = '''
 import pulumi

@@ -9,8 +9,8 @@ import pytest
 
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.models import AwsSettings
-from tests.engine.conftest import Stack
 from tests.engine.programs import write_project
+from tests.support.engine_stack import Stack
 
 K8S_PROGRAM = '''
 import pulumi

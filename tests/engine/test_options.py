@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engines.local.engine import LocalEngine
-from tests.engine.conftest import Stack
 from tests.engine.programs import items_config
+from tests.support.engine_stack import Stack
 
 URN = "urn:pulumi:dev::t::pulumi-python:dynamic:Resource::{}"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from orchestrator.engines.local.engine import LocalEngine
 from orchestrator.engines.local.secrets import new_encryption_salt
-from tests.engine.conftest import PASSPHRASE, Stack
 from tests.engine.programs import CONSUMER_PROGRAM, items_config, write_project
+from tests.support.engine_stack import PASSPHRASE, Stack
 
 WORD = "stack-ref-secret-word"
 

@@ -22,8 +22,8 @@ from orchestrator.engines.local.state import ResourceState, SecretsManager, Snap
 from orchestrator.engines.local.steps import apply_ignore_changes, display_diffs, property_diffs
 from orchestrator.engines.local.urn import default_provider_urn, parse_urn, resource_urn, stack_urn
 from orchestrator.errors import UserError
-from tests.engine.conftest import PASSPHRASE, Stack
 from tests.engine.programs import write_project
+from tests.support.engine_stack import PASSPHRASE, Stack
 from tests.support.fixtures import PULUMI
 
 FIXTURES = PULUMI / "checkpoint"

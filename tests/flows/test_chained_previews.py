@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.flows.conftest import BASE_BRANCH, SampleRepo, run_cli
+from tests.support.cli import run_cli
+from tests.support.preview_repo import BASE_BRANCH, SampleRepo
 
 PULUMI = "name: {name}\nruntime: python\n"
 ENVIRONMENT = (
@@ -66,7 +67,9 @@ def chain_pr(tmp_path: Path, sandbox: InProcessSandbox) -> SampleRepo:
 
 def test_a_first_pr_of_three_new_projects_previews_the_whole_chain(chain_pr: SampleRepo, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = run_cli(chain_pr, "--base", BASE_BRANCH, "--head", "HEAD", "--pr", "5", "--vcs", "files", "--out", str(out))
+    run = run_cli(
+        chain_pr, "preview", "--base", BASE_BRANCH, "--head", "HEAD", "--pr", "5", "--vcs", "files", "--out", str(out)
+    )
     comment = (out / "comment.md").read_text()
     assert run.code == 0, run.stderr + comment
     for project in ("base", "middle", "top"):

@@ -18,9 +18,9 @@ from orchestrator.ci.events import IssueCommentEvent
 from orchestrator.flows.comment import judge_preview_comment
 from orchestrator.flows.preview import PreviewRequest, run_preview
 from orchestrator.vcs.github import GitHubClient
-from tests.flows.conftest import BASE_BRANCH, SampleRepo
 from tests.flows.test_preview_github import bump_app_image, client, forbidden_engine
 from tests.support.github_standin import GitHubStandIn
+from tests.support.preview_repo import BASE_BRANCH, SampleRepo
 from tests.support.webhooks import schema_errors, webhook_examples
 
 

@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.flows.conftest import BASE_BRANCH, SampleRepo, run_cli
+from tests.support.cli import run_cli
+from tests.support.preview_repo import BASE_BRANCH, SampleRepo
 
 MARKER = "<!-- orchestrator:preview -->"
 AGGREGATE = "orchestrator/preview"
@@ -18,7 +19,8 @@ AGGREGATE = "orchestrator/preview"
 
 def preview_files(repo: SampleRepo, pr: int, out: Path, *extra: str) -> tuple[int, str, str]:
     run = run_cli(
-        repo, "--base", BASE_BRANCH, "--head", "HEAD", "--pr", str(pr), "--vcs", "files", "--out", str(out), *extra
+        repo, "preview", "--base", BASE_BRANCH, "--head", "HEAD", "--pr", str(pr), "--vcs", "files", "--out", str(out),
+        *extra,
     )
     return run.code, run.stdout, run.stderr
 
@@ -203,7 +205,7 @@ def test_without_a_pr_number_the_comment_is_written_and_its_place_printed(deploy
     repo.commit("network: longer visibility timeout")
     out = tmp_path / "comments"
 
-    run = run_cli(repo, "--base", BASE_BRANCH, "--head", "HEAD", "--vcs", "files", "--out", str(out))
+    run = run_cli(repo, "preview", "--base", BASE_BRANCH, "--head", "HEAD", "--vcs", "files", "--out", str(out))
 
     assert run.code == 0, run.stderr
     comment = (out / "comment.md").read_text()
@@ -212,7 +214,7 @@ def test_without_a_pr_number_the_comment_is_written_and_its_place_printed(deploy
     assert not list(out.glob("pr-*")), "no pull request number, no pr-<n> directory"
     assert statuses(out)[AGGREGATE]["state"] == "success"
 
-    as_json = run_cli(repo, "--base", BASE_BRANCH, "--head", "HEAD", "--json")
+    as_json = run_cli(repo, "preview", "--base", BASE_BRANCH, "--head", "HEAD", "--json")
     document = json.loads(as_json.stdout)
     assert document["comment"]["at"] is None
     assert document["skipped"] == ["comment and statuses not published: no --vcs (github, gitlab or files) given"]

@@ -14,8 +14,9 @@ from orchestrator.engines.base import Engine
 from orchestrator.flows.preview import PreviewOutcome, PreviewRequest, run_preview
 from orchestrator.vcs._http import RetryPolicy
 from orchestrator.vcs.github import GitHubClient
-from tests.flows.conftest import BASE_BRANCH, SampleRepo, run_cli
+from tests.support.cli import run_cli
 from tests.support.github_standin import GitHubStandIn
+from tests.support.preview_repo import BASE_BRANCH, SampleRepo
 from tests.support.webhooks import schema_errors, webhook_examples
 
 MARKER = "<!-- orchestrator:preview -->"
@@ -91,14 +92,14 @@ def test_two_pushes_keep_one_comment_edited_in_place(
     event_file = tmp_path / "event.json"
 
     event_file.write_text(json.dumps(pull_request_event("opened", standin=gh, number=7, head_sha=first, base_sha=base)))
-    run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, summary))
+    run = run_cli(repo, "preview", "--ci", "github", env=ci_env(gh, event_file, summary))
     assert run.code == 0, run.stderr
     [created] = [c for c in gh.comments(7) if MARKER in c["body"]]
 
     gh.add_commit(second := bump_app_image(repo, "app-image", "1.29-alpine", start="app-image"))
     event = pull_request_event("synchronize", standin=gh, number=7, head_sha=second, base_sha=base, before=first)
     event_file.write_text(json.dumps(event))
-    run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, summary))
+    run = run_cli(repo, "preview", "--ci", "github", env=ci_env(gh, event_file, summary))
     assert run.code == 0, run.stderr
 
     marked = [c for c in gh.comments(7) if MARKER in c["body"]]
@@ -239,7 +240,7 @@ def test_cli_names_the_report_when_github_gives_up(deployed: SampleRepo, github_
     gh.secondary_rate_limit_next(1000, retry_after="0")  # GitHub's "slow down", forever, without waiting
     env = {"GITHUB_TOKEN": gh.token, "GITHUB_REPOSITORY": gh.full_name, "GITHUB_API_URL": gh.base_url}
 
-    run = run_cli(repo, "--vcs", "github", "--base", BASE_BRANCH, "--head", head, "--pr", "26", env=env)
+    run = run_cli(repo, "preview", "--vcs", "github", "--base", BASE_BRANCH, "--head", head, "--pr", "26", env=env)
 
     assert run.code == 1, run.stderr
     assert "publishing failed" in run.stderr and str(repo.report(26)) in run.stderr
@@ -265,7 +266,7 @@ def test_a_fork_cannot_redirect_the_token(deployed: SampleRepo, github_standin: 
 
         summary = tmp_path / "summary.md"
         summary.write_text("## Lint\nall good\n")
-        run = run_cli(repo, "--ci", "github", env=ci_env(gh, event_file, summary))
+        run = run_cli(repo, "preview", "--ci", "github", env=ci_env(gh, event_file, summary))
 
         assert elsewhere.requests == [], "the token went to the host the pull request chose"
         assert run.code == 0, run.stderr

@@ -15,7 +15,8 @@ from orchestrator.engines.base import SECRET
 from orchestrator.engines.local.checkpoint import peek_salt
 from orchestrator.engines.local.secrets import crypter_for_salt, new_encryption_salt
 from orchestrator.engines.local.state import state_path
-from tests.flows.conftest import BASE_BRANCH, ENV, PASSPHRASE, SampleRepo, run_cli
+from tests.support.cli import run_cli
+from tests.support.preview_repo import BASE_BRANCH, ENV, PASSPHRASE, SampleRepo
 
 API_TOKEN = "tok-7f3a9c1e5b2d8046-queue-admin"
 DB_PASSWORD = "hunter2-Correct-Horse-Battery"
@@ -83,6 +84,7 @@ def test_no_secret_reaches_any_output(leaky: SampleRepo, tmp_path: Path, as_json
     out = tmp_path / "out"
     run = run_cli(
         leaky,
+        "preview",
         "--base",
         BASE_BRANCH,
         "--pr",

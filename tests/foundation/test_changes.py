@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .conftest import BASE_FILES, GitFixture
+from tests.support.foundation_repo import BASE_FILES, GitFixture
+
 from .helpers import by_id, stack_ids
 
 PlanJson = Callable[..., dict[str, Any]]

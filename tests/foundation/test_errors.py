@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CliResult, GitFixture
+from tests.support.foundation_repo import CliResult, GitFixture
 
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]

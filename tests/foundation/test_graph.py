@@ -6,7 +6,8 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from .conftest import CliResult, GitFixture
+from tests.support.foundation_repo import CliResult, GitFixture
+
 from .helpers import by_id, stack_ids
 
 PlanJson = Callable[..., dict[str, Any]]

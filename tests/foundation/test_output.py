@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .conftest import CliResult, GitFixture
+from tests.support.foundation_repo import CliResult, GitFixture
 
 PlanJson = Callable[..., dict[str, Any]]
 MakeRepo = Callable[..., GitFixture]

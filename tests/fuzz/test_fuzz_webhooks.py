@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from orchestrator.server.app import create_app
-from tests.deploy.conftest import make_infra_repo
 from tests.fuzz.strategies import byte_mutated, mutated
-from tests.server.conftest import SECRET, github_headers, make_server
+from tests.support.deliveries import SECRET, github_headers, make_server
+from tests.support.lean_infra import make_infra_repo
 from tests.support.webhooks import gitlab_example, webhook_examples
 
 GITHUB = [("pull_request", p) for _, p in webhook_examples("pull_request")[:6]]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from orchestrator.cli.init import init as init_command
 from orchestrator.init import InitOptions, run_init
-from tests.init.conftest import MakeRepo, project
+from tests.support.init_repos import MakeRepo, project
 
 READS = "import pulumi\n\nupstream = pulumi.StackReference(f\"acme/{name}/{{pulumi.get_stack()}}\")\n"
 

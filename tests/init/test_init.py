@@ -14,7 +14,8 @@ from orchestrator.cli.init import init as init_command
 from orchestrator.config import load_repository
 from orchestrator.errors import UserError
 from orchestrator.init import InitOptions, gitlab_branch_regex, run_init
-from tests.init.conftest import MakeRepo, commit_all, git, project, write
+from tests.support.gitrepo import git
+from tests.support.init_repos import MakeRepo, commit_all, project, write
 
 
 def _run(root: Path, *args: str) -> tuple[int, str, BaseException | None]:

@@ -16,7 +16,8 @@ from orchestrator.config.tree import WorkTree
 from orchestrator.errors import ConfigError
 from orchestrator.init import InitOptions, run_init
 from orchestrator.init.install import from_direct_url, https_url, install_commands, installed_from
-from tests.init.conftest import PIN, MakeRepo, commit_all, git, project, write
+from tests.support.gitrepo import git
+from tests.support.init_repos import PIN, MakeRepo, commit_all, project, write
 
 WORKFLOWS = ".github/workflows"
 WHEEL = "https://files.example.com/gitops_orchestrator-0.1.0-py3-none-any.whl"

@@ -24,7 +24,7 @@ import yaml
 from orchestrator.config.resolved import InstallSource
 from orchestrator.init import InitOptions, run_init
 from orchestrator.init.actions import ACTIONS
-from tests.init.conftest import PIN, MakeRepo, project
+from tests.support.init_repos import PIN, MakeRepo, project
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

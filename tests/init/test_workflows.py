@@ -24,7 +24,8 @@ from click.testing import CliRunner
 from orchestrator.cli import cli
 from orchestrator.init import InitOptions, run_init
 from orchestrator.init.actions import ACTIONS
-from tests.init.conftest import PIN, MakeRepo, commit_all, git, project, write
+from tests.support.gitrepo import git
+from tests.support.init_repos import PIN, MakeRepo, commit_all, project, write
 
 WORKFLOWS = ".github/workflows"
 VENV_BIN = str(Path(sys.executable).parent)

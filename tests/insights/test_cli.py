@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from orchestrator.cli.root import main
 from orchestrator.store import open_store
-from tests.dashboard.conftest import fill_history, make_demo_repo
+from tests.support.dashboard_demo import fill_history, make_demo_repo
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ sample packs are the repository's own (`policies/`), test packs live in tests/fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +14,7 @@ import pytest
 
 from orchestrator.models import AwsSettings, PolicyPackRef, StackSpec
 from tests.engine.programs import write_project
-from tests.support.fixtures import POLICY
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_PACKS = ROOT / "policies"
-TEST_PACKS = POLICY
-
-GuardedStack = Callable[..., StackSpec]
-
-
-def pack(directory: Path, config: dict[str, Any] | None = None) -> PolicyPackRef:
-    label = directory.relative_to(ROOT).as_posix() if directory.is_relative_to(ROOT) else directory.name
-    return PolicyPackRef(path=label, directory=directory, config=config or {}, source="test")
+from tests.support.policy_packs import GuardedStack
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +46,3 @@ def guarded(tmp_path: Path, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> G
         )
 
     return make
-
-
-def client(service: str, endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -13,8 +13,10 @@ from starlette.testclient import TestClient
 from orchestrator.sandbox import InProcessSandbox
 from orchestrator.server.app import ServerOptions, build_server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
-from tests.deploy.conftest import make_infra_repo, results_by_stack, run_cli, sandbox, sqs  # noqa: F401 (fixture)
-from tests.policy.conftest import client
+from tests.deploy.conftest import sandbox  # noqa: F401 (fixture)
+from tests.support.cli import run_cli
+from tests.support.lean_infra import make_infra_repo, results_by_stack
+from tests.support.sandbox import aws_client
 
 ADMIN_ROLE = '''
 import json
@@ -35,7 +37,7 @@ def test_a_mandatory_violation_blocks_the_deploy_and_the_cloud_is_unchanged(
 ) -> None:
     repo = make_infra_repo(tmp_path / "infra", environments=("qa",))
     assert (first := run_cli(repo, "deploy", "--json")).code == 0, first.text
-    queues = sqs(sandbox)
+    queues = aws_client("sqs", sandbox.endpoint)
     [queue_url] = queues.list_queues(QueueNamePrefix="qa-network-events")["QueueUrls"]
 
     # The merge: a longer visibility timeout (an update), and a role allowing *:* (mandatory).
@@ -60,7 +62,7 @@ def test_a_mandatory_violation_blocks_the_deploy_and_the_cloud_is_unchanged(
     # Nothing of the merge reached the cloud: the queue is as it was, no role was made.
     timeout = queues.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])
     assert timeout["Attributes"]["VisibilityTimeout"] == "60"
-    assert not [r for r in client("iam", sandbox.endpoint).list_roles()["Roles"]
+    assert not [r for r in aws_client("iam", sandbox.endpoint).list_roles()["Roles"]
                 if r["RoleName"].startswith("qa-network-admin")]
 
     statuses = {s["context"]: s for s in json.loads((out / "statuses.json").read_text()) if s["sha"] == sha}

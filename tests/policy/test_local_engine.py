@@ -8,7 +8,8 @@ import pytest
 
 from orchestrator.engines.base import StackResult
 from orchestrator.engines.local.engine import LocalEngine
-from tests.policy.conftest import SAMPLE_PACKS, GuardedStack, client, pack
+from tests.support.policy_packs import SAMPLE_PACKS, GuardedStack, pack
+from tests.support.sandbox import aws_client as client
 
 TAGS = '{"Organization": "acme", "Project": "reports", "Environment": "dev", "ManagedBy": "pulumi"}'
 REPORTS = f'''

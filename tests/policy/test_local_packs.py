@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.engines.local.engine import LocalEngine
-from tests.policy.conftest import SAMPLE_PACKS, TEST_PACKS, GuardedStack, client, pack
+from tests.support.policy_packs import SAMPLE_PACKS, TEST_PACKS, GuardedStack, pack
+from tests.support.sandbox import aws_client as client
 
 PROD_DATA = '''
 import pulumi_aws as aws

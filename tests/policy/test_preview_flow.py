@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.flows.conftest import BASE_BRANCH, SampleRepo, deployed, run_cli, sandbox  # noqa: F401 (fixtures)
+from tests.flows.conftest import deployed, sandbox  # noqa: F401 (fixtures)
+from tests.support.cli import run_cli
+from tests.support.preview_repo import BASE_BRANCH, SampleRepo
 
 REPORTS_PROJECT = {
     "stacks/reports/Pulumi.yaml": "name: reports\nruntime: python\n",
@@ -37,7 +39,7 @@ aws.iam.Role(
 
 
 def _preview(repo: SampleRepo, pr: int, out: Path) -> tuple[int, dict[str, object], str]:
-    run = run_cli(repo, "--base", BASE_BRANCH, "--head", "HEAD", "--pr", str(pr), "--vcs", "files",
+    run = run_cli(repo, "preview", "--base", BASE_BRANCH, "--head", "HEAD", "--pr", str(pr), "--vcs", "files",
                   "--out", str(out), "--json")
     return run.code, json.loads(run.stdout), run.stderr
 

@@ -12,8 +12,7 @@ from orchestrator.engines.base import SECRET, UNKNOWN
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderContext, ProviderError
 from orchestrator.engines.local.providers.inputs import diff_values
-
-from .conftest import DEFAULT_TAGS, provider
+from tests.support.providers import DEFAULT_TAGS, provider
 
 URN = "urn:pulumi:dev::proj::{type}::{name}"
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from orchestrator.engines.local.providers.base import ProviderContext
-from tests.providers.conftest import provider
+from tests.support.providers import provider
 
 Boto = Callable[[str], Any]
 

@@ -17,8 +17,7 @@ from orchestrator.cli.sandbox import sandbox as sandbox_group
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from orchestrator.errors import UserError
 from orchestrator.models import AwsSettings
-
-from .conftest import provider
+from tests.support.providers import provider
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 from orchestrator.engines.applied import RecordsApplied
 from orchestrator.engines.pulumi import PulumiEngine
 from orchestrator.models import AwsSettings, StackSpec, UpdateOrigin
-from tests.pulumi_engine.conftest import Standin, events
+from tests.support.pulumi_standin import Standin, events
 
 NI = "--non-interactive"
 COMMIT_A = "1f" * 20

@@ -12,7 +12,7 @@ from orchestrator.engines.base import StackRemover
 from orchestrator.engines.pulumi import PulumiEngine
 from orchestrator.errors import UserError
 from orchestrator.models import StackSpec
-from tests.pulumi_engine.conftest import Standin, events
+from tests.support.pulumi_standin import Standin, events
 
 
 def spec(directory: Path, tmp_path: Path) -> StackSpec:

@@ -14,7 +14,7 @@ import pytest
 from orchestrator.engines.base import SECRET, OpCounts
 from orchestrator.engines.pulumi import PulumiEngine
 from orchestrator.models import AwsSettings, PolicyPackRef, StackSpec
-from tests.pulumi_engine.conftest import STACK_FILE, Standin, events
+from tests.support.pulumi_standin import STACK_FILE, Standin, events
 
 NI = "--non-interactive"
 LOCK_STDERR = (

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.sandbox import InProcessSandbox
-from tests.deploy.conftest import InfraRepo, run_cli, sqs
-from tests.review.conftest import (
+from tests.support.cli import run_cli
+from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.review_repo import (
     AUTHOR,
     BASE,
     actions_env,
@@ -21,7 +23,7 @@ from tests.review.conftest import (
     queue_tags,
     state_file,
 )
-from tests.support.github_standin import GitHubStandIn
+from tests.support.sandbox import aws_client
 
 MARKER = "<!-- orchestrator:preview -->"
 SECTION = "<!-- orchestrator:review:start -->"
@@ -62,10 +64,11 @@ def test_open_push_close(repo: InfraRepo, sandbox: InProcessSandbox, github_stan
     assert state_file(repo, "data", "pr-7").exists() and state_file(repo, "app", "pr-7").exists()
     assert not state_file(repo, "network", "pr-7").exists()
     network_dev, data_review = repo.outputs("network", "dev"), repo.outputs("data", "pr-7")
-    records = next(q for q in sqs(sandbox).list_queues()["QueueUrls"] if "pr-7-data-records" in q)
+    urls = aws_client("sqs", sandbox.endpoint).list_queues()["QueueUrls"]
+    records = next(q for q in urls if "pr-7-data-records" in q)
     # data/pr-7 read network from dev's own stack; app/pr-7 read data's review stack.
     assert queue_tags(sandbox, records)["Upstream"] == network_dev["queue_arn"]
-    jobs = next(q for q in sqs(sandbox).list_queues()["QueueUrls"] if "pr-7-app-jobs" in q)
+    jobs = next(q for q in urls if "pr-7-app-jobs" in q)
     assert queue_tags(sandbox, jobs)["Upstream"] == data_review["records_arn"]
 
     comment = the_comment(github_standin, number)

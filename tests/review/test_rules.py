@@ -29,11 +29,15 @@ from orchestrator.store.sql import SqlStore
 from orchestrator.vcs._http import RetryPolicy
 from orchestrator.vcs.github import GitHubClient
 from orchestrator.vcs.gitlab import GitLabClient
-from tests.deploy.conftest import InfraRepo, run_cli, sqs
-from tests.review.conftest import (
+from tests.support.cli import run_cli
+from tests.support.github_standin import GitHubStandIn
+from tests.support.gitlab_standin import PROJECT as GITLAB_PROJECT
+from tests.support.gitlab_standin import GitLabStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import TRUSTED
+from tests.support.review_repo import (
     AUTHOR,
     BASE,
-    TRUSTED,
     actions_env,
     open_pull_request,
     pull_request_event,
@@ -42,9 +46,7 @@ from tests.review.conftest import (
     queue_tags,
     state_file,
 )
-from tests.support.github_standin import GitHubStandIn
-from tests.support.gitlab_standin import PROJECT as GITLAB_PROJECT
-from tests.support.gitlab_standin import GitLabStandIn
+from tests.support.sandbox import aws_client
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MARKER = "<!-- orchestrator:preview -->"
@@ -101,7 +103,8 @@ def test_a_dependent_reads_its_upstreams_review_stack(repo: InfraRepo, sandbox: 
     assert states(outcome) == ["up"], outcome.to_json()
     assert list(outcome.results) == ["network/pr-32", "data/pr-32", "app/pr-32"]  # waves: upstreams first
     network = repo.outputs("network", "pr-32")
-    records = next(u for u in sqs(sandbox).list_queues()["QueueUrls"] if "pr-32-data-records" in u)
+    urls = aws_client("sqs", sandbox.endpoint).list_queues()["QueueUrls"]
+    records = next(u for u in urls if "pr-32-data-records" in u)
     assert queue_tags(sandbox, records)["Upstream"] == network["queue_arn"]
     assert network["queue_arn"] != repo.outputs("network", "dev")["queue_arn"]
     reads = {s.id: s.reads for s in outcome.environments[0].stacks}

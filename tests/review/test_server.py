@@ -20,9 +20,10 @@ from orchestrator.store.job_model import Job
 from orchestrator.store.jobs import JobQueue
 from orchestrator.store.review import ReviewStack, ReviewStore
 from orchestrator.vcs.github import GitHubClient
-from tests.deploy.conftest import InfraRepo
-from tests.review.conftest import BASE, TRUSTED, open_pull_request, queue_names, state_file
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import TRUSTED
+from tests.support.review_repo import BASE, open_pull_request, queue_names, state_file
 
 MARKER = "<!-- orchestrator:preview -->"
 

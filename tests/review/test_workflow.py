@@ -13,8 +13,9 @@ import yaml
 from orchestrator.config.load import load_repository
 from orchestrator.init import InitOptions, run_init
 from orchestrator.init.model import InitResult
-from tests.init.conftest import ORCHESTRATOR_REPO, PIN, commit_all, git, project, write
 from tests.init.test_workflows import _command_lines, _parse
+from tests.support.gitrepo import git
+from tests.support.init_repos import ORCHESTRATOR_REPO, PIN, commit_all, project, write
 
 FORKS_OUT = "github.event.pull_request.head.repo.full_name == github.repository"
 

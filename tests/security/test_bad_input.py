@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import ConfigError, UserError
-from tests.foundation.conftest import CliResult, GitFixture
 from tests.security.planted import GITHUB_TOKEN
+from tests.support.foundation_repo import CliResult, GitFixture
 
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]

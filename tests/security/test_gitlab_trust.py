@@ -19,7 +19,7 @@ from orchestrator.flows.trust import check_trust
 from orchestrator.server.dispatch import merge_request_author
 from orchestrator.server.events import github_decision, gitlab_decision
 from orchestrator.vcs.gitlab import GitLabClient
-from tests.foundation.conftest import CliResult, GitFixture
+from tests.support.foundation_repo import CliResult, GitFixture
 from tests.support.gitlab_standin import PROJECT, GitLabStandIn
 from tests.support.webhooks import gitlab_example, webhook_examples
 

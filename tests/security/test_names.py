@@ -12,7 +12,7 @@ import pytest
 
 from orchestrator.errors import UserError
 from orchestrator.names import inside, project_name_problem, stack_name_problem
-from tests.foundation.conftest import CliResult, GitFixture
+from tests.support.foundation_repo import CliResult, GitFixture
 
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]

@@ -14,7 +14,7 @@ from pathlib import Path
 from orchestrator.server.app import ServerOptions, build_server, run_server
 from orchestrator.server.worker import JobOutcome
 from orchestrator.store.job_model import Job
-from tests.server.conftest import SECRET
+from tests.support.deliveries import SECRET
 
 
 def record(log: Path, event: str, job: Job) -> None:

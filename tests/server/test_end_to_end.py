@@ -14,10 +14,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from orchestrator.server.app import create_app
-from tests.deploy.conftest import TRUSTED, InfraRepo, make_infra_repo
 from tests.deploy.conftest import sandbox as sandbox
-from tests.server.conftest import make_server, send_github
+from tests.support.deliveries import make_server, send_github
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import TRUSTED, make_infra_repo
 from tests.support.webhooks import schema_errors, webhook_examples
 
 MARKER = "<!-- orchestrator:preview -->"

@@ -18,9 +18,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from orchestrator.server.app import create_app
-from tests.deploy.conftest import InfraRepo
-from tests.server.conftest import SECRET, make_server
 from tests.server.test_processes import free_port, wait_for
+from tests.support.deliveries import SECRET, make_server
+from tests.support.gitrepo import InfraRepo
 
 DEADLINE_S = 1.0
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from orchestrator.server.app import Server
 from orchestrator.server.payload import MAX_DEPTH
-from tests.server.conftest import SECRET, github_headers
+from tests.support.deliveries import SECRET, github_headers
 from tests.support.webhooks import gitlab_example, webhook_examples
 
 

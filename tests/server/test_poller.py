@@ -13,8 +13,10 @@ from orchestrator.server.app import create_app
 from orchestrator.server.dispatch import FlowRunner
 from orchestrator.server.poller import Poller
 from orchestrator.store.jobs import JobQueue
-from tests.deploy.conftest import InfraRepo, sandbox, sqs  # noqa: F401  (sandbox: a fixture)
-from tests.server.conftest import make_server
+from tests.deploy.conftest import sandbox  # noqa: F401  (a fixture)
+from tests.support.deliveries import make_server
+from tests.support.gitrepo import InfraRepo
+from tests.support.sandbox import aws_client
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -125,7 +127,7 @@ def test_a_polled_reconcile_deploys_every_commit_pushed_since_in_one_run(
     assert outcome.status == "succeeded", outcome.error
     run = next(r for r in server.store.runs() if r.id == outcome.result["run_id"])
     assert (run.flow, run.commit) == ("reconcile", tip)
-    client = sqs(sandbox)
+    client = aws_client("sqs", sandbox.endpoint)
     [url] = client.list_queues(QueueNamePrefix="qa-network-events")["QueueUrls"]
     attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     assert attributes["VisibilityTimeout"] == "75" and client.list_queue_tags(QueueUrl=url)["Tags"]["Tier"] == "batch"

@@ -22,8 +22,8 @@ import httpx
 from orchestrator.server.webhooks import github_signature
 from orchestrator.store.jobs import JobQueue
 from orchestrator.store.sql import SqlStore
-from tests.deploy.conftest import InfraRepo
-from tests.server.conftest import SECRET
+from tests.support.deliveries import SECRET
+from tests.support.gitrepo import InfraRepo
 from tests.support.webhooks import webhook_examples
 
 ROOT = Path(__file__).resolve().parents[2]

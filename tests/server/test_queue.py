@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from orchestrator.store.job_model import JobSpec, WorkerId
 from orchestrator.store.jobs import JobQueue, server_jobs
 from orchestrator.store.sql import SqlStore
-from tests.store.conftest import postgres_schema_url, postgres_url, store_url  # noqa: F401  (fixtures)
+from tests.store.conftest import store_url  # noqa: F401  (fixture)
 
 
 @pytest.fixture

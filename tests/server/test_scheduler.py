@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from orchestrator.server.scheduler import DriftScheduler, latest_slot
 from orchestrator.store.jobs import JobQueue
-from tests.deploy.conftest import InfraRepo
+from tests.support.gitrepo import InfraRepo
 
 SCHEDULE = "0 */6 * * *"
 

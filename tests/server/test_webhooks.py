@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from orchestrator.server.app import Server
 from orchestrator.server.webhooks import github_signature
-from tests.server.conftest import SECRET, github_headers, send_github, send_gitlab
+from tests.support.deliveries import SECRET, github_headers, send_github, send_gitlab
 from tests.support.webhooks import gitlab_example, schema_errors, webhook_examples
 
 

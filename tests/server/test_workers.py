@@ -17,9 +17,9 @@ from orchestrator.server.dispatch import FlowRunner
 from orchestrator.server.worker import JobOutcome
 from orchestrator.store.job_model import Job, JobSpec
 from orchestrator.vcs.github import GitHubClient
-from tests.deploy.conftest import InfraRepo
-from tests.server.conftest import make_server, send_github
+from tests.support.deliveries import make_server, send_github
 from tests.support.github_standin import GitHubStandIn
+from tests.support.gitrepo import InfraRepo
 from tests.support.webhooks import schema_errors, webhook_examples
 
 

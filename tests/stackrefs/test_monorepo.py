@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.foundation.conftest import CliResult, GitFixture
 from tests.support.fixtures import MONOREPO
+from tests.support.foundation_repo import CliResult, GitFixture
 
 MakeRepo = Callable[..., GitFixture]
 RunCli = Callable[..., CliResult]
