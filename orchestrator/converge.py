@@ -160,10 +160,37 @@ def _choose(
     # Dependents of what runs run too (they may read changed outputs), except stacks already at
     # a newer commit: running them at this head would take them back.
     movable = {n: d for n, d in deps.items() if head.deploys(n, env.name) and n not in ahead}
+    for project, via in _stale_readers(given, env, movable, chosen, reasons_since).items():
+        chosen[project] = [f"depends on {via}"]
+        left_alone.pop(project, None)
     for dependent, via in graph.dependents(movable, list(chosen)).items():
         chosen.setdefault(dependent, []).append(f"depends on {via}")
         left_alone.pop(dependent, None)
     return chosen, list(left_alone.values())
+
+
+def _stale_readers(
+    given: LevelInput,
+    env: Environment,
+    movable: dict[str, tuple[str, ...]],
+    chosen: Mapping[str, list[str]],
+    reasons_since: Callable[[str], DirectReasons],
+) -> dict[str, str]:
+    """Stacks behind whose upstream changed since their own applied commit, though that upstream
+    does not run now (an earlier run moved it to the head, then failed or was cancelled before
+    its dependents): they still read the old outputs. Each mapped to the dependency it reads."""
+    stale: dict[str, str] = {}
+    for project in movable:
+        position = given.positions.get(f"{project}/{env.name}")
+        if project in chosen or position is None or position.base is None:
+            continue
+        since = reasons_since(position.base)
+        changed = [u for u in given.head_config.projects
+                   if given.head_config.deploys(u, env.name) and since.for_stack(u, env.name, env.stack_name(u))]
+        via = graph.dependents(movable, changed).get(project)
+        if via is not None:
+            stale[project] = via
+    return stale
 
 
 def _own_reasons(
