@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 import pytest
 
 from orchestrator.config.resolved import RepoConfig
-from orchestrator.converge import LevelInput, Standing, StackPosition, plan_to_head
+from orchestrator.converge import LevelInput, StackPosition, Standing, plan_to_head
 from orchestrator.engines.applied import AppliedCommit
 from orchestrator.models import FileChange, Plan
 from orchestrator.stackrefs.scan import StackReferenceSite
@@ -188,10 +188,13 @@ def test_a_stack_at_a_newer_commit_is_never_taken_back() -> None:
 
 
 def test_a_rolled_back_stack_rolls_forward_and_says_from_where() -> None:
-    result = converge(at("network/qa", "behind", OLD, flow="rollback"), *everywhere("current", HEAD, "qa", ("data", "app")),
+    result = converge(at("network/qa", "behind", OLD, flow="rollback"),
+                      *everywhere("current", HEAD, "qa", ("data", "app")),
                       changes={OLD: modified("stacks/network/__main__.py")})
 
-    assert reasons(result)["network/qa"] == (f"rolled back to {OLD[:12]}; since then: changed stacks/network/__main__.py",)
+    assert reasons(result)["network/qa"] == (
+        f"rolled back to {OLD[:12]}; since then: changed stacks/network/__main__.py",
+    )
     assert reasons(result)["data/qa"] == ("depends on network",)
 
 
@@ -262,7 +265,8 @@ def test_a_deleted_project_the_head_still_reads_is_refused() -> None:
     site = StackReferenceSite(file="stacks/app/__main__.py", line=4, language="python", name="org/legacy/qa",
                               project="legacy")
     head = repo_config(environments=CONFIG.environments.values(),
-                       projects=(*PROJECTS[:2], project("app", stack_references=("data",), stack_reference_sites=(site,))))
+                       projects=(*PROJECTS[:2],
+                                 project("app", stack_references=("data",), stack_reference_sites=(site,))))
 
     result = converge(*everywhere("behind", OLD), config=head, changes={OLD: deleted("stacks/legacy/Pulumi.yaml")},
                       base_config=lambda commit: _with_legacy())
