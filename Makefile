@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# One pytest-xdist worker a core (CI has two; TEST_WORKERS=0 runs in one process). A test file's
+# tests all run on one worker, so its module fixtures (a deployed sample on moto, a repository
+# with history, a browser) are built once, not once a worker. Ports, the sandbox, PostgreSQL
+# (a cluster a worker) and Chromium are per worker: the suite is xdist-safe.
+TEST_WORKERS ?= auto
+
 test: install
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Every resource type's whole life through the engine against moto (tests marked `types`; about
 # a minute each); `make test` runs a sample of them.
