@@ -15,9 +15,9 @@ from orchestrator.flows.deploy import DeployRequest, run_deploy
 from orchestrator.flows.promote import RollbackRequest, run_rollback
 from orchestrator.server.app import Server, ServerOptions, build_server, create_app
 from orchestrator.server.dashboard import TOKEN_ENV
+from tests.dashboard.htmltree import Element, parse
 from tests.support.dashboard_demo import WEBHOOK_SECRET, DemoEngine, make_demo_repo
 from tests.support.gitrepo import git
-from tests.dashboard.htmltree import Element, parse
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.store.urls import mask_password, with_driver
-from tests.support.foundation_repo import CliResult
 from tests.security.planted import DATABASE_URL, GITHUB_TOKEN, URL_PASSWORD, leaks_in
+from tests.support.foundation_repo import CliResult
 
 RunCli = Callable[..., CliResult]
 
