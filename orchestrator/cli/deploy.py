@@ -15,6 +15,7 @@ from orchestrator.cli.options import (
     LEASE_SECONDS,
     PR_NUMBER,
     SECONDS_WAITED,
+    actor_name,
     apply,
     json_option,
     open_context,
@@ -194,25 +195,6 @@ def _push_event(ci: str) -> PushEvent:
         ci, PushEvent, what="a push",
         hint="run `orchestrator deploy` on push events and `orchestrator preview` on pull requests",
     )
-
-
-def actor_name(actor: str | None) -> str:
-    """Who acts. In CI it is the CI's user, never a name given on the command line: gates
-    and promotions trust this name."""
-    import getpass
-
-    from orchestrator.errors import UserError
-
-    ci_user = os.environ.get("GITHUB_ACTOR") if os.environ.get("GITHUB_ACTIONS") == "true" else None
-    ci_user = ci_user or (os.environ.get("GITLAB_USER_LOGIN") if os.environ.get("GITLAB_CI") else None)
-    if ci_user:
-        if actor and actor != ci_user:
-            raise UserError(
-                f"--actor {actor} differs from the CI's user {ci_user}",
-                hint="in CI the actor is whoever triggered the job; drop --actor",
-            )
-        return ci_user
-    return actor or getpass.getuser()
 
 
 def _finish(outcome: DeployOutcome, as_json: bool) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 
 from orchestrator.cli.options import (
     CONCURRENCY,
+    actor_name,
     json_option,
     open_context,
     progress_printer,
@@ -76,7 +76,7 @@ def drift(
         out_dir=out_dir,
         remediate=remediate,
         everything=everything,
-        actor=_actor(actor),
+        actor=actor_name(actor),
         concurrency=concurrency,
     )
     outcome = run_drift(request, store, client, config=config, on_event=None if as_json else progress_printer())
@@ -120,7 +120,7 @@ def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor:
         keys = "\n  ".join(f.key for f in matches[:10])
         raise UserError(f"{finding!r} names {len(matches)} findings:\n  {keys}", "pass the full key")
     target = matches[0]
-    who = _actor(actor)
+    who = actor_name(actor)
     drift_store.acknowledge(target.key, actor=who, reason=reason, at=now, until=ends)
     store.audit(actor=who, action="drift.acknowledged", environment=target.environment, stack=target.stack,
                 details={"key": target.key, "reason": reason, "until": None if ends is None else ends.isoformat()})
@@ -147,12 +147,6 @@ def parse_until(text: str, now: datetime) -> datetime:
     if ends <= now:
         raise UserError(f"--until {text!r} is in the past", "give a later date, or leave --until out")
     return ends.astimezone(UTC)
-
-
-def _actor(actor: str | None) -> str:
-    import getpass
-
-    return actor or os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") or getpass.getuser()
 
 
 def _print(outcome: DriftOutcome) -> None:

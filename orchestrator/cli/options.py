@@ -8,6 +8,7 @@ Only click is imported at module level; everything else loads when a command run
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -127,3 +128,27 @@ def progress_printer() -> OnEvent:
             console.print(f"{mark} {escape(stack.id)} {result.status} {escape(detail)} ({result.duration_s:.1f}s)")
 
     return on_event
+
+
+def actor_name(actor: str | None) -> str:
+    """Who acts, for the run, the audit log and the gates. In CI it is the CI's user, never a
+    name given on the command line: gates and promotions trust this name."""
+    import getpass
+
+    from orchestrator.errors import UserError
+
+    ci_user = os.environ.get("GITHUB_ACTOR") if os.environ.get("GITHUB_ACTIONS") == "true" else None
+    ci_user = ci_user or (os.environ.get("GITLAB_USER_LOGIN") if os.environ.get("GITLAB_CI") else None)
+    if ci_user:
+        if actor and actor != ci_user:
+            raise UserError(
+                f"--actor {actor} differs from the CI's user {ci_user}",
+                hint="in CI the actor is whoever triggered the job; drop --actor",
+            )
+        return ci_user
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no passwd entry for this uid (a bare container)
+        return "unknown"

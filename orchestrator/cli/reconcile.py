@@ -53,7 +53,7 @@ def reconcile(
 ) -> None:
     """Bring every stack of an environment to its branch's tip: those whose applied commit is
     behind it with changes that affect them (Git drift), through the usual locks and gates."""
-    from orchestrator.cli.deploy import actor_name
+    from orchestrator.cli.options import actor_name
     from orchestrator.flows.locking import LockPolicy
     from orchestrator.flows.reconcile import ReconcileRequest, run_reconcile
 

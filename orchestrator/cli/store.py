@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestrator.cli.options import RESULT_LIMIT, json_option, print_json, repo_option
+from orchestrator.cli.options import RESULT_LIMIT, actor_name, json_option, print_json, repo_option
 
 if TYPE_CHECKING:
     from orchestrator.models import GitDrift
@@ -101,7 +101,7 @@ def release_lock(repo: Path, stack: str, yes: bool) -> None:
             click.echo(f"{stack} was released by its holder meanwhile")
             return
         store.audit(
-            actor=_actor(),
+            actor=actor_name(None),
             action="lock.released",
             run_id=released.run_id,
             stack=stack,
@@ -125,15 +125,6 @@ def _open(repo: Path) -> SqlStore:
     from orchestrator.config import load_repository
 
     return open_store(load_repository(root).settings.database, root)
-
-
-def _actor() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 def _filter_current(current: dict[str, str], *, environment: str | None, project: str | None) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.cli.deploy import actor_name
+from orchestrator.cli.options import actor_name
 from orchestrator.errors import UserError
 
 
@@ -22,3 +22,17 @@ def test_outside_ci_the_given_actor_is_taken(monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.delenv(name, raising=False)
     assert actor_name("platform-lead") == "platform-lead"
     assert actor_name(None)  # the login name
+
+
+def test_without_a_login_name_the_actor_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container whose uid has no passwd entry: the audit log says `unknown`, no traceback."""
+    import getpass
+
+    def no_passwd_entry() -> str:
+        raise KeyError("getpwuid(): uid not found: 1234")
+
+    for name in ("GITHUB_ACTIONS", "GITHUB_ACTOR", "GITLAB_CI", "GITLAB_USER_LOGIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(getpass, "getuser", no_passwd_entry)
+    assert actor_name(None) == "unknown"
+    assert actor_name("oncall") == "oncall"
