@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from orchestrator.redact import redact_log_handlers
-from tests.deploy.conftest import InfraRepo, make_infra_repo
 from tests.security.planted import GITHUB_TOKEN, SLACK_TOKEN, leaks_in
 from tests.server.test_limits import _answers
 from tests.server.test_processes import free_port, wait_for
+from tests.support.gitrepo import InfraRepo
+from tests.support.lean_infra import make_infra_repo
 
 
 @pytest.fixture
