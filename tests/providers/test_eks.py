@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engines.local.providers.base import ProviderContext
-from tests.providers.conftest import provider
+from tests.support.providers import provider
 from tests.providers.test_more_services import _life
 
 Boto = Callable[[str], Any]
