@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engines.local.providers.base import ProviderContext
-from tests.support.providers import provider
 from tests.providers.test_more_services import _life
+from tests.support.providers import provider
 
 Boto = Callable[[str], Any]
 
