@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.init.conftest import commit_all, git, project, write
+from tests.support.gitrepo import git
+from tests.support.init_repos import commit_all, project, write
 
 
 def test_rollback_to_a_commit_without_the_environment(tmp_path: Path) -> None:
