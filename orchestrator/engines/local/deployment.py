@@ -315,7 +315,10 @@ class Deployment(DeploymentJournal):
             pending = self._begin(old, "updating")
             with self._settled_on_refusal(pending):
                 outputs = provider.update(reg.urn, old.id, old.inputs, old.outputs, news)
-            record = self._record_for(reg, id_=old.id, inputs=news, outputs=outputs, provider_ref=provider_ref, old=old)
+            # An update may give the object a new id, as terraform-provider-aws's SetId in an
+            # Update does (EC2 re-associating a route table makes a new association).
+            id_ = str(outputs.get("id") or old.id)
+            record = self._record_for(reg, id_=id_, inputs=news, outputs=outputs, provider_ref=provider_ref, old=old)
             self._commit(record, old=old, write=True, done=pending)
         else:
             if decision.op == "replace" and old is not None and decision.delete_before_replace:

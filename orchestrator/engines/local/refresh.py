@@ -45,14 +45,23 @@ def drift_changes(snapshot: Snapshot, providers: Providers, redact: SecretMasker
         if live is None:
             changes.append(ResourceChange(res.urn, res.type, name, "delete"))
             continue
-        recorded = {k: v for k, v in res.outputs.items() if k in live.outputs}
-        diffs = property_diffs(recorded, {k: v for k, v in live.outputs.items() if k in res.outputs})
+        compared = _declared(res) & live.outputs.keys()
+        recorded = {k: v for k, v in res.outputs.items() if k in compared}
+        diffs = property_diffs(recorded, {k: v for k, v in live.outputs.items() if k in res.outputs and k in compared})
         if diffs:
             changes.append(ResourceChange(res.urn, res.type, name, "update",
                                           display_diffs(diffs, res.secret_outputs | res.secret_inputs)))
         else:
             same += 1
     return changes, diagnostics, same
+
+
+def _declared(res: ResourceState) -> set[str]:
+    """What drift compares: the properties the program set, and tags. As Pulumi diffs a
+    refresh against the program's inputs, what the cloud computes or other resources change
+    (a NAT gateway taking an Elastic IP, a Route added to a RouteTable, a rule added to a
+    SecurityGroup by a SecurityGroupRule) is not drift."""
+    return {k for k, v in res.inputs.items() if v is not None and not k.startswith("__")} | {"tags", "tagsAll"}
 
 
 def refresh_snapshot(snapshot: Snapshot, providers: Providers, redact: SecretMasker) -> tuple[

@@ -196,6 +196,7 @@ class DeclaredResource:
             if value is not None and value != prop.default and prop.api:
                 set_path(args, prop.api, to_api(prop, value))
         args.update(self.create_args(inputs))
+        args = {k: v for k, v in args.items() if v is not None}  # a hook drops an argument with None
         tags = self.desired_tags(inputs) if spec.tagging is not None else {}
         tag_now = self.tags_on_create(inputs)
         if spec.tagging is not None and spec.tagging.on_create and tag_now and tags:
@@ -362,7 +363,8 @@ class DeclaredResource:
         if to_set:
             self.invoke(tagging.tag, fields.with_values(tags=self._tag_param(to_set)))
         if to_remove and tagging.untag is not None:
-            self.invoke(tagging.untag, fields.with_values(keys=to_remove))
+            keys: list[Any] = [{tagging.untag_key: k} for k in to_remove] if tagging.untag_key else to_remove
+            self.invoke(tagging.untag, fields.with_values(keys=keys))
 
     # ------------------------------------------------------------------ delete
 
@@ -384,7 +386,7 @@ class DeclaredResource:
         return news
 
     def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Create-request arguments no property maps to directly."""
+        """Create-request arguments no property maps to directly (None removes one)."""
         return {}
 
     def tags_on_create(self, inputs: Mapping[str, Any]) -> bool:

@@ -110,6 +110,7 @@ class Tagging:
     (`result` = the tags); None: they are in the live document at `in_doc`. `tag` and
     `untag` add/change and remove tags (`{tags}`, `{keys}` in their args); with
     `replace_all`, `tag` writes the whole set and `untag` removes every tag.
+    With `untag_key`, `{keys}` is a list of objects naming each key (EC2's DeleteTags).
     """
 
     tag: Call
@@ -121,6 +122,7 @@ class Tagging:
     on_create: str | None = "Tags"
     resource_type: str | None = None
     replace_all: bool = False
+    untag_key: str | None = None  # `{keys}` as [{untag_key: key}] (EC2 DeleteTags), not as names
 
 
 @dataclass(frozen=True)
