@@ -56,7 +56,20 @@ server = aws.ec2.Instance("server", ami=ami.id, instance_type="t3.small" if late
                           subnet_id=public.id, vpc_security_group_ids=[web.id], key_name=key.key_name,
                           tags={{"Name": "case-server"}})
 
+balancer = aws.lb.LoadBalancer("front", load_balancer_type="application", security_groups=[web.id],
+                           subnets=[public.id, private.id], idle_timeout=60 if later else 30)
+pool = aws.lb.TargetGroup("pool", port=80, protocol="HTTP", vpc_id=vpc.id, target_type="instance",
+                          health_check={{"path": "/health", "interval": 15 if later else 30}})
+aws.lb.TargetGroupAttachment("pool-server", target_group_arn=pool.arn, target_id=server.id, port=80)
+listener = aws.lb.Listener("http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
+                           default_actions=[{{"type": "forward", "target_group_arn": pool.arn}}])
+aws.lb.ListenerRule("api", listener_arn=listener.arn, priority=10 if later else 20,
+                    actions=[{{"type": "fixed-response", "fixed_response": {{
+                        "content_type": "text/plain", "message_body": "api", "status_code": "200"}}}}],
+                    conditions=[{{"path_pattern": {{"values": ["/api/*"]}}}}])
+
 pulumi.export("vpcId", vpc.id)
+pulumi.export("dnsName", balancer.dns_name)
 pulumi.export("webId", web.id)
 pulumi.export("serverId", server.id)
 pulumi.export("privateIp", server.private_ip)
@@ -74,8 +87,8 @@ def test_networking(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,
         updated={"net": "update", "public": "update", "private-assoc": "update", "web": "update",
-                 "server": "update"},
-        replaced={"web": "replace", "ssh": "replace", "server": "update"},
+                 "server": "update", "front": "update", "pool": "update", "api": "update"},
+        replaced={"web": "replace", "ssh": "replace", "server": "update", "front": "update"},
         drift=_open_ssh_to_the_world,
         drifted={"web": "update"},
         lingering=(":instance/", ":natgateway/"),  # terminated and deleted ones stay listed a while
@@ -84,5 +97,6 @@ def test_networking(tmp_path: Path, endpoint: str) -> None:
     assert created["vpcId"].startswith("vpc-") and created["serverId"].startswith("i-")
     assert created["privateIp"].startswith("10.20.1.")
     assert created["defaultVpc"] != created["vpcId"]
+    assert created["dnsName"].endswith(".elb.amazonaws.com")
     drift = {d.path: d for d in run.results["drift"].changes[0].diffs}
     assert any(path.startswith("ingress") for path in drift), drift
