@@ -52,5 +52,7 @@ def test_logs_events_and_alarms(tmp_path: Path, endpoint: str) -> None:
                  "clicks": "update"},
         replaced={"app-stream": "replace", "to-queue": "replace"},
         drift=_hand_edit,
-        drifted={"app-logs": "update", "order-placed": "update", "clicks": "update"},
+        # The rule disabled by hand is not drift: the program leaves `state` unset (Optional+Computed),
+        # and Pulumi's refresh diffs against the program (pulumi/pulumi#16146).
+        drifted={"app-logs": "update", "clicks": "update"},
     ), tmp_path, endpoint)

@@ -68,6 +68,25 @@ aws.lb.ListenerRule("api", listener_arn=listener.arn, priority=10 if later else 
                         "content_type": "text/plain", "message_body": "api", "status_code": "200"}}}}],
                     conditions=[{{"path_pattern": {{"values": ["/api/*"]}}}}])
 
+zone = aws.route53.Zone("zone", name="case.example.test", comment="case" if step == "create" else "case, v2")
+aws.route53.Record("www", zone_id=zone.zone_id, name="www", type="A",
+                   aliases=[{{"name": balancer.dns_name, "zone_id": balancer.zone_id,
+                              "evaluate_target_health": True}}])
+aws.route53.Record("txt", zone_id=zone.zone_id, name="info", type="TXT", ttl=300 if later else 60,
+                   records=['"hello"'])
+certificate = aws.acm.Certificate("cert", domain_name="www.case.example.test", validation_method="DNS")
+option = certificate.domain_validation_options[0]
+proof = aws.route53.Record("cert-proof", zone_id=zone.zone_id, name=option.resource_record_name,
+                           type=option.resource_record_type, records=[option.resource_record_value], ttl=60)
+validated = aws.acm.CertificateValidation("cert-validated", certificate_arn=certificate.arn,
+                                          validation_record_fqdns=[proof.fqdn])
+launch = aws.ec2.LaunchConfiguration("worker-launch", image_id=ami.id, instance_type="t3.micro",
+                                     security_groups=[web.id])
+aws.autoscaling.Group("workers", vpc_zone_identifiers=[private.id], launch_configuration=launch.name,
+                      min_size=0, max_size=2 if later else 1, desired_capacity=0,
+                      tags=[{{"key": "role", "value": "worker", "propagate_at_launch": True}}])
+
+pulumi.export("certificate", validated.certificate_arn)
 pulumi.export("vpcId", vpc.id)
 pulumi.export("dnsName", balancer.dns_name)
 pulumi.export("webId", web.id)
@@ -87,8 +106,10 @@ def test_networking(tmp_path: Path, endpoint: str) -> None:
     run = run_type_case(TypeCase(
         program=PROGRAM,
         updated={"net": "update", "public": "update", "private-assoc": "update", "web": "update",
-                 "server": "update", "front": "update", "pool": "update", "api": "update"},
-        replaced={"web": "replace", "ssh": "replace", "server": "update", "front": "update"},
+                 "server": "update", "front": "update", "pool": "update", "api": "update", "zone": "update",
+                 "txt": "update", "workers": "update"},
+        replaced={"web": "replace", "ssh": "replace", "server": "update", "front": "update",
+                  "worker-launch": "replace", "workers": "update"},
         drift=_open_ssh_to_the_world,
         drifted={"web": "update"},
         lingering=(":instance/", ":natgateway/"),  # terminated and deleted ones stay listed a while
@@ -98,5 +119,6 @@ def test_networking(tmp_path: Path, endpoint: str) -> None:
     assert created["privateIp"].startswith("10.20.1.")
     assert created["defaultVpc"] != created["vpcId"]
     assert created["dnsName"].endswith(".elb.amazonaws.com")
+    assert created["certificate"].startswith("arn:aws:acm:")
     drift = {d.path: d for d in run.results["drift"].changes[0].diffs}
     assert any(path.startswith("ingress") for path in drift), drift

@@ -44,11 +44,13 @@ from orchestrator.engines.local.steps import (
     delete_order,
     display_diffs,
     parse_property_path,
+    property_diffs,
 )
 from orchestrator.engines.local.urn import (
     PROVIDER_TYPE_PREFIX,
     STACK_REFERENCE_TYPE,
     default_provider_urn,
+    is_default_provider,
     package_of,
     parse_urn,
     provider_reference,
@@ -183,10 +185,16 @@ class Deployment(DeploymentJournal):
         return StepOutcome(reg.urn, "", {})
 
     def _register_provider(self, reg: Registration, old: ResourceState | None) -> StepOutcome:
+        """A provider resource the program declares: shown and counted as Pulumi shows it,
+        created, updated when its inputs change (its resources diff on their own)."""
         reg = replace(reg, inputs=self._checked_by_policies(reg, reg.inputs, None))
         id_ = old.id if old is not None and old.id else str(uuid.uuid4())
+        diffs = property_diffs(old.inputs, reg.inputs) if old is not None else ()
+        op: StepOp = "create" if old is None else ("update" if diffs else "same")
         record = self._record_for(reg, id_=id_, inputs=reg.inputs, outputs=reg.inputs, provider_ref=None, old=old)
-        self._commit(record, old=old, write=not self.dry_run and old is None)
+        self._commit(record, old=old, write=not self.dry_run and op != "same")
+        shown = display_diffs(create_diffs(reg.inputs) if op == "create" else diffs, reg.secret_inputs)
+        self._record_change(ResourceChange(reg.urn, reg.type, reg.name, op, shown))
         return StepOutcome(reg.urn, id_, mark_secrets(reg.inputs, record.secret_outputs))
 
     def _default_provider(self, reg: Registration) -> str:
@@ -418,7 +426,7 @@ class Deployment(DeploymentJournal):
                     self._delete_one(res)
                 except (UserError, ProviderError) as exc:
                     raise self._fail(f"deleting {res.urn}: {exc}", res.urn) from None
-            if not res.delete and not res.type.startswith(PROVIDER_TYPE_PREFIX):
+            if not res.delete and not is_default_provider(res.urn):
                 self._record_change(ResourceChange(res.urn, res.type, parse_urn(res.urn).name, "delete"))
         if not self.dry_run:
             self.flush(final=True)

@@ -11,8 +11,10 @@ from typing import Any
 
 from orchestrator.engines.local.dynamic import DYNAMIC_TYPE, DynamicResourceProvider
 from orchestrator.engines.local.job import Job
+from orchestrator.engines.local.providers.aws.explicit import explicit_provider
 from orchestrator.engines.local.providers.base import ProviderContext, ProviderError, ResourceProvider
 from orchestrator.engines.local.state import manifests_dir
+from orchestrator.engines.local.urn import PROVIDER_TYPE_PREFIX, parse_urn
 from orchestrator.models import AwsSettings
 
 
@@ -37,10 +39,16 @@ class Providers:
         if ctx is not None:
             return ctx
         aws = self._job.aws
+        config, endpoints, assume_role = self._config, {}, {}
         explicit = self._explicit.get(key)
-        if explicit and isinstance(explicit.get("region"), str):
-            aws = AwsSettings(region=explicit["region"], endpoint=aws.endpoint, role_arn=aws.role_arn,
-                              profile=aws.profile)
+        urn = parse_urn(key.rpartition("::")[0]) if explicit is not None else None
+        if urn is not None and urn.type == f"{PROVIDER_TYPE_PREFIX}aws":
+            settings = explicit_provider(urn.name, explicit or {}, aws)
+            aws, endpoints, assume_role = settings.aws, dict(settings.endpoints), dict(settings.assume_role)
+            # Its own default tags, not the stack's `aws:` configuration.
+            config = {k: v for k, v in self._config.items() if not k.startswith("aws:")}
+            if settings.default_tags is not None:
+                config["aws:defaultTags"] = dict(settings.default_tags)
         endpoint = aws.endpoint
         if endpoint is not None:
             from orchestrator.sandbox import resolve_endpoint
@@ -51,8 +59,10 @@ class Providers:
             stack=self._job.stack,
             aws=AwsSettings(region=aws.region, endpoint=endpoint, role_arn=aws.role_arn, profile=aws.profile),
             manifests_dir=manifests_dir(self._job.backend_dir, self._job.project, self._job.stack),
-            config=self._config,
+            config=config,
             program_dir=self._job.project_dir,
+            endpoints=endpoints,
+            assume_role=assume_role,
         )
         self._contexts[key] = ctx
         return ctx

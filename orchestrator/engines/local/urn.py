@@ -67,6 +67,12 @@ def default_provider_urn(stack: str, project: str, package: str, version: str) -
     return str(Urn(stack, project, f"{PROVIDER_TYPE_PREFIX}{package}", f"default{suffix}"))
 
 
+def is_default_provider(urn: str) -> bool:
+    """A provider the engine made for resources that name none (not shown in changes)."""
+    parsed = parse_urn(urn)
+    return parsed.type.startswith(PROVIDER_TYPE_PREFIX) and parsed.name.startswith("default")
+
+
 def provider_reference(urn: str, id_: str) -> str:
     """A provider reference as stored in state and sent by the SDK: `<urn>::<id>`."""
     return f"{urn}::{id_}"

@@ -8,6 +8,7 @@ see it during a preview and must treat it as "will change".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +33,10 @@ class ProviderContext:
     aws: AwsSettings
     manifests_dir: Path
     config: dict[str, Any] = field(default_factory=dict)
+    # An explicit aws.Provider's per-service endpoints (boto3 service name → URL) and its
+    # assumeRole block (roleArn is in `aws.role_arn`; sessionName, externalId here).
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    assume_role: Mapping[str, Any] = field(default_factory=dict)
     program_dir: Path | None = None  # where the program lives (local commands run there)
 
 

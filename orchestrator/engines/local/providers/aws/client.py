@@ -28,7 +28,8 @@ def _has_env_credentials() -> bool:
 def aws_client(ctx: ProviderContext, service: str, region: str) -> Any:
     """A cached boto3 client for `service` in `region`, at the context's endpoint."""
     aws = ctx.aws
-    key = (service, region, aws.endpoint or "", aws.profile or "", aws.role_arn or "")
+    key = (service, region, ctx.endpoints.get(service) or aws.endpoint or "", aws.profile or "", aws.role_arn or "",
+           str(sorted(ctx.assume_role.items())))
     with _clients_lock:  # boto3 sessions are not thread-safe; clients are.
         client = _clients.get(key)
         if client is None:
@@ -53,13 +54,16 @@ def _new_client(ctx: ProviderContext, service: str, region: str) -> Any:
     session: Any = boto3.session.Session(profile_name=aws.profile, region_name=region)
     if aws.role_arn:
         credentials = _assumed_role_credentials(session, ctx, region)
-    return session.client(service, region_name=region, endpoint_url=aws.endpoint, config=config, **credentials)
+    endpoint = ctx.endpoints.get(service) or aws.endpoint
+    return session.client(service, region_name=region, endpoint_url=endpoint, config=config, **credentials)
 
 
 def _assumed_role_credentials(session: Any, ctx: ProviderContext, region: str) -> dict[str, str]:
-    sts = session.client("sts", region_name=region, endpoint_url=ctx.aws.endpoint)
+    sts = session.client("sts", region_name=region, endpoint_url=ctx.endpoints.get("sts") or ctx.aws.endpoint)
     with aws_errors("aws:iam/role", ctx.aws.role_arn or "", ctx):
-        granted = sts.assume_role(RoleArn=ctx.aws.role_arn, RoleSessionName=f"orchestrator-{ctx.stack}")
+        extra = {"ExternalId": str(ctx.assume_role["externalId"])} if ctx.assume_role.get("externalId") else {}
+        session_name = str(ctx.assume_role.get("sessionName") or f"orchestrator-{ctx.stack}")
+        granted = sts.assume_role(RoleArn=ctx.aws.role_arn, RoleSessionName=session_name, **extra)
     creds = granted["Credentials"]
     return {
         "aws_access_key_id": creds["AccessKeyId"],

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
+from orchestrator.engines.base import PropertyDiff
 from orchestrator.engines.local.providers.aws.client import account_id, aws_client, aws_errors, missing
 from orchestrator.engines.local.providers.aws.convert import from_api, normalized, to_api
 from orchestrator.engines.local.providers.aws.naming import physical_name
@@ -166,6 +167,11 @@ class DeclaredResource:
                 compared[prop.name] = old_inputs[prop.name]
         secret = tuple(p.name for p in self.spec.props if p.secret)
         result = diff_inputs(old_inputs, compared, replace_on=self.replace_paths(), redact=secret)
+        region = self.region(news)
+        if old_outputs.get("region") not in (None, region) and news.get("region") is None:
+            # The provider's region changed (pulumi-aws v7: every resource's `region` follows it).
+            moved = PropertyDiff("region", "update", old_outputs["region"], region)
+            return DiffResult(True, (*result.diffs, moved), (*result.replace_paths, "region"))
         if self.spec.tagging is not None and "tagsAll" in old_outputs and news.get("tags") != UNKNOWN_MARKER:
             # A change of the provider's default tags changes tagsAll, not the inputs.
             extra = diff_values(old_outputs.get("tagsAll") or {}, self.desired_tags(news), "tagsAll")

@@ -3,9 +3,9 @@ and instances, and the lookups programs make of them. Each area lives in `_ec2/`
 
 from __future__ import annotations
 
-from orchestrator.engines.local.providers.aws.services._ec2 import compute, routing, security, vpc
+from orchestrator.engines.local.providers.aws.services._ec2 import compute, launch, routing, security, vpc
 from orchestrator.engines.local.providers.aws.services._ec2.functions import FUNCTIONS
 
-TYPES = (*vpc.TYPES, *routing.TYPES, *security.TYPES, *compute.TYPES)
+TYPES = (*vpc.TYPES, *routing.TYPES, *security.TYPES, *compute.TYPES, *launch.TYPES)
 
 __all__ = ["FUNCTIONS", "TYPES"]
