@@ -26,11 +26,11 @@ GAPS_PROGRAM = '''
 import pulumi
 import pulumi_aws as aws
 
-vpcs = [aws.ec2.Vpc(f"vpc-{i}", cidr_block=f"10.{i}.0.0/16") for i in range(3)]
-aws.ec2.Subnet("subnet", vpc_id=vpcs[0].id, cidr_block="10.0.1.0/24")  # waits for an unknown id
+databases = [aws.glue.CatalogDatabase(f"db-{i}", name=f"db{i}") for i in range(3)]
+aws.glue.CatalogTable("table", database_name=databases[0].name, name="t")  # waits for an unknown name
 aws.sqs.Queue("supported")
-if pulumi.Config().get_bool("ami"):
-    aws.ec2.get_ami(most_recent=True, owners=["amazon"])  # stops the program here
+if pulumi.Config().get_bool("script"):
+    aws.glue.get_script(dag_edges=[], dag_nodes=[])  # stops the program here
 '''
 
 
@@ -65,18 +65,20 @@ def test_what_is_missing_is_named_once(make_stack: Callable[..., Stack], endpoin
     for result in (LocalEngine().preview(st.spec({}, aws=aws)), LocalEngine().update(st.spec({}, aws=aws))):
         assert result.status == "failed"
         assert result.error == (
-            "not supported by the local engine: resource types aws:ec2/subnet:Subnet, aws:ec2/vpc:Vpc; "
+            "not supported by the local engine: resource types aws:glue/catalogDatabase:CatalogDatabase, "
+            "aws:glue/catalogTable:CatalogTable; "
             "`orchestrator stack types` lists what it supports")
         assert [d.message for d in result.diagnostics if d.severity == "error"] == [
-            "resource type aws:ec2/subnet:Subnet is not supported by the local engine",
-            "resource type aws:ec2/vpc:Vpc is not supported by the local engine (3 resources)",
+            "resource type aws:glue/catalogDatabase:CatalogDatabase is not supported by the local engine "
+            "(3 resources)",
+            "resource type aws:glue/catalogTable:CatalogTable is not supported by the local engine",
         ]
     assert not st.state_file.exists(), "the update stopped at its preview: nothing was created"
 
-    stopped = LocalEngine().preview(st.spec({"gaps:ami": "true"}, aws=aws))
-    assert stopped.status == "failed" and "provider function aws:ec2/getAmi:getAmi;" in (stopped.error or "")
+    stopped = LocalEngine().preview(st.spec({"gaps:script": "true"}, aws=aws))
+    assert stopped.status == "failed" and "provider function aws:glue/getScript:getScript;" in (stopped.error or "")
     assert "Traceback" not in (stopped.error or ""), "what the engine lacks is the story, not the traceback"
-    assert "provider function aws:ec2/getAmi:getAmi is not supported by the local engine" in [
+    assert "provider function aws:glue/getScript:getScript is not supported by the local engine" in [
         d.message for d in stopped.diagnostics]
 
 

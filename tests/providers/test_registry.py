@@ -44,7 +44,7 @@ def test_kubernetes_types_resolve(rctx: ProviderContext) -> None:
     assert not is_supported("kubernetes:helm.sh/v4:Chart")
 
 
-@pytest.mark.parametrize("token", ["aws:ec2/instance:Instance", "aws:nosuchmodule/thing:Thing", "acme:widgets:Widget"])
+@pytest.mark.parametrize("token", ["aws:glue/job:Job", "aws:nosuchmodule/thing:Thing", "acme:widgets:Widget"])
 def test_unknown_type_is_one_short_line(rctx: ProviderContext, token: str) -> None:
     with pytest.raises(Unsupported) as caught:
         get_provider(token, rctx)
@@ -55,8 +55,8 @@ def test_unknown_type_is_one_short_line(rctx: ProviderContext, token: str) -> No
 
 
 def test_unknown_function_is_one_short_line(rctx: ProviderContext) -> None:
-    with pytest.raises(Unsupported, match=r"^provider function aws:ec2/getAmi:getAmi is not supported"):
-        call_function("aws:ec2/getAmi:getAmi", rctx, {})
+    with pytest.raises(Unsupported, match=r"^provider function aws:glue/getScript:getScript is not supported"):
+        call_function("aws:glue/getScript:getScript", rctx, {})
     assert call_function("aws:index/getPartition:getPartition", rctx, {})["partition"] == "aws"
 
 
