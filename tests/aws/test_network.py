@@ -21,6 +21,8 @@ later = step != "create"
 
 ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
                       filters=[{{"name": "name", "values": ["al2023-ami-2023.*-x86_64"]}}])
+ubuntu = aws.ec2.get_ami(most_recent=True, owners=["099720109477"],
+                         filters=[{{"name": "name", "values": ["ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-*"]}}])
 default_vpc = aws.ec2.get_vpc(default=True)
 zones = aws.get_availability_zones(state="available")
 
@@ -94,6 +96,7 @@ pulumi.export("serverId", server.id)
 pulumi.export("privateIp", server.private_ip)
 pulumi.export("natIp", nat.public_ip)
 pulumi.export("defaultVpc", default_vpc.id)
+pulumi.export("ubuntu", ubuntu.name)
 '''
 
 
@@ -118,6 +121,7 @@ def test_networking(tmp_path: Path, endpoint: str) -> None:
     assert created["vpcId"].startswith("vpc-") and created["serverId"].startswith("i-")
     assert created["privateIp"].startswith("10.20.1.")
     assert created["defaultVpc"] != created["vpcId"]
+    assert created["ubuntu"].startswith("ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-")  # seeded
     assert created["dnsName"].endswith(".elb.amazonaws.com")
     assert created["certificate"].startswith("arn:aws:acm:")
     drift = {d.path: d for d in run.results["drift"].changes[0].diffs}

@@ -5,6 +5,7 @@ lookup finds no object or more than one."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -63,6 +64,11 @@ def get_ami(ctx: ProviderContext, args: Mapping[str, Any]) -> dict[str, Any]:
         found = [i for i in found if pattern.search(str(i.get("Name", "")))]
     if len(found) > 1 and args.get("mostRecent"):
         found = [max(found, key=lambda i: str(i.get("CreationDate", "")))]
+    if not found:
+        wanted = {"owners": args.get("owners"), "filters": program_filters(args.get("filters")),
+                  "nameRegex": args.get("nameRegex")}
+        raise ProviderError(f"{token}: no image matches {json.dumps({k: v for k, v in wanted.items() if v})} at "
+                            f"{ctx.aws.endpoint or 'AWS'} ({_NONE})")
     image = _one(token, found)
     region = _region(ctx, args)
     return {
