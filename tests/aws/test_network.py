@@ -63,7 +63,7 @@ balancer = aws.lb.LoadBalancer("front", load_balancer_type="application", securi
 pool = aws.lb.TargetGroup("pool", port=80, protocol="HTTP", vpc_id=vpc.id, target_type="instance",
                           health_check={{"path": "/health", "interval": 15 if later else 30}})
 aws.lb.TargetGroupAttachment("pool-server", target_group_arn=pool.arn, target_id=server.id, port=80)
-listener = aws.lb.Listener("http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
+listener = aws.lb.Listener("http", load_balancer_arn=balancer.arn, port=80,  # HTTP: the balancer is an ALB
                            default_actions=[{{"type": "forward", "target_group_arn": pool.arn}}])
 aws.lb.ListenerRule("api", listener_arn=listener.arn, priority=10 if later else 20,
                     actions=[{{"type": "fixed-response", "fixed_response": {{

@@ -225,17 +225,24 @@ TARGET_GROUP = AwsType(
 
 
 class ListenerCode(DeclaredResource):
-    """A certificate travels as a one-item `Certificates` list."""
+    """A certificate travels as a one-item `Certificates` list; a protocol left out follows the
+    load balancer (HTTP for an application one, TCP for a network one)."""
 
     def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         arn = inputs.get("certificateArn")
-        return {"Certificates": [{"CertificateArn": arn}]} if arn else {}
+        args: dict[str, Any] = {"Certificates": [{"CertificateArn": arn}]} if arn else {}
+        if not inputs.get("protocol"):
+            # Left out, the protocol follows the load balancer's kind, as terraform-provider-aws sets it.
+            balancer = str(inputs.get("loadBalancerArn"))
+            args["Protocol"] = "HTTP" if ":loadbalancer/app/" in balancer else (
+                "TCP" if ":loadbalancer/net/" in balancer else None)
+        return args
 
     def after_update(
         self, id: str, old_inputs: Mapping[str, Any], old_outputs: Mapping[str, Any], news: Mapping[str, Any]
     ) -> None:
         if news.get("certificateArn") != old_inputs.get("certificateArn") and news.get("certificateArn"):
-            self.client(news).modify_listener(ListenerArn=id, **self.create_args(news))
+            self.client(news).modify_listener(ListenerArn=id, Certificates=[{"CertificateArn": news["certificateArn"]}])
 
 
 LISTENER = AwsType(

@@ -32,6 +32,11 @@ def _describe(ctx: ProviderContext, token: str, args: Mapping[str, Any], op: str
     return list(found.get(key, []))
 
 
+def _flag(value: Any) -> bool:
+    """A boolean argument as the provider reads it (programs also pass "true")."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def _one(token: str, found: list[dict[str, Any]]) -> dict[str, Any]:
     if not found:
         raise ProviderError(f"{token}: {_NONE}")
@@ -58,11 +63,11 @@ def get_ami(ctx: ProviderContext, args: Mapping[str, Any]) -> dict[str, Any]:
     token = "aws:ec2/getAmi:getAmi"
     found = _describe(ctx, token, args, "describe_images", "Images", Owners=args.get("owners"),
                       ExecutableUsers=args.get("executableUsers"), Filters=program_filters(args.get("filters")),
-                      IncludeDeprecated=args.get("includeDeprecated"))
+                      IncludeDeprecated=_flag(args.get("includeDeprecated")) or None)
     if args.get("nameRegex"):
         pattern = re.compile(str(args["nameRegex"]))
         found = [i for i in found if pattern.search(str(i.get("Name", "")))]
-    if len(found) > 1 and args.get("mostRecent"):
+    if len(found) > 1 and _flag(args.get("mostRecent")):
         found = [max(found, key=lambda i: str(i.get("CreationDate", "")))]
     if not found:
         wanted = {"owners": args.get("owners"), "filters": program_filters(args.get("filters")),
@@ -72,7 +77,8 @@ def get_ami(ctx: ProviderContext, args: Mapping[str, Any]) -> dict[str, Any]:
     image = _one(token, found)
     region = _region(ctx, args)
     return {
-        **{k: args.get(k) for k in ("owners", "filters", "mostRecent", "nameRegex", "executableUsers")},
+        **{k: args.get(k) for k in ("owners", "filters", "nameRegex", "executableUsers")},
+        "mostRecent": _flag(args.get("mostRecent")), "includeDeprecated": _flag(args.get("includeDeprecated")),
         "id": image["ImageId"], "imageId": image["ImageId"], "name": image.get("Name"),
         "arn": f"arn:aws:ec2:{region}::image/{image['ImageId']}",
         "architecture": image.get("Architecture"), "creationDate": image.get("CreationDate"),
