@@ -10,6 +10,7 @@ import pytest
 
 from orchestrator.engines.base import SECRET, UNKNOWN
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Prop
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER, ProviderContext, ProviderError
 from orchestrator.engines.local.providers.inputs import diff_values
 from tests.support.providers import DEFAULT_TAGS, provider
@@ -425,3 +426,21 @@ def test_failed_follow_up_call_leaves_no_orphan(ctx: ProviderContext, boto: Any)
     with pytest.raises(ProviderError, match="AttachRolePolicy: NoSuchEntity"):
         role.create("urn", inputs)
     assert inputs["name"] not in [r["RoleName"] for r in boto("iam").list_roles()["Roles"]]
+
+
+def test_a_default_the_api_requires_is_sent(ctx: ProviderContext, boto: Any) -> None:
+    """Defaults are left for AWS to apply, except where the API requires the parameter: a type
+    whose required `Description` defaults to pulumi-aws's text gets it sent (botocore refused the
+    create before: `Missing required parameter in input: "Description"`)."""
+    group = AwsType(
+        token="aws:ec2/securityGroup:SecurityGroup", client="ec2",
+        props=(Prop("name", api="GroupName"), Prop("description", api="Description", default="Managed by Pulumi")),
+        create=Call("create_security_group", id="GroupId"),
+        read=(Call("describe_security_groups", {"GroupIds": ["{id}"]}, result="SecurityGroups[0]"),),
+        delete=Call("delete_security_group", {"GroupId": "{id}"}),
+    )
+    found = DeclaredResource(group, ctx)
+    id_, _ = found.create("urn", found.check("urn", "web", None, {"name": "web"}))
+    live = boto("ec2").describe_security_groups(GroupIds=[id_])["SecurityGroups"][0]
+    assert live["Description"] == "Managed by Pulumi"
+    found.delete("urn", id_, {"name": "web"}, {})

@@ -197,9 +197,13 @@ class DeclaredResource:
         fields = self.fields(inputs)
         label = str(fields["name"] or self._planned_id(fields))
         args = render(dict(spec.create.args), fields)
+        required = self._required_members(spec.create, inputs)
         for prop in self._sent(spec.create):
             value = inputs.get(prop.name)
-            if value is not None and value != prop.default and prop.api:
+            # A default is left for AWS to apply, unless the API requires the parameter
+            # (a security group's Description): then pulumi-aws's default is what it sends.
+            wanted = value != prop.default or (prop.api or "").split(".", 1)[0] in required
+            if value is not None and wanted and prop.api:
                 set_path(args, prop.api, to_api(prop, value))
         args.update(self.create_args(inputs))
         args = {k: v for k, v in args.items() if v is not None}  # a hook drops an argument with None
@@ -218,6 +222,15 @@ class DeclaredResource:
                 self._write_tags(fields, {}, tags)
             self.after_create(id_, inputs)
         return id_, self.described(id_, inputs)
+
+    def _required_members(self, call: Call, inputs: Mapping[str, Any]) -> frozenset[str]:
+        """The request parameters the API's model marks required for this call."""
+        client = self.client(inputs)
+        operation = client.meta.method_to_api_mapping.get(call.op)
+        if operation is None:
+            return frozenset()
+        shape = client.meta.service_model.operation_model(operation).input_shape
+        return frozenset(shape.required_members) if shape is not None else frozenset()
 
     def _planned_id(self, fields: Fields) -> str:
         """What names the object in a create's error when it has no name: its id-to-be."""
