@@ -88,27 +88,6 @@ class Publication:
     skipped: tuple[str, ...] = ()  # one line per thing not published, saying why
 
 
-def publish_report(
-    vcs: VcsClient | None,
-    pr: int | None,
-    comment: RenderedComment,
-    results: Mapping[str, StackResult],
-    plan: Plan,
-    status_prefix: str,
-    report: Path,
-    *,
-    untrusted: bool = False,
-    append_report: bool = False,
-    raise_refusal: bool = False,
-    keep_review: bool = False,
-) -> tuple[bool, str | None]:
-    """Write the report, then upsert the comment and statuses. Returns (published, error).
-    With `raise_refusal`, a 401/403 (the token may not write) is raised for the caller to judge."""
-    done = publish(vcs, pr, comment, results, plan, status_prefix, report, untrusted=untrusted,
-                   append_report=append_report, raise_refusal=raise_refusal, keep_review=keep_review)
-    return done.published, done.error
-
-
 def publish(
     vcs: VcsClient | None,
     pr: int | None,
@@ -173,14 +152,14 @@ def publish_untrusted(
         write_report(report, comment.full_markdown, append=append_report)
         return False, None, f"not previewed; the report is in {location}: the token of this run may not comment"
     try:
-        published, error = publish_report(
+        done = publish(
             vcs, pr, comment, {}, plan, status_prefix, report, untrusted=True, append_report=append_report,
             raise_refusal=True, keep_review=keep_review,
         )
     except VcsError as exc:
         refused = f"the host refused to publish it ({exc.message})"
         return False, None, f"not previewed; the report is in {location}: {refused}"
-    return published, error, None
+    return done.published, done.error, None
 
 
 def publish_statuses(

@@ -133,7 +133,7 @@ def test_outputs_links_secrets_and_the_budget() -> None:
 
 
 def test_the_section_is_spliced_into_the_comment_and_kept_by_the_preview(tmp_path: Path) -> None:
-    from orchestrator.flows.publish import publish_report
+    from orchestrator.flows.publish import publish
     from orchestrator.report.comment import RenderedComment
     from orchestrator.report.untrusted import PREVIEW_MARKER
     from orchestrator.vcs.files import FilesVcs
@@ -147,7 +147,7 @@ def test_the_section_is_spliced_into_the_comment_and_kept_by_the_preview(tmp_pat
     comment = RenderedComment(markdown=preview, full_markdown=preview, truncated=False, marker=PREVIEW_MARKER,
                               max_chars=65536)
     plan = pr_plan()
-    publish_report(vcs, 7, comment, {}, plan, "orchestrator/preview", tmp_path / "r.md", keep_review=True)
+    publish(vcs, 7, comment, {}, plan, "orchestrator/preview", tmp_path / "r.md", keep_review=True)
     body = vcs.comment_body(7, PREVIEW_MARKER) or ""
     assert body.startswith(preview) and body.count(SECTION_START) == 1 and "https://pr-7.example" in body
     # A second review run replaces its section, not the preview's part.
@@ -157,7 +157,7 @@ def test_the_section_is_spliced_into_the_comment_and_kept_by_the_preview(tmp_pat
     body = vcs.comment_body(7, PREVIEW_MARKER) or ""
     assert body.startswith(preview) and "Destroyed (closed)" in body and "https://pr-7.example" not in body
     # Without review stacks the preview owns the whole comment, as before.
-    publish_report(vcs, 7, comment, {}, plan, "orchestrator/preview", tmp_path / "r.md")
+    publish(vcs, 7, comment, {}, plan, "orchestrator/preview", tmp_path / "r.md")
     assert vcs.comment_body(7, PREVIEW_MARKER) == preview
 
 
