@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 MAX_DETAIL_LINES = 10
 
@@ -56,10 +56,13 @@ class RunFacts:
 
 @dataclass(frozen=True)
 class HeldLock:
+    """A stack's lease as the run store holds it (store/api.py Lease)."""
+
     stack: str
     holder: str
     run_id: str
     acquired_at: datetime
+    commit: str = ""
 
     @property
     def environment(self) -> str:
@@ -98,18 +101,32 @@ def run_alerts(facts: RunFacts) -> list[Alert]:
 
 
 def lock_alerts(locks: Sequence[HeldLock], *, now: datetime, thresholds: Mapping[str, float]) -> list[Alert]:
-    """Stacks held longer than their environment's threshold (seconds), once per holding run."""
+    """Stacks held longer than their environment's threshold (seconds), once per lease.
+
+    The key names the lease (stack, holding run, when it was taken), not the check that saw it:
+    the end of a run, the server's lock watch and a scheduled drift run all claim the same key,
+    and a later lease of the same stack is a new event.
+    """
     found = []
     for lock in locks:
         threshold = thresholds.get(lock.environment)
         held = (now - lock.acquired_at).total_seconds()
         if threshold is None or held < threshold:
             continue
+        since = lock.acquired_at.astimezone(UTC)
         found.append(Alert(
-            kind="stack_locked", environment=lock.environment, key=f"stack_locked:{lock.stack}:{lock.run_id}",
-            summary=f"{lock.stack} has been locked for {held / 60:.0f} min",
-            run_id=lock.run_id, commit="", stacks=(lock.stack,), details=(f"held by {lock.holder}",)))
+            kind="stack_locked", environment=lock.environment,
+            key=f"stack_locked:{lock.stack}:{lock.run_id}:{since.isoformat()}",
+            summary=f"{lock.stack} has been locked for {held_for(held)}",
+            run_id=lock.run_id, commit=lock.commit, stacks=(lock.stack,),
+            details=(f"held by {lock.holder}", f"since {since:%Y-%m-%d %H:%M} UTC")))
     return found
+
+
+def held_for(seconds: float) -> str:
+    """`45 min`, `3 h 05 min`: how long a lock has been held, as people read it."""
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _lines(lines: Iterable[str]) -> tuple[str, ...]:

@@ -14,13 +14,24 @@ TITLES = {"deploy_failed": "Deploy failed", "stack_locked": "Stack locked", "gat
 
 def run_link(run_id: str, environ: Mapping[str, str]) -> str | None:
     """Where people can see the run: the dashboard, else the CI run that ran it."""
-    dashboard = environ.get("ORCHESTRATOR_DASHBOARD_URL", "").strip().rstrip("/")
+    dashboard = dashboard_link(run_id, environ)
     if dashboard:
-        return f"{dashboard}/runs/{run_id}"
+        return dashboard
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_RUN_ID"):
         server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         return f"{server}/{environ.get('GITHUB_REPOSITORY', '')}/actions/runs/{environ['GITHUB_RUN_ID']}"
     return environ.get("CI_PIPELINE_URL") or None
+
+
+def dashboard_link(run_id: str, environ: Mapping[str, str]) -> str | None:
+    """The run's dashboard page: $ORCHESTRATOR_DASHBOARD_URL, else the server's own address
+    ($ORCHESTRATOR_PUBLIC_URL, which `orchestrator serve` reads too). A run that holds a lock
+    is another process's run: the CI run checking the lock is not its link."""
+    for name in ("ORCHESTRATOR_DASHBOARD_URL", "ORCHESTRATOR_PUBLIC_URL"):
+        base = environ.get(name, "").strip().rstrip("/")
+        if base:
+            return f"{base}/runs/{run_id}"
+    return None
 
 
 def payload(alert: Alert, *, fmt: str, link: str | None) -> dict[str, Any]:

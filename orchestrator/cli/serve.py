@@ -22,7 +22,8 @@ from orchestrator.cli.options import PORT, repo_option
               show_default=True, metavar="SECONDS", help="Close a connection whose request headers take longer.")
 @click.option("--body-timeout", "body_timeout_s", type=click.FloatRange(min=0.1, max=3600), default=30.0,
               show_default=True, metavar="SECONDS", help="Close a connection whose request body takes longer.")
-@click.option("--no-scheduler", is_flag=True, help="Do not queue drift checks on the environments' schedules.")
+@click.option("--no-scheduler", is_flag=True,
+              help="Do not queue drift checks on the environments' schedules, nor watch held locks for alerts.")
 @click.option("--remote", default="origin", show_default=True, help="The clone's remote to fetch.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)

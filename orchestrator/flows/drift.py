@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.alerts.send import Dispatch
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.drift.accounts import Scanner, scan_accounts
@@ -39,6 +40,7 @@ from orchestrator.drift.unmanaged import scan_unmanaged
 from orchestrator.engines.base import Engine, StackResult, redact_result
 from orchestrator.errors import UserError
 from orchestrator.execute import OnEvent, execute
+from orchestrator.flows.alerts import notify_held_locks
 from orchestrator.flows.checkouts import EngineFactory, default_concurrency, default_engine_factory
 from orchestrator.flows.drift_run import FORMATS, DriftRequest, DriftRun
 from orchestrator.flows.reconcile import behind_branches
@@ -69,6 +71,7 @@ class DriftOutcome:
     remediations: tuple[Remediation, ...] = ()
     notes: tuple[str, ...] = ()
     report_error: str | None = None
+    lock_alerts: tuple[Dispatch, ...] = ()  # stacks held too long, queued in the background (flows/alerts.py)
 
     @property
     def failures(self) -> list[str]:
@@ -129,13 +132,15 @@ def run_drift(
     drift_store = DriftStore(_sql(store))
     chosen = _environments(config, request.environments)
     projects = _projects(config, request.projects)
+    # Every scheduled run looks for stuck leases, due or not: it is the CI's only periodic check.
+    held = notify_held_locks(config, store, environments=chosen, environ=request.environ)
     not_due: dict[str, str] = {}
     if request.due:
         chosen, not_due = due_environments(config, chosen, drift_store.last_runs(), now)
     if not chosen:
         empty = DriftReport(generated_at=now, run_id=None, environments=(), stacks=(), findings=(),
                             only_changes=not request.everything)
-        return DriftOutcome(run_id=None, report=empty, not_due=not_due,
+        return DriftOutcome(run_id=None, report=empty, not_due=not_due, lock_alerts=held,
                             notes=("no environment is due for a drift check",) if request.due else ())
 
     commit = git.resolve("HEAD")
@@ -189,7 +194,7 @@ def run_drift(
     outcome = DriftOutcome(
         run_id=run.run_id, report=report, not_due=not_due, report_paths=paths, issues=issues,
         notifications=notifications, remediations=remediations, notes=(*scan_notes, *behind_notes),
-        report_error=report_error,
+        report_error=report_error, lock_alerts=held,
     )
     status: RunStatus = "failed" if outcome.exit_code == 1 else "succeeded"
     summary = report.to_json()["summary"]

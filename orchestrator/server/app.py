@@ -1,6 +1,7 @@
 """`orchestrator serve`: the Starlette app and the services it runs beside the receiver.
 
-`build_server` wires the store, queue, workers, drift scheduler and pull-mode poller;
+`build_server` wires the store, queue, workers, drift scheduler, review sweeper, lock watch
+(`stack_locked` alerts) and pull-mode poller;
 `create_app` serves them: `/webhooks/github`, `/webhooks/gitlab`, `/healthz`, `/metrics`,
 `/status` (JSON for the dashboard), and the dashboard's pages (dashboard.py). Background
 services start with the app (lifespan) and stop with it.
@@ -29,6 +30,7 @@ from orchestrator.insights.measures import Rows
 from orchestrator.redact import redact_log_handlers
 from orchestrator.server.dashboard import dashboard_routes
 from orchestrator.server.job_page import PUBLIC_URL_ENV, job_routes
+from orchestrator.server.lock_watch import LockWatch, held_locks_check
 from orchestrator.server.metrics import CONTENT_TYPE, ServerMetrics
 from orchestrator.server.poller import Poller
 from orchestrator.server.scheduler import DriftScheduler, ReviewSweeper, drift_store_last_runs, review_sweep_due
@@ -53,6 +55,7 @@ class ServerOptions:
     lease_s: float = 60.0  # a dead worker's job is resumed elsewhere after this long
     idle_s: float = 1.0  # how often idle workers look for jobs queued by other servers
     scheduler_interval_s: float = 30.0
+    lock_watch_interval_s: float = 120.0  # how often held leases are checked for `stack_locked` alerts
     header_timeout_s: float = 10.0  # a request's headers must arrive within this (slow-loris)
     body_timeout_s: float = 30.0  # then its body
 
@@ -68,6 +71,7 @@ class Server:
     pool: WorkerPool | None = None
     scheduler: DriftScheduler | None = None
     sweeper: ReviewSweeper | None = None
+    lock_watch: LockWatch | None = None
     poller: Poller | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -78,11 +82,13 @@ class Server:
             self.scheduler.start()
         if self.sweeper is not None:
             self.sweeper.start()
+        if self.lock_watch is not None:
+            self.lock_watch.start()
         if self.poller is not None:
             self.poller.start()
 
     def stop(self) -> None:
-        for service in (self.poller, self.sweeper, self.scheduler, self.pool):
+        for service in (self.poller, self.lock_watch, self.sweeper, self.scheduler, self.pool):
             if service is not None:
                 service.stop()
         self.store.close()
@@ -145,6 +151,7 @@ def build_server(
                                           interval_s=options.scheduler_interval_s, metrics=metrics,
                                           on_queued=wake, load_config=lambda: load_repository(root))
         server.sweeper = ReviewSweeper(queue, review_sweep_due(root, store), clock=now, on_queued=wake)
+        server.lock_watch = LockWatch(held_locks_check(root, store), interval_s=options.lock_watch_interval_s)
     if options.poll_s is not None:
         server.poller = Poller(root, queue, interval_s=options.poll_s, remote=options.remote, metrics=metrics,
                                on_queued=wake)

@@ -43,8 +43,19 @@ def test_locks_held_past_the_threshold() -> None:
     locks = [HeldLock("app/prod", "deploy run r0 by ci", "r0", now - timedelta(minutes=45)),
              HeldLock("app/qa", "deploy run r5 by ci", "r5", now - timedelta(minutes=5))]
     (alert,) = lock_alerts(locks, now=now, thresholds={"prod": 1800, "qa": 1800})
-    assert (alert.kind, alert.stacks, alert.key) == ("stack_locked", ("app/prod",), "stack_locked:app/prod:r0")
+    assert (alert.kind, alert.stacks) == ("stack_locked", ("app/prod",))
+    assert alert.key == "stack_locked:app/prod:r0:2025-01-01T11:15:00+00:00"  # the lease: stack, run, taken at
     assert alert.summary == "app/prod has been locked for 45 min"
+
+
+def test_each_lease_is_its_own_event_and_hours_read_as_hours() -> None:
+    now = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    taken = HeldLock("app/prod", "deploy run r0 by ci", "r0", now - timedelta(hours=3, minutes=5), "abc")
+    retaken = HeldLock("app/prod", "deploy run r0 by ci", "r0", now - timedelta(hours=1))  # same run, new lease
+    first, second = lock_alerts([taken, retaken], now=now, thresholds={"prod": 1800})
+    assert first.key != second.key
+    assert (first.summary, first.commit) == ("app/prod has been locked for 3 h 05 min", "abc")
+    assert first.details == ("held by deploy run r0 by ci", "since 2025-01-01 08:55 UTC")
 
 
 def test_slack_text_escapes_and_links_the_run() -> None:
