@@ -44,7 +44,8 @@ def is_trusted_user(settings: Settings, vcs: VcsClient | None, login: str) -> tu
     minimum = settings.trust_min_permission
     if permission_at_least(permission, minimum):
         return True, f"{login} has {permission} permission"
-    return False, f"{login} has {permission} permission; {minimum} or above is required{teams}"
+    held = "no" if permission == "none" else permission  # GitHub's word for no access reads badly in a sentence
+    return False, f"{login} has {held} permission; {minimum} or above is required{teams}"
 
 
 def check_trust(

@@ -136,6 +136,7 @@ def forbidden_engine(calls: list[str]) -> Any:
     [
         ("octo-dev", "write", True, "the pull request comes from a fork"),
         ("reader", "read", False, "reader has read permission; write or above is required"),
+        ("stranger", "none", False, "stranger has no permission; write or above is required"),
     ],
 )
 def test_untrusted_pull_requests_are_not_previewed(
