@@ -51,6 +51,7 @@ web = aws.ec2.SecurityGroup("web", vpc_id=vpc.id,
             + ([{{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"],
                   "description": "tls"}}] if later else []),
     egress=[{{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}}])
+aws.ec2.SecurityGroup("bare", vpc_id=vpc.id)  # pulumi-aws's default description
 aws.ec2.SecurityGroupRule("ssh", type="ingress", security_group_id=web.id, protocol="tcp",
                           from_port=22, to_port=22, cidr_blocks=["10.0.0.0/8"])
 key = aws.ec2.KeyPair("deployer", public_key="{PUBLIC_KEY}")

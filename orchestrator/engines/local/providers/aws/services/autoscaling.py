@@ -37,7 +37,9 @@ class GroupCode(DeclaredResource):
         return news
 
     def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {"Tags": _api_tags(str(inputs["name"]), inputs.get("tags")) or None}
+        args: dict[str, Any] = {"Tags": _api_tags(str(inputs["name"]), inputs.get("tags")) or None,
+                                # pulumi-aws's default grace period (300 s), not the API's (0)
+                                "HealthCheckGracePeriod": int(inputs.get("healthCheckGracePeriod") or 0)}
         if inputs.get("vpcZoneIdentifiers"):
             args["VPCZoneIdentifier"] = ",".join(inputs["vpcZoneIdentifiers"])
         return args

@@ -139,6 +139,10 @@ class SecurityGroupCode(DeclaredResource):
             news[direction] = normalized_rules(news.get(direction))
         return news
 
+    def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        # AWS requires a description; pulumi-aws's default is sent like any other value.
+        return {"Description": inputs.get("description") or "Managed by Pulumi"}
+
     def after_create(self, id: str, inputs: Mapping[str, Any]) -> None:
         self._sync(id, inputs, ("ingress", "egress"), new_group=True)
 

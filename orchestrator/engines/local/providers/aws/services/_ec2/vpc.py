@@ -157,6 +157,9 @@ class EipCode(DeclaredResource):
     """An address is associated with an instance or network interface apart from its
     allocation; its DNS names are made from the address, as AWS names them."""
 
+    def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {"Domain": inputs.get("domain") or "vpc"}  # pulumi-aws's default, not EC2's `standard`
+
     def after_create(self, id: str, inputs: Mapping[str, Any]) -> None:
         target = {k: inputs[p] for p, k in (("instance", "InstanceId"), ("networkInterface", "NetworkInterfaceId"))
                   if inputs.get(p)}
