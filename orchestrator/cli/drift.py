@@ -98,32 +98,15 @@ def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor:
     """Acknowledge FINDING (its key, or a unique URN, ARN or name): not reported as new while it lasts."""
     from datetime import UTC
 
-    from orchestrator.errors import UserError
-    from orchestrator.store.drift import DriftStore
+    from orchestrator.flows.by_hand import AckRequest, acknowledge_finding
 
     if repo == Path(".") and ctx.obj and ctx.obj.get("repo"):
         repo = ctx.obj["repo"]
-    if not reason.strip():
-        raise UserError("--reason is empty", "say why this drift is accepted")
     now = datetime.now(UTC)
     ends = parse_until(until, now) if until else None
     _config, store, _client = open_context(repo, None, None)
-    drift_store = DriftStore(store)
-    matches = drift_store.find(finding)
-    if not matches:
-        raise UserError(
-            f"no drift finding {finding!r} is known",
-            "use a key from the last drift report (JSON `key`) or the tracking issue's list of keys; "
-            "run `orchestrator drift` first",
-        )
-    if len(matches) > 1:
-        keys = "\n  ".join(f.key for f in matches[:10])
-        raise UserError(f"{finding!r} names {len(matches)} findings:\n  {keys}", "pass the full key")
-    target = matches[0]
-    who = actor_name(actor)
-    drift_store.acknowledge(target.key, actor=who, reason=reason, at=now, until=ends)
-    store.audit(actor=who, action="drift.acknowledged", environment=target.environment, stack=target.stack,
-                details={"key": target.key, "reason": reason, "until": None if ends is None else ends.isoformat()})
+    request = AckRequest(finding=finding, reason=reason, actor=actor_name(actor), at=now, until=ends)
+    target = acknowledge_finding(store, request)
     click.echo(f"acknowledged {target.key}" + ("" if ends is None else f" until {ends.isoformat()}"))
 
 

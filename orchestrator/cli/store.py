@@ -85,29 +85,18 @@ def list_locks(repo: Path, as_json: bool) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def release_lock(repo: Path, stack: str, yes: bool) -> None:
     """Remove the lock on STACK (<project>/<env>) whoever holds it; recorded in the audit log."""
-    from orchestrator.errors import UserError
+    from orchestrator.flows.by_hand import force_release_lock, held_lock
 
     store = _open(repo)
     try:
-        lease = next((lease for lease in store.locks(include_expired=True) if lease.stack == stack), None)
-        if lease is None:
-            raise UserError(f"no lock on stack {stack!r}", "see the locks with `orchestrator locks list`")
-        expired = lease.expires_at <= store.lease_clock()
-        state = "expired" if expired else "active"
-        if not yes and not click.confirm(f"Release the {state} lock on {stack} held by {lease.holder}?"):
+        held = held_lock(store, stack)
+        state = "expired" if held.expired else "active"
+        if not yes and not click.confirm(f"Release the {state} lock on {stack} held by {held.lease.holder}?"):
             raise click.Abort()
-        released = store.force_release(stack)
+        released = force_release_lock(store, held, actor_name(None))
         if released is None:  # its holder released it meanwhile
             click.echo(f"{stack} was released by its holder meanwhile")
             return
-        store.audit(
-            actor=actor_name(None),
-            action="lock.released",
-            run_id=released.run_id,
-            stack=stack,
-            commit=released.commit,
-            details={"forced": True, "holder": released.holder, "purpose": released.purpose, "expired": expired},
-        )
     finally:
         store.close()
     click.echo(f"released the lock on {stack} (was held by {released.holder})")
