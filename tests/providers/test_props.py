@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from orchestrator.engines.base import UNKNOWN
+from orchestrator.engines.local.providers.aws.convert import block_to_api, from_api, to_api
+from orchestrator.engines.local.providers.aws.spec import Prop
 from orchestrator.engines.local.providers.base import UNKNOWN_MARKER
 from orchestrator.engines.local.providers.inputs import autoname, diff_inputs, diff_values, integral, top_key
 
@@ -41,3 +43,20 @@ def test_helpers() -> None:
     assert top_key("attributes[0].name") == "attributes" and top_key('["a.b"].c') == "a.b"
     name = autoname("x" * 70, max_len=63)
     assert len(name) == 63 and name[-8] == "-"
+
+
+def test_a_field_read_where_it_is_written_is_encoded_both_ways() -> None:
+    """ECS takes assignPublicIp as "ENABLED"/"DISABLED" and answers the same: True is sent as
+    "ENABLED" (boto3 refused the bool). A value read from elsewhere (DynamoDB's PITR status)
+    leaves what is sent alone: PointInTimeRecoveryEnabled stays a bool."""
+    enabled = (("ENABLED", True), ("DISABLED", False))
+    network = Prop("awsvpc", kind="object", api="awsvpcConfiguration", props=(
+        Prop("subnets", kind="list", api="subnets"),
+        Prop("assignPublicIp", kind="bool", api="assignPublicIp", values=enabled, default=False)))
+    sent = to_api(network, {"subnets": ["subnet-1"], "assignPublicIp": True})
+    assert sent == {"subnets": ["subnet-1"], "assignPublicIp": "ENABLED"}
+    assert block_to_api(network.props, {"assignPublicIp": False}) == {"assignPublicIp": "DISABLED"}
+    assert from_api(network.props[1], "ENABLED", None) is True
+    pitr = Prop("enabled", kind="bool", api="PointInTimeRecoveryEnabled", read="PointInTimeRecoveryStatus",
+                values=enabled)
+    assert to_api(pitr, True) is True

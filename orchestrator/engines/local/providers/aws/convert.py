@@ -55,6 +55,12 @@ def to_api(prop: Prop, value: Any) -> Any:
     """The value as the API takes it."""
     if value is None:
         return None
+    if prop.values and prop.read is None:
+        # Read where it is written, the field has one encoding both ways (ECS's assignPublicIp:
+        # True is "ENABLED"); a value read elsewhere (a status) says nothing of what is sent.
+        for api_value, pulumi_value in prop.values:
+            if value == pulumi_value and type(value) is type(pulumi_value):
+                return api_value
     if prop.kind == "int":
         return str(int(value)) if prop.stringly else int(value)
     if prop.kind == "float":
