@@ -332,6 +332,7 @@ def _report(
             marker=deploy_marker(plan.branch),
             notices=(f"Break-glass {request.flow} {request.bypass_gates}: its gates were bypassed "
                      "(see the audit log)",) if request.bypass_gates else (),
+            flow=request.flow,
         )
     )
     done = publish(

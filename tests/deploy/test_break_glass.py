@@ -72,6 +72,7 @@ def test_rollback_of_a_gated_environment(repo: InfraRepo, sandbox: InProcessSand
     assert any(r.startswith("not met: needs 1 approving review(s)") for r in gate["reasons"])
     assert prod_visibility(sandbox) == "60"
     comment = (out / "comment.md").read_text()
+    assert f"### ✅ Rolled back prod to `{good[:7]}`: " in comment, "titled as the rollback it was"
     assert f"Break-glass rollback by {TRUSTED}: INC-7: consumers time out" in comment
     assert any("no merged pull request found" in line for line in outcome["skipped"])
     store = repo.open_store()

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from orchestrator.config.resolved import Environment
 
 CommentKind = Literal["Preview", "Deployed"]
+
+# The title's words around the environments and the commit: "Deployed to qa, uat at `abc1234`".
+TITLES: dict[str, tuple[str, str]] = {
+    "Preview": ("Preview for", "at"),
+    "Deployed": ("Deployed to", "at"),
+    "rollback": ("Rolled back", "to"),
+    "promote": ("Promoted to", "at"),
+}
 SectionKind = Literal["quiet", "unchanged", "changes", "failed", "skipped"]
 
 MARKERS: dict[str, str] = {
@@ -89,6 +97,7 @@ class CommentModel:
     marker: str | None = None  # overrides the kind's marker (one Deployed comment per branch)
     current: tuple[UpToDate, ...] = ()  # stacks a deploy left alone: already at this commit or newer
     notices: tuple[str, ...] = ()  # said under the title, never cut: e.g. gates bypassed by a break-glass rollback
+    flow: str = "deploy"  # a rollback or promotion is titled as such (TITLES), though it posts a Deployed comment
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ def comment_model(
     group_identical: bool = True,
     marker: str | None = None,
     notices: tuple[str, ...] = (),
+    flow: str = "deploy",
 ) -> CommentModel:
     """The model for `plan` and its `results` (by stack id). A stack without a result shows as skipped."""
     stacks = tuple(StackOutcome(planned=s, result=results.get(s.id) or _not_run(s)) for s in plan.stacks)
@@ -142,6 +152,7 @@ def comment_model(
         marker=marker,
         current=plan.current if kind == "Deployed" else (),
         notices=notices,
+        flow=flow,
     )
 
 

@@ -12,7 +12,7 @@ from orchestrator.engines.base import OpCounts
 from orchestrator.report.budget import Level, fit
 from orchestrator.report.comment.blocks import REDACTOR, LinesCache
 from orchestrator.report.comment.grouping import group_sections
-from orchestrator.report.comment.model import MARKERS, STATUS_EMOJI, CommentModel, RenderedComment
+from orchestrator.report.comment.model import MARKERS, STATUS_EMOJI, TITLES, CommentModel, RenderedComment
 from orchestrator.report.comment.sections import Section
 from orchestrator.report.comment.templates import comment_templates
 from orchestrator.report.values import format_duration
@@ -96,6 +96,7 @@ def _header_context(model: CommentModel, marker: str) -> dict[str, Any]:
     return {
         "marker": Markup(marker),
         "kind": model.kind,
+        "title": TITLES.get(model.flow if model.kind == "Deployed" else model.kind) or TITLES[model.kind],
         "short_sha": model.head_sha[:7],
         "environments": list(model.environments),
         "total": len(results),
