@@ -16,19 +16,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from markupsafe import Markup
 
 from orchestrator.redact import Redactor
 from orchestrator.report import mdtext
+from orchestrator.report.mdtemplates import markdown_template
 from orchestrator.report.values import show_value
-from orchestrator.templating import template_environment
-
-if TYPE_CHECKING:
-    import jinja2
 
 SECTION_START = "<!-- orchestrator:review:start -->"
 SECTION_END = "<!-- orchestrator:review:end -->"
@@ -73,7 +68,7 @@ class ReviewSectionView:
 def render_review_section(views: Sequence[ReviewSectionView], redactor: Redactor) -> str:
     """The section, between its markers, within SECTION_BUDGET characters (outputs are cut first)."""
     for max_outputs in (MAX_OUTPUTS, 5, 0):
-        text = _template().render(
+        text = markdown_template("review_section.md.j2").render(
             start=Markup(SECTION_START), end=Markup(SECTION_END),
             environments=[_environment(v, redactor, max_outputs) for v in views],
         )
@@ -152,15 +147,3 @@ def _stack(view: ReviewStackView, redactor: Redactor, max_outputs: int) -> dict[
     }
 
 
-_REDACTOR = Redactor()
-
-
-@cache
-def _template() -> jinja2.Template:
-    env = template_environment(
-        Path(__file__).parent / "templates",
-        html=False,
-        finalize=lambda value: mdtext.template_value(value, _REDACTOR.text),
-        filters={"code": lambda value: Markup(mdtext.code_span(_REDACTOR.text(str(value))))},
-    )
-    return env.get_template("review_section.md.j2")
