@@ -270,6 +270,8 @@ class DeclaredResource:
             with missing(*call.absent) as probe:
                 response = self.invoke(call, fields)
             part = None if probe.gone else get_path(response, call.result)
+            if index == 0 and call.gone and isinstance(part, Mapping) and get_path(part, call.gone[0]) in call.gone[1]:
+                return None  # deleted, though the service still lists it: no further reads
             if part is None:
                 if index == 0:
                     return None

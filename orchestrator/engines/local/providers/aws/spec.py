@@ -72,8 +72,10 @@ class Call:
     it goes in the live document (merged at its root by default). `id` is where a
     create call's answer holds the new object's id. `absent` lists the error codes that mean
     "not there": for the first read call the object is gone, for a later one that part is
-    empty, for a delete it was already deleted. `waiter` is a boto3 waiter run afterwards
-    with `waiter_args`."""
+    empty, for a delete it was already deleted. `gone` is for services that keep listing a
+    deleted object: (path, values), a first read whose answer holds one of `values` at `path`
+    means the object is gone (ECS's INACTIVE, a KMS key pending deletion). `waiter` is a boto3
+    waiter run afterwards with `waiter_args`."""
 
     op: str
     args: Mapping[str, Any] = field(default_factory=dict)
@@ -82,6 +84,7 @@ class Call:
     into: str = ""
     id: str | None = None
     absent: tuple[str, ...] = ()
+    gone: tuple[str, tuple[str, ...]] | None = None
     waiter: str | None = None
     waiter_args: Mapping[str, Any] = field(default_factory=dict)
 

@@ -46,7 +46,7 @@ class GroupCode(DeclaredResource):
 
     def live(self, id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
         doc = super().live(id, inputs, outputs)
-        if doc is None or doc.get("Status") == "Delete in progress":
+        if doc is None:
             return None
         doc["subnets"] = sorted(s for s in str(doc.get("VPCZoneIdentifier") or "").split(",") if s)
         doc["tagList"] = sorted(({"key": t["Key"], "value": t.get("Value", ""),
@@ -122,7 +122,7 @@ GROUP = AwsType(
     ),
     create=Call("create_auto_scaling_group"),
     read=(Call("describe_auto_scaling_groups", {"AutoScalingGroupNames": ["{id}"]},
-               result="AutoScalingGroups[0]"),),
+               result="AutoScalingGroups[0]", gone=("Status", ("Delete in progress",))),),
     updates=(Update(Call("update_auto_scaling_group", {"AutoScalingGroupName": "{id}"}), props=(
         "minSize", "maxSize", "desiredCapacity", "availabilityZones", "launchConfiguration", "launchTemplate",
         "healthCheckType", "healthCheckGracePeriod", "defaultCooldown", "terminationPolicies",

@@ -20,7 +20,7 @@ from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming,
 from orchestrator.engines.local.providers.aws.values import get_path
 from orchestrator.engines.local.providers.inputs import integral
 
-_GONE_STATUSES = ("INACTIVE", "DRAINING")
+_INACTIVE = ("status", ("INACTIVE", "DRAINING"))
 _ENABLED = (("ENABLED", True), ("DISABLED", False))
 _NAME = Naming(prefix=None, pattern=r"[A-Za-z0-9_-]{1,255}", rule="up to 255 letters, digits, hyphens and underscores")
 
@@ -34,7 +34,8 @@ def _tagging(arn: str) -> Tagging:
 
 
 class InactiveIsGone(DeclaredResource):
-    """ECS keeps deleted clusters, services and task definitions around as INACTIVE."""
+    """ECS keeps deleted clusters, services and task definitions around as INACTIVE (each
+    first read call says so with `gone=_INACTIVE`); blocks are passed through as written."""
 
     def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         # Blocks passed through as written: the SDK sends their numbers as floats.
@@ -43,12 +44,6 @@ class InactiveIsGone(DeclaredResource):
     @property
     def _passed_through(self) -> set[str]:
         return {p.name for p in self.spec.inputs if p.kind == "any"}
-
-    def live(self, id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        doc = super().live(id, inputs, outputs)
-        if doc is None or doc.get("status") in _GONE_STATUSES:
-            return None
-        return doc
 
 
 CLUSTER = AwsType(
@@ -65,7 +60,7 @@ CLUSTER = AwsType(
     ),
     create=Call("create_cluster", id="cluster.clusterArn"),
     read=(Call("describe_clusters", {"clusters": ["{id}"], "include": ["SETTINGS", "TAGS"]}, result="clusters[0]",
-               absent=("ClusterNotFoundException",)),),
+               absent=("ClusterNotFoundException",), gone=_INACTIVE),),
     updates=(Update(Call("update_cluster_settings", {"cluster": "{id}"}), props=("settings",)),),
     delete=Call("delete_cluster", {"cluster": "{id}"}, absent=("ClusterNotFoundException",)),
     tagging=_tagging("{id}"),
@@ -121,7 +116,7 @@ TASK_DEFINITION = AwsType(
     ),
     create=Call("register_task_definition", id="taskDefinition.taskDefinitionArn"),
     read=(Call("describe_task_definition", {"taskDefinition": "{id}", "include": ["TAGS"]}, result="taskDefinition",
-               absent=("ClientException", "ClientError")),
+               absent=("ClientException", "ClientError"), gone=_INACTIVE),
           Call("describe_task_definition", {"taskDefinition": "{id}", "include": ["TAGS"]}, result="tags",
                into="tags")),
     delete=Call("deregister_task_definition", {"taskDefinition": "{id}"}, absent=("ClientException",)),
@@ -205,7 +200,8 @@ SERVICE = AwsType(
     ),
     create=Call("create_service", id="service.serviceArn"),
     read=(Call("describe_services", {"cluster": "{inputs.cluster?}", "services": ["{id}"], "include": ["TAGS"]},
-               result="services[0]", absent=("ServiceNotFoundException", "ClusterNotFoundException")),),
+               result="services[0]", absent=("ServiceNotFoundException", "ClusterNotFoundException"),
+               gone=_INACTIVE),),
     updates=(Update(Call("update_service", {"cluster": "{inputs.cluster?}", "service": "{id}"}),
                     props=_SERVICE_MUTABLE, changed_only=True),),
     delete=None,

@@ -17,14 +17,10 @@ from orchestrator.engines.local.providers.base import ProviderError
 from orchestrator.engines.local.providers.inputs import autoname, random_suffix
 
 _GONE = ("NotFoundException",)
-_GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+_PENDING_DELETION = ("KeyState", ("PendingDeletion", "PendingReplicaDeletion"))
 
 
 class KeyCode(DeclaredResource):
-    def live(self, id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        doc = super().live(id, inputs, outputs)
-        return None if doc is None or doc.get("KeyState") in _GONE_STATES else doc
-
     def after_create(self, id: str, inputs: Mapping[str, Any]) -> None:
         self._switches(id, {}, inputs)
 
@@ -75,7 +71,7 @@ KEY = AwsType(
     ),
     create=Call("create_key", id="KeyMetadata.KeyId"),
     read=(
-        Call("describe_key", {"KeyId": "{id}"}, result="KeyMetadata", absent=_GONE),
+        Call("describe_key", {"KeyId": "{id}"}, result="KeyMetadata", absent=_GONE, gone=_PENDING_DELETION),
         Call("get_key_rotation_status", {"KeyId": "{id}"}, into="rotation"),
         Call("get_key_policy", {"KeyId": "{id}", "PolicyName": "default"}, into="policy"),
     ),

@@ -29,7 +29,7 @@ class StateMachineCode(DeclaredResource):
 
     def live(self, id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
         doc = super().live(id, inputs, outputs)
-        if doc is None or doc.get("status") == "DELETING":
+        if doc is None:
             return None
         destination = get_path(doc, "loggingConfiguration.destinations[0].cloudWatchLogsLogGroup.logGroupArn")
         if destination:
@@ -74,7 +74,8 @@ STATE_MACHINE = AwsType(
         Prop("versionDescription", output=True),
     ),
     create=Call("create_state_machine", id="stateMachineArn"),
-    read=(Call("describe_state_machine", {"stateMachineArn": "{id}"}, absent=("StateMachineDoesNotExist",)),),
+    read=(Call("describe_state_machine", {"stateMachineArn": "{id}"}, absent=("StateMachineDoesNotExist",),
+               gone=("status", ("DELETING",))),),
     updates=(
         Update(Call("update_state_machine", {"stateMachineArn": "{id}"}),
                props=("definition", "roleArn", "tracingConfiguration", "publish"), changed_only=True),
