@@ -45,6 +45,29 @@ def _env_var_name(value: str) -> str:
 EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
 
 
+def _secret_env_names(config: dict[str, Any]) -> dict[str, Any]:
+    """`{secret_env: NAME}` anywhere in an environment's config names a variable, like a `*_env`
+    key: a token pasted there would be committed, then echoed by the "is not set" error."""
+    for key, value in config.items():
+        _check_secret_env(str(key), value)
+    return config
+
+
+def _check_secret_env(path: str, value: Any) -> None:
+    if isinstance(value, dict):
+        if set(value) == {"secret_env"}:
+            try:
+                _env_var_name(str(value["secret_env"]))
+            except ValueError as error:
+                raise ValueError(f"{path}: secret_env {error}") from None
+            return
+        for key, item in value.items():
+            _check_secret_env(f"{path}.{key}", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_secret_env(f"{path}[{index}]", item)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -243,7 +266,7 @@ class EnvironmentModel(Strict):
     )
     stack_name: str = Field("{env}", description="Pulumi stack name template; placeholders `{env}`, `{project}`.")
     aws: AwsModel = Field(default_factory=lambda: AwsModel(), description="Cloud settings.")
-    config: dict[str, Any] = Field(
+    config: Annotated[dict[str, Any], AfterValidator(_secret_env_names)] = Field(
         default_factory=dict, description="Pulumi config merged under each stack's `Pulumi.<stack>.yaml`."
     )
     projects: list[str] | None = Field(None, description="Subset of projects deployed here; default all.")

@@ -179,11 +179,15 @@ def test_yaml_errors_name_file_and_line() -> None:
         ({"environments/dev.yaml": "branch: develop\nnotify:\n  webhook_url_env: https://hooks.slack.com/services/"
           "T0AB12CD/B0EF34GH/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2\n"}, "environments/dev.yaml:3: notify.webhook_url_env"),
         ({"orchestrator.yaml": f"vcs:\n  token_env: {GITHUB_TOKEN}\n"}, "orchestrator.yaml:2: vcs.token_env"),
+        ({"environments/dev.yaml": "branch: develop\nconfig:\n  app:\n    api_token:\n"
+          f"      secret_env: {GITHUB_TOKEN}\n"},
+         "environments/dev.yaml:2: config: app.api_token: secret_env"),
     ],
 )
 def test_a_secret_written_where_a_variable_name_belongs(make_repo: MakeRepo, run_cli: RunCli,
                                                          files: dict[str, str], where: str) -> None:
-    """The careless way: the webhook URL or the token itself in a `*_env` key. Refused (it would
+    """The careless way: the webhook URL or the token itself in a `*_env` key (or in a config
+    value's `secret_env`). Refused (it would
     be looked up as a variable's name, and echoed in every message naming the variable), and
     the value is not printed back."""
     repo = make_repo(files)
