@@ -4,8 +4,12 @@
 
 Each project is copied to a scratch directory and run as `pulumi new` would leave it: stack
 `dev`, its template's config defaults, and placeholder values for the config keys the program
-`require`s (listed in the table). All projects share one backend (so StackReferences between
-them resolve) and one sandbox (moto on loopback, reset before the run). Every project is
+`require`s (listed in the table). A key named like a domain (`targetDomain`) gets a domain as a
+person would type one, under the reserved test TLD (`www.corpus-site.test`), and the sandbox is
+given what such a person already has: the public Route 53 hosted zone of its parent
+(`corpus-site.test`), made before the run and named in the table's placeholder column. All
+projects share one backend (so StackReferences between them resolve) and one sandbox (moto on
+loopback, reset before the run). Every project is
 previewed and updated in turn, then all are destroyed in reverse order.
 
 The table gives each step's result and the first blocker by category:
@@ -38,7 +42,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-OWN_PACKAGES = ("aws", "random", "command")  # resource packages the engine brings its own providers for
+OWN_PACKAGES = ("aws", "random", "command")
+# What a person would type for a domain; `.test` is reserved for testing (RFC 2606), so it is no one's.
+PLACEHOLDER_DOMAIN = "www.corpus-site.test"  # resource packages the engine brings its own providers for
 _UNSUPPORTED = re.compile(r"^(resource type|provider function) (\S+) is not supported")
 _REQUIRE = re.compile(r"(\w+)\.require(?:_secret|_int|_float|_bool|_object)?\(\s*['\"]([^'\"]+)['\"]")
 _NAMESPACED = re.compile(r"(\w+)\s*=\s*(?:pulumi\.)?Config\(\s*['\"]([^'\"]+)['\"]\s*\)")
@@ -62,6 +68,7 @@ class ProgramRun:
     missing: set[str] = field(default_factory=set)  # tokens the engine reported unsupported
     seen: set[str] = field(default_factory=set)  # unsupported tokens found in the sources
     placeholders: list[str] = field(default_factory=list)
+    prepared: list[str] = field(default_factory=list)  # what the sandbox was given before the run
     seconds: float = 0.0
 
     @property
@@ -144,7 +151,36 @@ def _placeholder(key: str, projects: list[str]) -> Any:
         return f"organization/{sibling}/dev"
     if any(word in lowered for word in ("size", "count", "port", "number")):
         return "2"
+    if is_domain_key(key):
+        return PLACEHOLDER_DOMAIN
     return f"corpus-{re.sub(r'[^a-z0-9]+', '-', lowered).strip('-')}"
+
+
+def is_domain_key(key: str) -> bool:
+    return "domain" in key.rsplit(":", 1)[-1].lower()
+
+
+def parent_zone(domain: str) -> str:
+    """The hosted zone a domain lives in: its parent (`www.corpus-site.test` → `corpus-site.test`),
+    or the domain itself when it is already a zone apex (two labels)."""
+    labels = domain.strip(".").split(".")
+    return ".".join(labels[1:] if len(labels) > 2 else labels)
+
+
+def prepare_zones(endpoint: str, domains: list[str]) -> list[str]:
+    """Make the public hosted zone each placeholder domain needs (once per sandbox), as the
+    person running such a program has it before `pulumi up`; returns what was made."""
+    import boto3
+
+    route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=endpoint)
+    have = {z["Name"].rstrip(".") for z in route53.list_hosted_zones()["HostedZones"]}
+    made = []
+    for zone in sorted({parent_zone(d) for d in domains}):
+        if zone not in have:
+            route53.create_hosted_zone(Name=zone, CallerReference=f"corpus-{zone}",
+                                       HostedZoneConfig={"Comment": "made by bench/corpus.py", "PrivateZone": False})
+        made.append(f"Route 53 zone {zone}")
+    return made
 
 
 def static_gaps(directory: Path) -> set[str]:
@@ -244,6 +280,7 @@ def run(paths: list[Path], only: str | None) -> list[ProgramRun]:
             copy = work / "projects" / name.replace("/", "__")
             config, placeholders = stack_config(copy, names)
             item = ProgramRun(name=name, directory=directory, placeholders=placeholders)
+            item.prepared = prepare_zones(sandbox.endpoint, [config[k] for k in placeholders if is_domain_key(k)])
             item.seen = static_gaps(copy)
             spec = StackSpec(project=copy.name, environment="dev", stack_name="dev", directory=copy,
                              backend=f"file://{work / 'backend'}", config=config, aws=aws)
@@ -280,7 +317,8 @@ def table(runs: list[ProgramRun]) -> str:
         steps = [item.steps.get(s, "-") for s in ("preview", "update", "destroy")]
         blocker = f"{item.category}: {item.blocker}" if item.category else ""
         blocker = blocker.replace("|", "\\|")
-        lines.append(f"| {item.name} | {' | '.join(steps)} | {blocker} | {', '.join(item.placeholders)} |")
+        given = ", ".join([*item.placeholders, *(f"made first: {p}" for p in item.prepared)])
+        lines.append(f"| {item.name} | {' | '.join(steps)} | {blocker} | {given} |")
     return "\n".join(lines)
 
 
@@ -336,7 +374,7 @@ def main() -> int:
         args.json.write_text(json.dumps([{
             "program": r.name, "steps": r.steps, "category": r.category, "blocker": r.blocker,
             "missing": sorted(r.missing), "seen_in_sources": sorted(r.seen), "placeholders": r.placeholders,
-            "seconds": round(r.seconds, 1)} for r in runs], indent=2))
+            "prepared": r.prepared, "seconds": round(r.seconds, 1)} for r in runs], indent=2))
     return 0
 
 
