@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 
-from orchestrator.sandbox_gaps import acm, apigateway, ec2
+from orchestrator.sandbox_gaps import acm, apigateway, ec2, ecs
 
 _APPLIED = threading.Event()
 _LOCK = threading.Lock()
 
-_SERVICES = (apigateway, acm, ec2)
+_SERVICES = (apigateway, acm, ec2, ecs)
 
 
 def close_gaps() -> None:

@@ -66,3 +66,48 @@ def test_containers(tmp_path: Path, endpoint: str) -> None:
     created = run.outputs("create")
     assert created["url"].endswith("/" + created["repository"]) and created["login"] == "AWS"
     assert run.outputs("replace")["revision"] == created["revision"] + 1
+
+
+CAPACITY = '''
+import pulumi
+import pulumi_aws as aws
+
+step = pulumi.Config().require("step")
+
+ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
+                      filters=[{"name": "name", "values": ["amzn2-ami-ecs-hvm-*"]}])
+launch = aws.ec2.LaunchConfiguration("hosts-launch", image_id=ami.id, instance_type="t3.micro")
+groups = [aws.autoscaling.Group(f"hosts-{zone}", availability_zones=[f"us-east-1{zone}"], min_size=0, max_size=2,
+                                launch_configuration=launch.name) for zone in ("a", "b")]
+scaling = {"status": "DISABLED"} if step == "create" else {"status": "ENABLED", "target_capacity": 80}
+hosts = aws.ecs.CapacityProvider("hosts", tags={"tier": "ec2"}, auto_scaling_group_provider={
+    "auto_scaling_group_arn": groups[1 if step == "replace" else 0].arn,
+    "managed_termination_protection": "DISABLED", "managed_scaling": scaling})
+cluster = aws.ecs.Cluster("hosts-cluster")
+aws.ecs.ClusterCapacityProviders("hosts-providers", cluster_name=cluster.name, capacity_providers=[hosts.name],
+                                 default_capacity_provider_strategies=[{
+                                     "capacity_provider": hosts.name, "weight": 1 if step == "create" else 2}])
+pulumi.export("provider", hosts.arn)
+pulumi.export("cluster", cluster.name)
+'''
+
+
+def _hand_scaled(clients: Clients, outputs: dict[str, Any]) -> None:
+    ecs = clients("ecs")
+    ecs.update_capacity_provider(name=outputs["provider"].rpartition("/")[2],
+                                 autoScalingGroupProvider={"managedScaling": {"targetCapacity": 50}})
+    ecs.put_cluster_capacity_providers(cluster=outputs["cluster"], capacityProviders=[],
+                                       defaultCapacityProviderStrategy=[])
+
+
+@pytest.mark.types
+def test_capacity_providers(tmp_path: Path, endpoint: str) -> None:
+    run_type_case(TypeCase(
+        program=CAPACITY,
+        updated={"hosts": "update", "hosts-providers": "update"},
+        # A new capacity provider for the other group, with a new name the cluster then uses.
+        replaced={"hosts": "replace", "hosts-providers": "update"},
+        drift=_hand_scaled,
+        drifted={"hosts": "update", "hosts-providers": "update"},
+        lingering=(":cluster/",),
+    ), tmp_path, endpoint)

@@ -1,4 +1,5 @@
-"""A quick life of the types whose whole engine cases run under `make test-types`: ECS, ECR,
+"""A quick life of the types whose whole engine cases run under `make test-types`: ECS (with
+capacity providers), ECR,
 Secrets Manager, Step Functions, SNS subscriptions, SQS queue policies, API Gateway v1 and
 v2, RDS and KMS, each through its provider against moto: create, read back unchanged, an in-place
 update read back, a replace-on-change property seen as such, delete, read as gone."""
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from orchestrator.engines.local.providers.base import ProviderContext
 from tests.support.providers import provider
@@ -149,3 +151,44 @@ def test_repository_cluster_task_definition_and_service(ctx: ProviderContext) ->
     task.delete("urn", task_arn, task_inputs, task_outputs)
     assert task.read("urn", task_arn, task_inputs, task_outputs) is None  # INACTIVE reads as gone
     cluster.delete("urn", cluster_arn, cluster_inputs, {})
+
+
+def _scaling_group(boto: Boto, name: str) -> str:
+    """An Auto Scaling group made by hand: what a capacity provider scales."""
+    autoscaling = boto("autoscaling")
+    autoscaling.create_launch_configuration(LaunchConfigurationName=name, ImageId="ami-12c6146b",
+                                            InstanceType="t3.micro")
+    autoscaling.create_auto_scaling_group(AutoScalingGroupName=name, LaunchConfigurationName=name, MinSize=0,
+                                          MaxSize=1, AvailabilityZones=["us-east-1a"])
+    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    return str(group["AutoScalingGroupARN"])
+
+
+def test_capacity_provider_and_a_cluster_using_it(ctx: ProviderContext, boto: Boto) -> None:
+    first, second = _scaling_group(boto, "hosts-a"), _scaling_group(boto, "hosts-b")
+    block = {"autoScalingGroupArn": first, "managedTerminationProtection": "DISABLED"}
+    scaling = {"status": "ENABLED", "targetCapacity": 75.0, "instanceWarmupPeriod": 60.0,
+               "minimumScalingStepSize": 1.0, "maximumScalingStepSize": 5.0}
+    hosts = provider("aws:ecs/capacityProvider:CapacityProvider", ctx)
+    # What the program leaves out is what AWS chose: managed draining on, scaling off.
+    _, chosen = hosts.create("urn", hosts.check("urn", "spare", None, {"autoScalingGroupProvider": block}))
+    assert chosen["autoScalingGroupProvider"]["managedDraining"] == "ENABLED"
+    assert chosen["autoScalingGroupProvider"]["managedScaling"]["status"] == "DISABLED"
+    capacity = _life(ctx, "aws:ecs/capacityProvider:CapacityProvider", "hosts",
+                     {"autoScalingGroupProvider": block},
+                     {"autoScalingGroupProvider": {**block, "managedDraining": "DISABLED", "managedScaling": scaling}},
+                     {"autoScalingGroupProvider": {**block, "autoScalingGroupArn": second}})
+    assert capacity["arn"].endswith(":capacity-provider/" + capacity["name"])
+    with pytest.raises(ClientError, match="does not exist") as refused:  # AWS's answer for one it does not know
+        boto("ecs").delete_capacity_provider(capacityProvider=capacity["arn"])
+    assert refused.value.response["Error"]["Code"] == "ClientException"
+
+    boto("ecs").create_cluster(clusterName="hosts")
+    left = _life(ctx, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "hosts",
+                 {"clusterName": "hosts", "capacityProviders": [chosen["name"]],
+                  "defaultCapacityProviderStrategies": [{"capacityProvider": chosen["name"], "weight": 1.0}]},
+                 {"defaultCapacityProviderStrategies": [{"capacityProvider": chosen["name"], "weight": 3.0,
+                                                         "base": 1.0}]},
+                 {"clusterName": "other"}, gone=False)
+    # Deleting them leaves the cluster, with no capacity providers.
+    assert left["capacityProviders"] == [] and left["defaultCapacityProviderStrategies"] == []

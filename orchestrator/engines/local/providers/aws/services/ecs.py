@@ -1,6 +1,7 @@
-"""ECS: clusters, task definitions and services. Names, defaults and ForceNew as pulumi-aws
-`aws.ecs.Cluster`, `TaskDefinition` and `Service` (terraform-provider-aws
-`internal/service/ecs/{cluster,task_definition,service}.go`).
+"""ECS: clusters, task definitions, services and capacity providers. Names, defaults and
+ForceNew as pulumi-aws `aws.ecs.Cluster`, `TaskDefinition`, `Service`, `CapacityProvider` and
+`ClusterCapacityProviders` (terraform-provider-aws `internal/service/ecs/{cluster,
+task_definition,service,capacity_provider,cluster_capacity_providers}.go`).
 
 ECS answers a describe of a deleted object with `status: INACTIVE` (or nothing), which is
 "gone" here. A task definition revision is immutable: every input but tags replaces it, and
@@ -15,7 +16,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.engines.local.providers.aws.client import missing
+from orchestrator.engines.local.providers.aws.convert import to_api
 from orchestrator.engines.local.providers.aws.declared import DeclaredResource
+from orchestrator.engines.local.providers.aws.put_again import PutAgain
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Naming, Prop, Tagging, Update
 from orchestrator.engines.local.providers.aws.values import get_path
 from orchestrator.engines.local.providers.inputs import integral
@@ -209,4 +213,88 @@ SERVICE = AwsType(
     impl=ServiceCode,
 )
 
-TYPES = (CLUSTER, TASK_DEFINITION, SERVICE)
+
+
+class CapacityProviderCode(DeclaredResource):
+    """UpdateCapacityProvider takes the Auto Scaling group block without the group's ARN
+    (which a change of replaces the capacity provider)."""
+
+    def after_update(
+        self, id: str, old_inputs: Mapping[str, Any], old_outputs: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> None:
+        wanted = news.get("autoScalingGroupProvider")
+        if wanted == old_inputs.get("autoScalingGroupProvider") or not isinstance(wanted, Mapping):
+            return
+        block = to_api(self.spec.prop("autoScalingGroupProvider"), wanted)
+        block.pop("autoScalingGroupArn", None)
+        self.client(news).update_capacity_provider(name=news["name"], autoScalingGroupProvider=block)
+
+
+def _optional(name: str, kind: Any = "str", **more: Any) -> Prop:
+    """Optional+Computed: AWS fills in what the program leaves out (a capacity provider's
+    managed scaling and draining)."""
+    return Prop(name, api=name, kind=kind, computed=True, **more)
+
+
+CAPACITY_PROVIDER = AwsType(
+    token="aws:ecs/capacityProvider:CapacityProvider",
+    client="ecs",
+    naming=Naming(prefix=None, pattern=r"(?!(?i:aws|ecs|fargate))[A-Za-z0-9_-]{1,255}",
+                  rule="up to 255 letters, digits, hyphens and underscores, not starting with aws, ecs or fargate"),
+    props=(
+        Prop("name", api="name", read="name", replace=True),
+        Prop("autoScalingGroupProvider", kind="object", api="autoScalingGroupProvider", required=True, props=(
+            Prop("autoScalingGroupArn", api="autoScalingGroupArn", replace=True, required=True),
+            _optional("managedDraining", choices=("ENABLED", "DISABLED")),
+            _optional("managedScaling", "object", props=(
+                _optional("instanceWarmupPeriod", "int"),
+                _optional("maximumScalingStepSize", "int"),
+                _optional("minimumScalingStepSize", "int"),
+                _optional("status", choices=("ENABLED", "DISABLED")),
+                _optional("targetCapacity", "int"),
+            )),
+            _optional("managedTerminationProtection", choices=("ENABLED", "DISABLED")),
+        )),
+        Prop("arn", read="capacityProviderArn", output=True),
+    ),
+    create=Call("create_capacity_provider", id="capacityProvider.capacityProviderArn"),
+    read=(Call("describe_capacity_providers", {"capacityProviders": ["{id}"], "include": ["TAGS"]},
+               result="capacityProviders[0]", gone=("status", ("INACTIVE",))),),
+    delete=Call("delete_capacity_provider", {"capacityProvider": "{id}"}, absent=("ClientException",)),
+    tagging=_tagging("{id}"),
+    impl=CapacityProviderCode,
+)
+
+
+class ClusterCapacityProvidersCode(PutAgain):
+    """The cluster's capacity providers and default strategy, set as a whole by
+    PutClusterCapacityProviders; deleting them puts empty lists (the cluster stays)."""
+
+    def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        with self.errors(id, inputs), missing("ClusterNotFoundException"):
+            self.client(inputs).put_cluster_capacity_providers(
+                cluster=id, capacityProviders=[], defaultCapacityProviderStrategy=[])
+
+
+CLUSTER_CAPACITY_PROVIDERS = AwsType(
+    token="aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+    client="ecs",
+    props=(
+        Prop("clusterName", api="cluster", read="clusterName", replace=True, required=True),
+        Prop("capacityProviders", kind="list", api="capacityProviders", reset=[]),
+        Prop("defaultCapacityProviderStrategies", kind="list", api="defaultCapacityProviderStrategy",
+             set_key="capacityProvider", reset=[], props=(
+                 Prop("capacityProvider", api="capacityProvider", required=True),
+                 Prop("base", kind="int", api="base", default=0),
+                 Prop("weight", kind="int", api="weight", default=0),
+             )),
+    ),
+    create=Call("put_cluster_capacity_providers", {"capacityProviders": [], "defaultCapacityProviderStrategy": []}),
+    read=(Call("describe_clusters", {"clusters": ["{id}"]}, result="clusters[0]",
+               absent=("ClusterNotFoundException",), gone=_INACTIVE),),
+    delete=None,
+    id="{inputs.clusterName}",
+    impl=ClusterCapacityProvidersCode,
+)
+
+TYPES = (CLUSTER, TASK_DEFINITION, SERVICE, CAPACITY_PROVIDER, CLUSTER_CAPACITY_PROVIDERS)
