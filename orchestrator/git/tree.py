@@ -64,11 +64,15 @@ class CommitTree:
     def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]:
         """`git grep` in the commit: far cheaper than reading every file of a large repository."""
         # Only the files that can match are decompressed: most of a large repository is not source code.
+        # A plain wildcard pathspec's `*` also matches `/` (git's fnmatch without FNM_PATHNAME), so
+        # `stacks/*.py` is every .py file at any depth under stacks/, matched faster than `:(glob)**`.
         base = "" if under in ("", ".") else under.rstrip("/") + "/"
         suffixes = (suffix,) if isinstance(suffix, str) else suffix
-        pathspecs = [f":(glob){base}**/*{s}" for s in suffixes if s] or [under or "."]
+        pathspecs = [f"{base}*{s}" for s in suffixes if s] or [under or "."]
         proc = subprocess.run(
-            ["git", "grep", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", *pathspecs],
+            # One thread: reading objects of a commit (not a working tree), git's grep threads wait on
+            # one object-store lock; on 20,000 files one thread took half the wall time of the default.
+            ["git", "grep", "--threads=1", "-l", "-z", "-F", "--no-color", "-e", needle, self.sha, "--", *pathspecs],
             cwd=self._repo.root,
             capture_output=True,
             check=False,

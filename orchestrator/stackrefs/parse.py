@@ -16,9 +16,10 @@ from orchestrator.stackrefs.evaluate import Evaluator, text_of
 from orchestrator.stackrefs.names import Pattern
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser, Query
+    from tree_sitter import Language, Node, Parser, Query
 
 MAX_WRITTEN_CHARS = 80  # the name expression as written, shown for names known only at run time
+NEEDLE = b"StackReference"  # every dialect's query requires a callee or type of exactly this name
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,19 @@ def references_in(source: bytes, dialect: Dialect) -> list[Found]:
     """Every StackReference construction in `source`, in source order."""
     from tree_sitter import QueryCursor
 
-    parser, query, binding_query = _compiled(dialect)
+    first = source.find(NEEDLE)
+    if first < 0:
+        return []
+    parser, query = _compiled(dialect)
     root = parser.parse(source).root_node
-    evaluate = Evaluator(dialect.rules, _Bindings(root, dialect, binding_query))
+    evaluate = Evaluator(dialect.rules, _Bindings(root, dialect))
+    cursor = QueryCursor(query)
+    # A match's callee is the word itself, so every match intersects the span from the word's first
+    # to its last occurrence; the cursor returns all matches intersecting its range and skips the rest
+    # of the tree (captures outside the range, such as the arguments, are still returned).
+    cursor.set_byte_range(first, source.rfind(NEEDLE) + len(NEEDLE))
     found: list[Found] = []
-    for _index, captures in QueryCursor(query).matches(root):
+    for _index, captures in cursor.matches(root):
         construct, arguments = captures["ref"][0], captures["args"][0]
         expression = dialect.name_argument(arguments)
         found.append(
@@ -46,19 +55,34 @@ def references_in(source: bytes, dialect: Dialect) -> list[Found]:
 
 
 @functools.cache
-def _compiled(dialect: Dialect) -> tuple[Parser, Query, Query]:
-    """The grammar's parser and queries, built once per process and language."""
-    from tree_sitter import Language, Parser, Query
+def _compiled(dialect: Dialect) -> tuple[Parser, Query]:
+    """The grammar's parser and construct query, built once per process and language."""
+    from tree_sitter import Parser, Query
 
-    language = Language(dialect.grammar())
-    return Parser(language), Query(language, dialect.query), Query(language, dialect.binding_query)
+    language = _language(dialect)
+    return Parser(language), Query(language, dialect.query)
+
+
+@functools.cache
+def _binding_query(dialect: Dialect) -> Query:
+    """Compiled on first use: most names are literals or templates, needing no binding lookup."""
+    from tree_sitter import Query
+
+    return Query(_language(dialect), dialect.binding_query)
+
+
+@functools.cache
+def _language(dialect: Dialect) -> Language:
+    from tree_sitter import Language
+
+    return Language(dialect.grammar())
 
 
 class _Bindings(Mapping[str, Sequence["Node"]]):
     """The file's `name = value` bindings, collected only if a name expression uses an identifier."""
 
-    def __init__(self, root: Node, dialect: Dialect, query: Query) -> None:
-        self._root, self._dialect, self._query = root, dialect, query
+    def __init__(self, root: Node, dialect: Dialect) -> None:
+        self._root, self._dialect = root, dialect
         self._found: dict[str, list[Node]] | None = None
 
     def _all(self) -> dict[str, list[Node]]:
@@ -66,7 +90,7 @@ class _Bindings(Mapping[str, Sequence["Node"]]):
             from tree_sitter import QueryCursor
 
             found: dict[str, list[Node]] = {}
-            for node in QueryCursor(self._query).captures(self._root).get("binding", []):
+            for node in QueryCursor(_binding_query(self._dialect)).captures(self._root).get("binding", []):
                 for name, value in self._dialect.bindings_of(node):
                     found.setdefault(name, []).append(value)
             self._found = found

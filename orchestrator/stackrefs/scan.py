@@ -15,11 +15,10 @@ from typing import Protocol
 from orchestrator.stackrefs.compiled import CSHARP, GO, JAVA
 from orchestrator.stackrefs.dialect import Dialect
 from orchestrator.stackrefs.names import shown, target
-from orchestrator.stackrefs.parse import Found, references_in
+from orchestrator.stackrefs.parse import NEEDLE, Found, references_in
 from orchestrator.stackrefs.pulumi_yaml import references_in_yaml
 from orchestrator.stackrefs.script import JAVASCRIPT, PYTHON, TSX, TYPESCRIPT
 
-NEEDLE = "StackReference"
 DIALECTS: dict[str, Dialect] = {
     ext: d for d in (PYTHON, TYPESCRIPT, TSX, JAVASCRIPT, GO, CSHARP, JAVA) for ext in d.extensions
 }
@@ -61,7 +60,7 @@ def find_stack_references(
     """
     candidates = {
         path: owner
-        for path in source.files_containing(under, NEEDLE, SUFFIXES)
+        for path in source.files_containing(under, NEEDLE.decode(), SUFFIXES)
         if (owner := owner_of(path)) is not None
     }
     sites: dict[str, list[StackReferenceSite]] = {}
@@ -73,7 +72,7 @@ def find_stack_references(
 
 def sites_in(path: str, text: bytes) -> list[StackReferenceSite]:
     """The StackReference sites of one file, by its extension; nothing for other files."""
-    if NEEDLE.encode() not in text:
+    if NEEDLE not in text:
         return []
     suffix = "." + path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
     if suffix in YAML_SUFFIXES:
