@@ -1,7 +1,7 @@
 """A quick life of the types whose whole engine cases run under `make test-types`: ECS (with
 capacity providers), ECR,
 Secrets Manager, Step Functions, SNS subscriptions, SQS queue policies, API Gateway v1 and
-v2, RDS and KMS, each through its provider against moto: create, read back unchanged, an in-place
+v2, RDS, KMS, VPC endpoints, Redshift and Glue, each through its provider against moto: create, read back unchanged, an in-place
 update read back, a replace-on-change property seen as such, delete, read as gone."""
 
 from __future__ import annotations
@@ -192,3 +192,57 @@ def test_capacity_provider_and_a_cluster_using_it(ctx: ProviderContext, boto: Bo
                  {"clusterName": "other"}, gone=False)
     # Deleting them leaves the cluster, with no capacity providers.
     assert left["capacityProviders"] == [] and left["defaultCapacityProviderStrategies"] == []
+
+
+def _network(boto: Boto) -> tuple[str, list[str], list[str]]:
+    """A VPC with two subnets and two route tables, made by hand."""
+    ec2 = boto("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    tables = [ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in (1, 2)]
+    return vpc, subnets, tables
+
+
+def test_vpc_endpoint_and_redshift(ctx: ProviderContext, boto: Boto) -> None:
+    vpc, subnets, tables = _network(boto)
+    endpoint = _life(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "s3",
+                     {"vpcId": vpc, "serviceName": "com.amazonaws.us-east-1.s3", "routeTableIds": tables[:1]},
+                     {"routeTableIds": tables}, {"serviceName": "com.amazonaws.us-east-1.dynamodb"})
+    assert endpoint["routeTableIds"] == tables and endpoint["vpcEndpointType"] == "Gateway"
+    group = _life(ctx, "aws:redshift/subnetGroup:SubnetGroup", "warehouse", {"subnetIds": subnets[:1]},
+                  {"description": "two", "subnetIds": subnets}, {"name": "other"})
+    assert group["arn"].endswith(":subnetgroup:" + group["name"])
+    role = boto("iam").create_role(RoleName="warehouse", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    cluster = _life(ctx, "aws:redshift/cluster:Cluster", "warehouse",
+                    {"clusterIdentifier": "warehouse", "nodeType": "dc2.large", "masterUsername": "admin",
+                     "masterPassword": "S3cr3t-passw0rd", "skipFinalSnapshot": True, "publiclyAccessible": False},
+                    {"automatedSnapshotRetentionPeriod": 5.0, "iamRoles": [role]}, {"masterUsername": "other"})
+    assert cluster["endpoint"].endswith(":5439") and cluster["clusterType"] == "single-node"
+    assert "S3cr3t" not in json.dumps({k: v for k, v in cluster.items() if k != "masterPassword"})
+
+
+def test_glue_catalog_connection_crawler_job_and_trigger(ctx: ProviderContext, boto: Boto) -> None:
+    role = "arn:aws:iam::123456789012:role/glue"
+    database = _life(ctx, "aws:glue/catalogDatabase:CatalogDatabase", "sales", {"name": "sales"},
+                     {"description": "two"}, {"name": "other"})
+    assert database["arn"].endswith(":database/sales") and database["catalogId"] == "123456789012"
+    connection = _life(ctx, "aws:glue/connection:Connection", "jdbc",
+                       {"connectionProperties": {"JDBC_CONNECTION_URL": "jdbc:redshift://h:5439/db",
+                                                 "USERNAME": "u", "PASSWORD": "p"},
+                        "physicalConnectionRequirements": {"availabilityZone": "us-east-1a", "subnetId": "s-1"}},
+                       {"description": "two"}, {"name": "other"})
+    assert connection["id"] == f"123456789012:{connection['name']}" and connection["connectionType"] == "JDBC"
+    crawler = _life(ctx, "aws:glue/crawler:Crawler", "crawl",
+                    {"databaseName": "sales", "role": role, "s3Targets": [{"path": "s3://raw"}]},
+                    {"schedule": "cron(0/15 * * * ? *)"}, {"name": "other"})
+    assert crawler["s3Targets"] == [{"path": "s3://raw"}]
+    job = _life(ctx, "aws:glue/job:Job", "etl", {"roleArn": role, "command": {"scriptLocation": "s3://code/j.py"}},
+                {"defaultArguments": {"--day": "1"}, "numberOfWorkers": 2.0, "workerType": "G.1X"},
+                {"name": "other"})
+    assert job["command"]["name"] == "glueetl"
+    trigger = _life(ctx, "aws:glue/trigger:Trigger", "every",
+                    {"type": "SCHEDULED", "schedule": "cron(0 * * * ? *)", "actions": [{"jobName": job["name"]}]},
+                    {"schedule": "cron(5 * * * ? *)"}, {"type": "ON_DEMAND"})
+    assert trigger["enabled"] is True and trigger["state"] == "ACTIVATED"
+    # A deleted object's tags went with it (the provider tagged each with the stack's default tags).
+    assert boto("resourcegroupstaggingapi").get_resources(ResourceTypeFilters=["glue"])["ResourceTagMappingList"] == []

@@ -92,6 +92,13 @@ def policy_text(value: Any, type_token: str, key: str) -> str | None:
     raise ProviderError(f"{type_token}: `{key}` must be a JSON policy document")
 
 
+def same_set(live: Any, given: Any) -> list[Any]:
+    """A set of ids read back: in the program's order when it holds the same members (no
+    diff for order alone), else sorted."""
+    members = sorted(live or ())
+    return list(given) if isinstance(given, list) and sorted(given) == members else members
+
+
 def same_policy(live: Any, configured: Any) -> str | None:
     """The configured text when the live policy means the same (AWS reformats JSON and
     URL-encodes some), else the live text."""
