@@ -1,8 +1,8 @@
 """A quick life of the types whose whole engine cases run under `make test-types`: ECS (with
-capacity providers), ECR,
-Secrets Manager, Step Functions, SNS subscriptions, SQS queue policies, API Gateway v1 and
-v2, RDS, KMS, VPC endpoints, Redshift and Glue, each through its provider against moto: create, read back unchanged, an in-place
-update read back, a replace-on-change property seen as such, delete, read as gone."""
+capacity providers), ECR, Secrets Manager, Step Functions, SNS subscriptions, SQS queue
+policies, API Gateway v1 and v2, RDS, KMS, VPC endpoints, Redshift and Glue, each through its
+provider against moto: create, read back unchanged, an in-place update read back, a
+replace-on-change property seen as such, delete, read as gone."""
 
 from __future__ import annotations
 
