@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 
-from orchestrator.sandbox_gaps import acm, apigateway, cloudfront, ec2, ecs, glue, redshift
+from orchestrator.sandbox_gaps import acm, apigateway, appsync, cloudfront, ec2, ecs, glue, redshift
 
 _APPLIED = threading.Event()
 _LOCK = threading.Lock()
 
-_SERVICES = (apigateway, acm, ec2, ecs, glue, redshift, cloudfront)
+_SERVICES = (apigateway, acm, ec2, ecs, glue, redshift, cloudfront, appsync)
 
 
 def close_gaps() -> None:
