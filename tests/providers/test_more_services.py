@@ -184,14 +184,20 @@ def test_capacity_provider_and_a_cluster_using_it(ctx: ProviderContext, boto: Bo
     assert refused.value.response["Error"]["Code"] == "ClientException"
 
     boto("ecs").create_cluster(clusterName="hosts")
-    left = _life(ctx, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "hosts",
-                 {"clusterName": "hosts", "capacityProviders": [chosen["name"]],
+    token = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+    left = _life(ctx, token, "hosts",
+                 {"clusterName": "hosts", "capacityProviders": [chosen["name"], "FARGATE"],
                   "defaultCapacityProviderStrategies": [{"capacityProvider": chosen["name"], "weight": 1.0}]},
                  {"defaultCapacityProviderStrategies": [{"capacityProvider": chosen["name"], "weight": 3.0,
                                                          "base": 1.0}]},
                  {"clusterName": "other"}, gone=False)
     # Deleting them leaves the cluster, with no capacity providers.
     assert left["capacityProviders"] == [] and left["defaultCapacityProviderStrategies"] == []
+    # The capacity providers are a set: another order is no change.
+    cluster = provider(token, ctx)
+    given = cluster.check("urn", "hosts", None, {"clusterName": "hosts", "capacityProviders": ["b", "a"]})
+    again = cluster.check("urn", "hosts", given, {"clusterName": "hosts", "capacityProviders": ["a", "b"]})
+    assert not cluster.diff("urn", "hosts", given, {}, again).changed
 
 
 def _network(boto: Boto) -> tuple[str, list[str], list[str]]:

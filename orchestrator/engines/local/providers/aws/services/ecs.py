@@ -268,7 +268,20 @@ CAPACITY_PROVIDER = AwsType(
 
 class ClusterCapacityProvidersCode(PutAgain):
     """The cluster's capacity providers and default strategy, set as a whole by
-    PutClusterCapacityProviders; deleting them puts empty lists (the cluster stays)."""
+    PutClusterCapacityProviders; deleting them puts empty lists (the cluster stays). The
+    capacity providers are a set in pulumi-aws: their order is no change."""
+
+    def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        if "capacityProviders" in news:
+            news["capacityProviders"] = _sorted(news["capacityProviders"])
+        return news
+
+    def finish_outputs(
+        self, outputs: dict[str, Any], doc: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if "capacityProviders" in outputs:
+            outputs["capacityProviders"] = _sorted(outputs["capacityProviders"])
+        return outputs
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         with self.errors(id, inputs), missing("ClusterNotFoundException"):
@@ -276,14 +289,18 @@ class ClusterCapacityProvidersCode(PutAgain):
                 cluster=id, capacityProviders=[], defaultCapacityProviderStrategy=[])
 
 
+def _sorted(names: Any) -> Any:
+    return sorted(names) if isinstance(names, list) and all(isinstance(n, str) for n in names) else names
+
+
 CLUSTER_CAPACITY_PROVIDERS = AwsType(
     token="aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     client="ecs",
     props=(
         Prop("clusterName", api="cluster", read="clusterName", replace=True, required=True),
-        Prop("capacityProviders", kind="list", api="capacityProviders", reset=[]),
+        Prop("capacityProviders", kind="list", api="capacityProviders"),
         Prop("defaultCapacityProviderStrategies", kind="list", api="defaultCapacityProviderStrategy",
-             set_key="capacityProvider", reset=[], props=(
+             set_key="capacityProvider", props=(
                  Prop("capacityProvider", api="capacityProvider", required=True),
                  Prop("base", kind="int", api="base", default=0),
                  Prop("weight", kind="int", api="weight", default=0),
