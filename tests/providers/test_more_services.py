@@ -252,3 +252,25 @@ def test_glue_catalog_connection_crawler_job_and_trigger(ctx: ProviderContext, b
     assert trigger["enabled"] is True and trigger["state"] == "ACTIVATED"
     # A deleted object's tags went with it (the provider tagged each with the stack's default tags).
     assert boto("resourcegroupstaggingapi").get_resources(ResourceTypeFilters=["glue"])["ResourceTagMappingList"] == []
+
+
+def test_the_glue_and_redshift_stand_ins_answer_a_missing_object_as_aws_does(boto: Boto) -> None:
+    """The sandbox's stand-ins for the calls moto lacks fail on an unknown object with the
+    error code the AWS API reference gives."""
+    glue, redshift = boto("glue"), boto("redshift")
+    refusals = (
+        ("EntityNotFoundException", lambda: glue.delete_connection(ConnectionName="nowhere")),
+        ("EntityNotFoundException", lambda: glue.update_connection(
+            Name="nowhere", ConnectionInput={"Name": "nowhere", "ConnectionType": "JDBC", "ConnectionProperties": {}})),
+        ("EntityNotFoundException", lambda: glue.update_crawler(Name="nowhere", Schedule="cron(0 * * * ? *)")),
+        ("EntityNotFoundException", lambda: glue.update_job(
+            JobName="nowhere", JobUpdate={"Role": "r", "Command": {"Name": "glueetl"}})),
+        ("EntityNotFoundException", lambda: glue.update_trigger(Name="nowhere", TriggerUpdate={"Actions": []})),
+        ("ClusterSubnetGroupNotFoundFault", lambda: redshift.modify_cluster_subnet_group(
+            ClusterSubnetGroupName="nowhere", SubnetIds=["subnet-1"])),
+        ("ClusterNotFound", lambda: redshift.modify_cluster_iam_roles(ClusterIdentifier="nowhere")),
+    )
+    for code, call in refusals:
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert refused.value.response["Error"]["Code"] == code
