@@ -270,7 +270,7 @@ def _aws_shaped_apis() -> None:
         setattr(AppSyncResponse, operation, _with_settings(getattr(AppSyncResponse, operation)))
     AppSyncResponse.list_graphql_apis = _listed_with_settings(  # type: ignore[method-assign,assignment]
         AppSyncResponse.list_graphql_apis)
-    for operation in ("delete_graphql_api", "create_api_key", "update_api_key", "delete_api_key"):
+    for operation in (*_GRAPHQL_ONLY, *_KEY_OPERATIONS):
         setattr(AppSyncResponse, operation, _api_must_exist(getattr(AppSyncResponse, operation)))
 
 
@@ -307,17 +307,28 @@ def _listed_with_settings(original: Callable[[Any], Any]) -> Callable[[Any], Any
     return list_graphql_apis
 
 
+# Calls on a GraphQL API, and calls on the keys of a GraphQL or an Events API.
+_GRAPHQL_ONLY = ("update_graphql_api", "delete_graphql_api", "start_schema_creation", "get_schema_creation_status")
+_KEY_OPERATIONS = ("create_api_key", "update_api_key", "delete_api_key")
+_HOUR_S = 3600
+
+
 def _api_must_exist(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A missing API or key is AWS's NotFoundException, not moto's KeyError (an HTTP 500)."""
+    """A missing API or key is AWS's NotFoundException, not moto's KeyError (an HTTP 500). A
+    key's `expires` is rounded down to the hour, as the AppSync API reference says it is."""
 
     def handler(self: Any) -> Any:
         backend, api_id = self.appsync_backend, self._get_param("apiId")
-        api = backend.graphql_apis.get(api_id) or backend.events_apis.get(api_id)
-        if api is None or (original.__name__ == "delete_graphql_api" and api_id not in backend.graphql_apis):
+        api = backend.graphql_apis.get(api_id)
+        if api is None and original.__name__ in _KEY_OPERATIONS:
+            api = backend.events_apis.get(api_id)
+        if api is None:
             raise _not_found(f"GraphQL API {api_id} not found.")
         key_id = self._get_param("id")
         if original.__name__ in ("update_api_key", "delete_api_key") and key_id not in api.api_keys:
             raise _not_found(f"API key {key_id} not found.")
+        if isinstance(self.params, dict) and isinstance(self.params.get("expires"), int):
+            self.params["expires"] -= self.params["expires"] % _HOUR_S
         return original(self)
 
     handler.__name__ = original.__name__

@@ -4,6 +4,7 @@ whole engine case is tests/aws/test_appsync.py, under `make test-types`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,12 +53,17 @@ def test_the_sandbox_keeps_data_sources_and_resolvers_as_aws_does(boto: Boto) ->
     assert _error(lambda: appsync.create_resolver(apiId=api_id, typeName="Query", fieldName="tracks",
                                                   dataSourceName="absent")) == ("NotFoundException", 404)
     assert _error(lambda: appsync.get_data_source(apiId=api_id, name="absent")) == ("NotFoundException", 404)
+    expires = int(time.time()) + 3 * 86400 + 1234
+    key = appsync.create_api_key(apiId=api_id, expires=expires)["apiKey"]
+    assert key["id"].startswith("da2-") and key["expires"] == expires - expires % 3600  # rounded down to the hour
     appsync.delete_resolver(apiId=api_id, typeName="Query", fieldName="track")
     assert _error(lambda: appsync.get_resolver(apiId=api_id, typeName="Query", fieldName="track"))[0] == (
         "NotFoundException")
     appsync.delete_graphql_api(apiId=api_id)  # its data sources go with it
     assert _error(lambda: appsync.get_data_source(apiId=api_id, name="tracks"))[0] == "NotFoundException"
     assert _error(lambda: appsync.delete_graphql_api(apiId=api_id))[0] == "NotFoundException"
+    assert _error(lambda: appsync.update_graphql_api(apiId=api_id, name="x", authenticationType="API_KEY"))[0] == (
+        "NotFoundException")
     assert _error(lambda: appsync.delete_api_key(apiId=api_id, id="da2-none"))[0] == "NotFoundException"
 
 
