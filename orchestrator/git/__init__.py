@@ -65,50 +65,68 @@ class BranchTip:
 
 
 class GitRepo:
+    """One clone. Everything a plan needs runs `git` directly; GitPython, slow to import, is
+    loaded only by what reads branches and remotes through it (`repo`, `branches`, `remote`)."""
+
     def __init__(self, path: Path) -> None:
+        self._gitpython: git.Repo | None = None
+        root = _work_tree_top(path)
+        if root is None:  # not found by git's own discovery: GitPython says why (or finds a .git directory)
+            root = self._open(path)
+        self.root = root.resolve()
+
+    def _open(self, path: Path) -> Path:
         import git
 
         try:
-            self._repo = git.Repo(path, search_parent_directories=True)
+            repo = self._gitpython = git.Repo(path, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise UserError(
                 f"{path} is not a Git repository",
                 "run the command inside your infrastructure repository or pass --repo PATH",
             ) from None
-        if self._repo.working_tree_dir is None:
+        if repo.working_tree_dir is None:
             raise UserError(f"{path} is a bare Git repository", "use a clone with a working tree")
-        self.root = Path(self._repo.working_tree_dir).resolve()
+        return Path(repo.working_tree_dir)
+
+    @property
+    def _repo(self) -> git.Repo:
+        if self._gitpython is None:
+            import git
+
+            self._gitpython = git.Repo(self.root)
+        return self._gitpython
 
     @property
     def repo(self) -> git.Repo:
         return self._repo
 
     def resolve(self, ref: str) -> str:
-        import git
-
-        try:
-            return str(self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
-        except git.GitCommandError:
+        sha = self._commit_of(ref)
+        if sha is None:
             raise UserError(
                 f"unknown Git ref {ref!r} in {self.root}",
                 "give a commit SHA, branch or tag that exists (fetch it first if it lives on a remote)",
-            ) from None
+            )
+        return sha
 
     def merge_base(self, base: str, head: str) -> str:
-        import git
-
-        try:
-            return str(self._repo.git.merge_base(base, head))
-        except git.GitCommandError:
+        done = subprocess.run(["git", "merge-base", base, head], cwd=self.root, capture_output=True, check=False)
+        if done.returncode != 0:
             raise UserError(
                 f"{base} and {head} have no common ancestor",
                 "check that the base branch and the head commit belong to the same history",
-            ) from None
+            )
+        return done.stdout.decode().strip()
 
     def first_parent(self, sha: str) -> str:
-        """The first parent of `sha`, or the empty tree for a root commit."""
-        commit = self._repo.commit(sha)
-        return commit.parents[0].hexsha if commit.parents else EMPTY_TREE
+        """The first parent of `sha`, or the empty tree for a root commit.
+
+        Read from the commit object itself, as recorded: in a shallow clone the parent of the
+        oldest commit is still named (history views would show none)."""
+        header = self.run("cat-file", "commit", sha).split(b"\n\n", 1)[0]
+        parents = [line[len(b"parent ") :].decode() for line in header.split(b"\n") if line.startswith(b"parent ")]
+        return parents[0] if parents else EMPTY_TREE
 
     def changes(self, base: str, head: str) -> list[FileChange]:
         """Files changed from `base` to `head`; renames detected."""
@@ -136,10 +154,10 @@ class GitRepo:
         return CommitTree(self, sha)  # files of a commit, read without a checkout (git/tree.py)
 
     def current_branch(self) -> str | None:
-        try:
-            return str(self._repo.active_branch.name)
-        except TypeError:  # detached HEAD
-            return None
+        done = subprocess.run(["git", "symbolic-ref", "--quiet", "HEAD"], cwd=self.root, capture_output=True,
+                              check=False)
+        ref = done.stdout.decode().strip()
+        return ref.removeprefix("refs/heads/") if done.returncode == 0 and ref else None  # else detached
 
     def branches(self) -> list[str]:
         return sorted(head.name for head in self._repo.heads)
@@ -159,13 +177,13 @@ class GitRepo:
         return None
 
     def _ref_exists(self, ref: str) -> bool:
-        import git
+        return self._verified(ref) is not None
 
-        try:
-            self._repo.git.rev_parse("--verify", "--quiet", ref)
-        except git.GitCommandError:
-            return False
-        return True
+    def _verified(self, name: str) -> str | None:
+        """`git rev-parse --verify` of `name`: the object it names, or None."""
+        done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", name], cwd=self.root,
+                              capture_output=True, check=False)
+        return (done.stdout.decode().strip() or None) if done.returncode == 0 else None
 
     def run(self, *args: str, input_bytes: bytes | None = None) -> bytes:
         proc = subprocess.run(
@@ -266,12 +284,7 @@ class GitRepo:
         return BranchTip(branch, fallback, f"{branch} as this clone last saw it", confirmed=False, note=why)
 
     def _commit_of(self, ref: str) -> str | None:
-        import git
-
-        try:
-            return str(self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
-        except git.GitCommandError:
-            return None
+        return self._verified(f"{ref}^{{commit}}")
 
     # ------------------------------------------------------------------ checkouts
 
@@ -318,6 +331,17 @@ class GitRepo:
             if "worktree" in fields and "locked" in fields:
                 found.append((fields["worktree"], fields["locked"]))
         return found
+
+
+def _work_tree_top(path: Path) -> Path | None:
+    """The top of the work tree holding `path`, found by git as its later commands find it; None
+    when git finds none there (a bare repository, a .git directory, no repository, no directory)."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, check=False)
+    except OSError:
+        return None
+    top = os.fsdecode(done.stdout).removesuffix("\n")
+    return Path(top) if done.returncode == 0 and top else None
 
 
 def _worktree_owner(pid: int) -> str:
