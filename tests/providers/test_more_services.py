@@ -222,8 +222,10 @@ def test_vpc_endpoint_and_redshift(ctx: ProviderContext, boto: Boto) -> None:
     cluster = _life(ctx, "aws:redshift/cluster:Cluster", "warehouse",
                     {"clusterIdentifier": "warehouse", "nodeType": "dc2.large", "masterUsername": "admin",
                      "masterPassword": "S3cr3t-passw0rd", "skipFinalSnapshot": True, "publiclyAccessible": False},
-                    {"automatedSnapshotRetentionPeriod": 5.0, "iamRoles": [role]}, {"masterUsername": "other"})
-    assert cluster["endpoint"].endswith(":5439") and cluster["clusterType"] == "single-node"
+                    {"automatedSnapshotRetentionPeriod": 5.0, "iamRoles": [role], "publiclyAccessible": True,
+                     "nodeType": "ra3.xlplus", "clusterType": "multi-node", "numberOfNodes": 2.0},
+                    {"masterUsername": "other"})
+    assert cluster["endpoint"].endswith(":5439") and cluster["clusterType"] == "multi-node"
     assert "S3cr3t" not in json.dumps({k: v for k, v in cluster.items() if k != "masterPassword"})
 
 

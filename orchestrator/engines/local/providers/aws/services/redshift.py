@@ -60,7 +60,8 @@ SUBNET_GROUP = AwsType(
 )
 
 _GONE = ("ClusterNotFound", "ClusterNotFoundFault")
-_MODIFIABLE = ("nodeType", "numberOfNodes", "masterPassword", "vpcSecurityGroupIds", "publiclyAccessible",
+_RESIZE = ("nodeType", "numberOfNodes", "clusterType")
+_MODIFIABLE = ("masterPassword", "vpcSecurityGroupIds", "publiclyAccessible",
                "automatedSnapshotRetentionPeriod", "preferredMaintenanceWindow", "clusterParameterGroupName",
                "clusterVersion", "allowVersionUpgrade", "encrypted", "kmsKeyId", "enhancedVpcRouting", "port",
                "availabilityZone", "manualSnapshotRetentionPeriod", "maintenanceTrackName")
@@ -68,7 +69,8 @@ _MODIFIABLE = ("nodeType", "numberOfNodes", "masterPassword", "vpcSecurityGroupI
 
 class ClusterCode(DeclaredResource):
     """Sets read back in the program's order, the cluster type from its node count (AWS
-    reports only the count), IAM roles changed by difference, delete with the snapshot plan."""
+    reports only the count), a resize in one call, IAM roles changed by difference, delete
+    with the snapshot plan."""
 
     def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if not news.get("skipFinalSnapshot") and not news.get("finalSnapshotIdentifier"):
@@ -81,6 +83,13 @@ class ClusterCode(DeclaredResource):
         single = inputs.get("clusterType", "single-node") == "single-node" and inputs.get("numberOfNodes", 1) == 1
         return {"ClusterType": "single-node" if single else "multi-node",
                 "NumberOfNodes": None if single else int(inputs.get("numberOfNodes") or 1)}
+
+    def _resize(self, id: str, inputs: Mapping[str, Any]) -> None:
+        """A resize names the node type, cluster type and node count together, as AWS asks."""
+        sized = {k: v for k, v in self.create_args(inputs).items() if v is not None}
+        client = self.client(inputs)
+        client.modify_cluster(ClusterIdentifier=id, NodeType=inputs["nodeType"], **sized)
+        client.get_waiter("cluster_available").wait(ClusterIdentifier=id, WaiterConfig={"Delay": 5, "MaxAttempts": 480})
 
     def finish_outputs(
         self, outputs: dict[str, Any], doc: Mapping[str, Any], inputs: Mapping[str, Any]
@@ -102,9 +111,8 @@ class ClusterCode(DeclaredResource):
         if news.get("iamRoles") is not None and had != wanted:
             self.client(news).modify_cluster_iam_roles(
                 ClusterIdentifier=id, AddIamRoles=sorted(wanted - had), RemoveIamRoles=sorted(had - wanted))
-        if news.get("clusterType") != old_inputs.get("clusterType") and news.get("clusterType") is not None:
-            self.client(news).modify_cluster(ClusterIdentifier=id, ClusterType=news["clusterType"],
-                                             **self.create_args(news))
+        if any(news.get(name) != old_inputs.get(name) for name in _RESIZE):
+            self._resize(id, news)
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         from orchestrator.engines.local.providers.aws.client import missing
