@@ -68,9 +68,12 @@ def test_the_sandbox_keeps_data_sources_and_resolvers_as_aws_does(boto: Boto) ->
 
 
 def test_each_appsync_type_through_its_provider(ctx: ProviderContext, boto: Boto) -> None:
-    api = _life(ctx, "aws:appsync/graphQLApi:GraphQLApi", "music", {"authenticationType": "API_KEY", "schema": SCHEMA},
+    api = _life(ctx, "aws:appsync/graphQLApi:GraphQLApi", "music",
+                {"authenticationType": "AMAZON_COGNITO_USER_POOLS", "schema": SCHEMA,
+                 "userPoolConfig": {"userPoolId": "us-east-1_listeners", "defaultAction": "ALLOW"}},
                 {"xrayEnabled": True, "queryDepthLimit": 5.0}, {"visibility": "PRIVATE"})
     assert api["uris"]["GRAPHQL"].endswith("/graphql") and api["name"].startswith("music-")
+    assert api["userPoolConfig"]["awsRegion"] == "us-east-1"  # the provider's, as AWS requires one
     api_id = _api(boto)
     boto("appsync").create_data_source(apiId=api_id, name="echo", type="NONE")
     source = _life(ctx, "aws:appsync/dataSource:DataSource", "tracks", {"apiId": api_id, "type": "none"},

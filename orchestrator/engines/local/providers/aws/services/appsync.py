@@ -54,7 +54,20 @@ _API_MUTABLE = ("name", "authenticationType", "additionalAuthenticationProviders
 
 
 class GraphQLApiCode(DeclaredResource):
-    """Waits for the schema to be taken after the create and after a change of it."""
+    """A Cognito user pool's `awsRegion` is the provider's unless given (AWS requires one;
+    terraform sends the current region); waits for the schema to be taken after the create
+    and after a change of it."""
+
+    def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        region = self.region(news)
+        if isinstance(news.get("userPoolConfig"), dict):
+            news["userPoolConfig"] = _with_region(news["userPoolConfig"], region)
+        providers = news.get("additionalAuthenticationProviders")
+        if isinstance(providers, list):
+            news["additionalAuthenticationProviders"] = [
+                {**p, "userPoolConfig": _with_region(p.get("userPoolConfig"), region)} if isinstance(p, dict) else p
+                for p in providers]
+        return news
 
     def after_create(self, id: str, inputs: Mapping[str, Any]) -> None:
         if inputs.get("schema"):
@@ -75,6 +88,12 @@ class GraphQLApiCode(DeclaredResource):
                 raise ProviderError(f"{self.type_token} {id}: the schema was not taken "
                                     f"({status.get('status')}): {status.get('details') or 'no details'}")
             time.sleep(1)
+
+
+def _with_region(block: Any, region: str) -> Any:
+    if not isinstance(block, dict):
+        return block
+    return {**block, "awsRegion": block.get("awsRegion") or region}
 
 
 GRAPHQL_API = AwsType(
