@@ -6,6 +6,9 @@ from typing import Any
 
 # AWS's answer to a capacity provider it does not know (DeleteCapacityProvider, UpdateCapacityProvider).
 _UNKNOWN = "The specified capacity provider does not exist. Specify a valid name or ARN and try again."
+# The sandbox's wording; the code is the ClientException the API reference lists for DeleteCapacityProvider.
+_IN_USE = ("The specified capacity provider is associated with cluster {cluster}. Remove it with "
+           "PutClusterCapacityProviders, or delete the cluster, and try again.")
 
 
 def close() -> None:
@@ -14,6 +17,7 @@ def close() -> None:
 
     - deleting or updating one that does not exist is a `ClientException` (moto fails with an
       internal error, HTTP 500);
+    - only a capacity provider no active cluster lists can be deleted (moto deletes it anyway);
     - an Auto Scaling group provider's `managedDraining` is `ENABLED` unless the request says
       otherwise, and an update can change it (moto leaves it out and ignores it).
     """
@@ -38,6 +42,11 @@ def close() -> None:
 
     def delete_capacity_provider(self: Any, name_or_arn: str) -> Any:
         known(self, name_or_arn)
+        provider = self._get_provider(name_or_arn)
+        for cluster in self.clusters.values():
+            listed = set(cluster.capacity_providers or ())
+            if cluster.status == "ACTIVE" and {provider.name, provider.capacity_provider_arn} & listed:
+                raise EcsClientException(_IN_USE.format(cluster=cluster.name))
         return delete(self, name_or_arn)
 
     def update_provider(self: Any, asg_details: dict[str, Any]) -> None:

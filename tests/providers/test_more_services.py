@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from orchestrator.engines.local.providers.base import ProviderContext
+from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from tests.support.providers import provider
 
 Boto = Callable[[str], Any]
@@ -193,6 +193,14 @@ def test_capacity_provider_and_a_cluster_using_it(ctx: ProviderContext, boto: Bo
                  {"clusterName": "other"}, gone=False)
     # Deleting them leaves the cluster, with no capacity providers.
     assert left["capacityProviders"] == [] and left["defaultCapacityProviderStrategies"] == []
+    # As in AWS, a capacity provider an active cluster lists cannot be deleted; once the cluster is, it can.
+    boto("ecs").put_cluster_capacity_providers(cluster="hosts", capacityProviders=[chosen["name"]],
+                                               defaultCapacityProviderStrategy=[])
+    with pytest.raises(ProviderError, match="associated with cluster hosts"):
+        hosts.delete("urn", chosen["arn"], {}, chosen)
+    boto("ecs").delete_cluster(cluster="hosts")
+    hosts.delete("urn", chosen["arn"], {}, chosen)
+    assert hosts.read("urn", chosen["arn"], {}, chosen) is None
     # The capacity providers are a set: another order is no change.
     cluster = provider(token, ctx)
     given = cluster.check("urn", "hosts", None, {"clusterName": "hosts", "capacityProviders": ["b", "a"]})

@@ -217,7 +217,13 @@ SERVICE = AwsType(
 
 class CapacityProviderCode(DeclaredResource):
     """UpdateCapacityProvider takes the Auto Scaling group block without the group's ARN
-    (which a change of replaces the capacity provider)."""
+    (which a change of replaces the capacity provider). ECS answers a delete of a missing
+    capacity provider and of one a cluster still uses with the same ClientException, so
+    "already gone" is what a read says, not the delete's error."""
+
+    def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        if self.read(urn, id, inputs, outputs) is not None:
+            super().delete(urn, id, inputs, outputs)
 
     def after_update(
         self, id: str, old_inputs: Mapping[str, Any], old_outputs: Mapping[str, Any], news: Mapping[str, Any]
@@ -260,7 +266,7 @@ CAPACITY_PROVIDER = AwsType(
     create=Call("create_capacity_provider", id="capacityProvider.capacityProviderArn"),
     read=(Call("describe_capacity_providers", {"capacityProviders": ["{id}"], "include": ["TAGS"]},
                result="capacityProviders[0]", gone=("status", ("INACTIVE",))),),
-    delete=Call("delete_capacity_provider", {"capacityProvider": "{id}"}, absent=("ClientException",)),
+    delete=Call("delete_capacity_provider", {"capacityProvider": "{id}"}),
     tagging=_tagging("{id}"),
     impl=CapacityProviderCode,
 )
