@@ -26,8 +26,8 @@ GAPS_PROGRAM = '''
 import pulumi
 import pulumi_aws as aws
 
-databases = [aws.glue.CatalogDatabase(f"db-{i}", name=f"db{i}") for i in range(3)]
-aws.glue.CatalogTable("table", database_name=databases[0].name, name="t")  # waits for an unknown name
+registries = [aws.glue.Registry(f"schemas-{i}", registry_name=f"schemas{i}") for i in range(3)]
+aws.glue.CatalogTable("table", database_name=registries[0].registry_name, name="t")  # waits for an unknown name
 aws.sqs.Queue("supported")
 if pulumi.Config().get_bool("script"):
     aws.glue.get_script(dag_edges=[], dag_nodes=[])  # stops the program here
@@ -65,13 +65,12 @@ def test_what_is_missing_is_named_once(make_stack: Callable[..., Stack], endpoin
     for result in (LocalEngine().preview(st.spec({}, aws=aws)), LocalEngine().update(st.spec({}, aws=aws))):
         assert result.status == "failed"
         assert result.error == (
-            "not supported by the local engine: resource types aws:glue/catalogDatabase:CatalogDatabase, "
-            "aws:glue/catalogTable:CatalogTable; "
+            "not supported by the local engine: resource types aws:glue/catalogTable:CatalogTable, "
+            "aws:glue/registry:Registry; "
             "`orchestrator stack types` lists what it supports")
         assert [d.message for d in result.diagnostics if d.severity == "error"] == [
-            "resource type aws:glue/catalogDatabase:CatalogDatabase is not supported by the local engine "
-            "(3 resources)",
             "resource type aws:glue/catalogTable:CatalogTable is not supported by the local engine",
+            "resource type aws:glue/registry:Registry is not supported by the local engine (3 resources)",
         ]
     assert not st.state_file.exists(), "the update stopped at its preview: nothing was created"
 
