@@ -44,7 +44,8 @@ def test_kubernetes_types_resolve(rctx: ProviderContext) -> None:
     assert not is_supported("kubernetes:helm.sh/v4:Chart")
 
 
-@pytest.mark.parametrize("token", ["aws:glue/catalogTable:CatalogTable", "aws:nosuchmodule/thing:Thing", "acme:widgets:Widget"])
+@pytest.mark.parametrize("token", [
+    "aws:glue/catalogTable:CatalogTable", "aws:nosuchmodule/thing:Thing", "acme:widgets:Widget"])
 def test_unknown_type_is_one_short_line(rctx: ProviderContext, token: str) -> None:
     with pytest.raises(Unsupported) as caught:
         get_provider(token, rctx)
