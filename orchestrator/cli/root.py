@@ -9,6 +9,7 @@ Nothing heavy is imported at start-up so `orchestrator --help` stays fast.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from orchestrator.cli.options import json_option, print_json, repo_option
 EXIT_USER_ERROR = 1
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
+GC_YOUNG_THRESHOLD = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
 
 # Subcommand groups living in their own modules, imported only when used.
 _LAZY_COMMANDS = {
@@ -160,6 +162,10 @@ def main(argv: list[str] | None = None) -> None:
     from orchestrator.errors import UserError
     from orchestrator.redact import Redactor
 
+    # A command allocates hundreds of thousands of small objects that live until it ends (syntax
+    # trees, YAML nodes, configuration and plan records): with the default threshold of 700 the
+    # collector ran 117 times in a plan of 2,000 projects, for 6% of its time, and freed 765 objects.
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     redact = Redactor().text
     try:
         # Without standalone mode click returns the code of `ctx.exit(code)` instead of exiting.
