@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from orchestrator.engines.local.providers.aws.services._cloudfront_distribution import HOSTED_ZONE_ID
-from orchestrator.engines.local.providers.base import ProviderContext
+from orchestrator.engines.local.providers.base import ProviderContext, ProviderError
 from tests.providers.test_more_services import _life
 from tests.support.providers import provider
 
@@ -102,3 +102,10 @@ def test_origin_access_control_and_identity(ctx: ProviderContext, boto: Boto) ->
     assert len(identity["s3CanonicalUserId"]) == 96
     with pytest.raises(ClientError, match="NoSuchCloudFrontOriginAccessIdentity"):
         boto("cloudfront").get_cloud_front_origin_access_identity(Id=identity["id"])
+
+
+def test_a_setting_the_engine_does_not_know_is_refused_by_name(ctx: ProviderContext) -> None:
+    site = _site()
+    site["origins"][0]["vpcOriginConfig"] = {"vpcOriginId": "vo-1"}
+    with pytest.raises(ProviderError, match=r"does not support origins\[0\]\.vpcOriginConfig"):
+        provider(DISTRIBUTION, ctx).check(URN, "cdn", None, site)

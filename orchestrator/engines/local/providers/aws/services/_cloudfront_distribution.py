@@ -13,7 +13,7 @@ as terraform-provider-aws does; `retainOnDelete` stops after disabling it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from orchestrator.engines.local.providers.aws.convert import to_api
@@ -21,6 +21,7 @@ from orchestrator.engines.local.providers.aws.declared import DeclaredResource
 from orchestrator.engines.local.providers.aws.spec import AwsType, Call, Prop, Tagging
 from orchestrator.engines.local.providers.aws.tags import tag_list
 from orchestrator.engines.local.providers.aws.values import set_path
+from orchestrator.engines.local.providers.base import ProviderError
 
 _NO_DISTRIBUTION = ("NoSuchDistribution",)
 # CloudFront's own hosted zone, the alias target of every distribution (Route 53 `aliases`).
@@ -116,9 +117,34 @@ def with_quantities(value: Any, shape: Any) -> Any:
     return out
 
 
+def _undeclared(props: tuple[Prop, ...], block: Mapping[str, Any], path: str) -> Iterator[str]:
+    """Paths of nested settings the description does not have (they would be dropped unsaid)."""
+    known = {p.name: p for p in props}
+    for key, value in block.items():
+        prop = known.get(key)
+        if value is None or key.startswith("__"):
+            continue
+        if prop is None:
+            yield f"{path}{key}"
+        elif prop.props and isinstance(value, Mapping):
+            yield from _undeclared(prop.props, value, f"{path}{key}.")
+        elif prop.props and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    yield from _undeclared(prop.props, item, f"{path}{key}[{index}].")
+
+
 class DistributionCode(DeclaredResource):
     """The configuration document in, the distribution out; versioned updates and the
     disable-then-delete AWS requires."""
+
+    def normalize(self, name: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        nested = {p.name: news[p.name] for p in self.spec.inputs if p.props and news.get(p.name) is not None}
+        unsupported = list(_undeclared(self.spec.inputs, nested, ""))
+        if unsupported:
+            raise ProviderError(f"{self.type_token} {name}: the local engine does not support "
+                                f"{', '.join(unsupported)} (see `orchestrator stack types`)")
+        return news
 
     def configuration(self, inputs: Mapping[str, Any], caller_reference: str) -> dict[str, Any]:
         config: dict[str, Any] = {"CallerReference": caller_reference, "Comment": ""}
