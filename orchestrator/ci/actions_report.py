@@ -29,6 +29,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from orchestrator.ci.command_guard import write_commands
 from orchestrator.ci.github_actions import AnnotationLevel, annotation, write_outputs, write_step_summary
 
 if TYPE_CHECKING:
@@ -67,9 +68,7 @@ def report_to_actions(
         return
     by_id = dict(results) if isinstance(results, Mapping) else {r.stack: r for r in results}
     out = sys.stdout if stream is None else stream
-    for line in annotation_lines(kind, by_id, drift):
-        out.write(line + "\n")
-    out.flush()
+    write_commands(out, annotation_lines(kind, by_id, drift))
     if markdown:
         write_step_summary(markdown, environ)
     write_outputs(output_values(kind, by_id, drift), environ)

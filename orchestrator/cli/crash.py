@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-import click
+from orchestrator.cli.terminal import echo
 
 CRASH_DIR_ENV = "ORCHESTRATOR_CRASH_DIR"
 
@@ -21,7 +21,7 @@ def report_crash(exc: BaseException, redact: Callable[[str], str]) -> Path | Non
     summary = redact(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
     path = _write(text)
     where = f"the traceback is in {path}" if path else "the traceback could not be written:\n" + text
-    click.secho(
+    echo(
         f"internal error (a bug in the orchestrator; please report it): {summary}; {where}",
         fg="red",
         err=True,

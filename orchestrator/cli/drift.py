@@ -20,6 +20,7 @@ from orchestrator.cli.options import (
     vcs_option,
     vcs_out_option,
 )
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.flows.drift import DriftOutcome
@@ -107,7 +108,7 @@ def ack(ctx: click.Context, finding: str, reason: str, until: str | None, actor:
     _config, store, _client = open_context(repo, None, None)
     request = AckRequest(finding=finding, reason=reason, actor=actor_name(actor), at=now, until=ends)
     target = acknowledge_finding(store, request)
-    click.echo(f"acknowledged {target.key}" + ("" if ends is None else f" until {ends.isoformat()}"))
+    echo(f"acknowledged {target.key}" + ("" if ends is None else f" until {ends.isoformat()}"))
 
 
 def parse_until(text: str, now: datetime) -> datetime:
@@ -137,46 +138,46 @@ def _print(outcome: DriftOutcome) -> None:
     summary = report.to_json()["summary"]
     if outcome.run_id is None:
         for env, when in sorted(outcome.not_due.items()):
-            click.echo(f"{env}: not due (next check {when})")
+            echo(f"{env}: not due (next check {when})")
         for note in outcome.notes:
-            click.echo(note)
+            echo(note)
         return
     for stack in report.stacks:
-        click.echo(f"{stack.stack}: {stack.status}, {stack.findings} active finding(s), "
+        echo(f"{stack.stack}: {stack.status}, {stack.findings} active finding(s), "
                    f"{stack.resources_checked} resource(s) checked" + (f", {stack.ignored} ignored" if stack.ignored
                                                                       else ""))
     for behind in report.git_drift:
         between = "off the branch" if behind.commits_behind is None else f"{behind.commits_behind} commit(s) behind"
-        click.echo(f"{behind.stack}: behind {behind.branch} (Git drift): runs {(behind.applied or '')[:12]}"
+        echo(f"{behind.stack}: behind {behind.branch} (Git drift): runs {(behind.applied or '')[:12]}"
                    f"{' (rolled back)' if behind.rolled_back else ''}, {behind.branch} is at {behind.head[:12]}, "
                    f"{between}")
     for scan in report.scans:
         state = (f"failed: {scan.error}" if scan.error
                  else f"{scan.scanned} resource(s) listed, {scan.excluded} excluded")
-        click.echo(f"unmanaged scan of {scan.environment} ({scan.region}): {state}")
+        echo(f"unmanaged scan of {scan.environment} ({scan.region}): {state}")
     for f in report.findings:
         if f.state in ("new", "resolved") or not report.only_changes:
-            click.echo(f"  {f.state:12} {f.kind:9} {f.stack or f.environment} {f.type} {f.name}")
-            click.echo(f"  {'':12} key: {f.key}")
-    click.echo(
+            echo(f"  {f.state:12} {f.kind:9} {f.stack or f.environment} {f.type} {f.name}")
+            echo(f"  {'':12} key: {f.key}")
+    echo(
         f"drift: {summary['new']} new, {summary['ongoing']} ongoing, {summary['resolved']} resolved, "
         f"{summary['acknowledged']} acknowledged; {report.ignored} ignored"
     )
     for env, when in sorted(outcome.not_due.items()):
-        click.echo(f"{env}: not due (next check {when})")
+        echo(f"{env}: not due (next check {when})")
     for issue in outcome.issues:
         if issue.action != "none" or issue.error:
-            click.echo(f"tracking issue of {issue.environment}: {issue.action} #{issue.number}"
+            echo(f"tracking issue of {issue.environment}: {issue.action} #{issue.number}"
                        + (f" ({issue.error})" if issue.error else ""))
     for sent in outcome.notifications:
         why = sent.error or sent.skipped or ""
-        click.echo(f"webhook of {sent.environment}: {'sent' if sent.sent else 'not sent: ' + why}")
+        echo(f"webhook of {sent.environment}: {'sent' if sent.sent else 'not sent: ' + why}")
     for fix in outcome.remediations:
-        click.echo(f"remediation of {fix.environment} ({', '.join(fix.stacks)}): {fix.status}"
+        echo(f"remediation of {fix.environment} ({', '.join(fix.stacks)}): {fix.status}"
                    + (f": {fix.reason}" if fix.reason else ""))
     for note in outcome.notes:
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
     if outcome.report_paths:
-        click.echo("reports: " + ", ".join(str(p) for p in outcome.report_paths))
+        echo("reports: " + ", ".join(str(p) for p in outcome.report_paths))
     for failure in outcome.failures:
-        click.echo(f"error: {failure}", err=True)
+        echo(f"error: {failure}", err=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestrator.cli.options import repo_option
+from orchestrator.cli.terminal import echo, printable
 
 if TYPE_CHECKING:
     from orchestrator.init import InitResult
@@ -80,32 +81,32 @@ def init(repo: Path, ci: str, engine: str, aws_credentials: str, force: bool, ma
 
 def print_result(result: InitResult) -> None:
     detection = result.detection
-    click.echo(f"Repository {result.root}")
-    click.echo(f"  projects: {', '.join(f'{p.name} ({p.directory})' for p in detection.projects)}")
+    echo(f"Repository {result.root}")
+    echo(f"  projects: {', '.join(f'{p.name} ({p.directory})' for p in detection.projects)}")
     stacks = sorted({s for p in detection.projects for s in p.stacks})
-    click.echo(f"  stack files: {', '.join(stacks) if stacks else 'none'}")
-    click.echo(f"  branches: {', '.join(detection.branches) or 'none'} (default {detection.default_branch})")
-    click.echo("Environments")
+    echo(f"  stack files: {', '.join(stacks) if stacks else 'none'}")
+    echo(f"  branches: {', '.join(detection.branches) or 'none'} (default {detection.default_branch})")
+    echo("Environments")
     for env in result.proposal.environments:
-        click.echo(f"  {env.name}: branch {env.branch}, order {env.order} ({env.why})")
+        echo(f"  {env.name}: branch {env.branch}, order {env.order} ({env.why})")
     if result.dry_run:
         for generated in result.files:
-            click.secho(f"\n--- {generated.path} ---", bold=True)
-            click.echo(generated.content.rstrip("\n"))
-        click.echo("")
-    click.echo("Files" + (" (dry run: nothing written)" if result.dry_run else ""))
+            echo(f"\n--- {generated.path} ---", bold=True)
+            echo(generated.content.rstrip("\n"))
+        echo("")
+    echo("Files" + (" (dry run: nothing written)" if result.dry_run else ""))
     for action in result.actions:
         colour, verb = _MARKS[action.action]
-        click.echo(f"  {click.style(verb, fg=colour)} {action.path}: {action.reason}")
+        click.echo(f"  {click.style(verb, fg=colour)} {printable(f'{action.path}: {action.reason}')}")
     if result.notes:
-        click.echo("Notes")
+        echo("Notes")
         for note in result.notes:
-            click.echo(f"  - {note}")
+            echo(f"  - {note}")
     if result.next_steps:
-        click.echo(
+        echo(
             "Next: review the files (`orchestrator environments`, `orchestrator projects`), then"
             + (" (after the run without --dry-run)" if result.dry_run else "")
             + " a first pull-request comment on this machine:"
         )
         for step in result.next_steps:
-            click.echo(f"  {step}")
+            echo(f"  {step}")

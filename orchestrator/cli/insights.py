@@ -51,13 +51,13 @@ def insights(repo: Path, environment: str | None, project: str | None, since: st
 
 
 def _print(found: Insights, since: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from orchestrator.cli.text import make_console
     from orchestrator.insights.stats import percent_text, seconds_text
 
-    console = Console(highlight=False)
+    console = make_console(soft_wrap=False)
     scope = ", ".join(x for x in (found.scope.environment, found.scope.project) if x) or "all environments"
     console.print(f"Delivery over the last {escape(since)} ({escape(scope)}), "
                   f"{found.window.start:%Y-%m-%d %H:%M} to {found.window.end:%Y-%m-%d %H:%M} UTC")

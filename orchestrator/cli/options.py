@@ -109,13 +109,13 @@ def read_ci_event(ci: str, expected: type[E], *, what: str, hint: str) -> E:
 
 def progress_printer() -> OnEvent:
     """One line on stderr as each stack starts and ends (CI logs read as they come)."""
-    from rich.console import Console
     from rich.markup import escape
 
+    from orchestrator.cli.text import make_console
     from orchestrator.engines.base import format_counts
     from orchestrator.flows.publish import error_headline
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)  # CI logs: no wrapping at 80 columns
+    console = make_console(stderr=True)  # CI logs: no wrapping at 80 columns
 
     def on_event(kind: str, stack: PlannedStack, result: StackResult | None) -> None:
         if kind == "start":

@@ -20,6 +20,7 @@ from orchestrator.cli.options import (
     vcs_option,
     vcs_out_option,
 )
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.flows.preview import PreviewRequest
@@ -94,22 +95,23 @@ def preview(
         click.echo(json.dumps(outcome.to_json(), indent=2, default=str))
     else:
         if client is None and outcome.comment is not None:
-            click.echo(outcome.comment.markdown)
+            echo(outcome.comment.markdown)
         where = f"; full report: {outcome.report_path}" if outcome.report_path else ""
-        click.echo(f"{len(outcome.results)} stack(s) previewed{where}", err=True)
+        echo(f"{len(outcome.results)} stack(s) previewed{where}", err=True)
         if outcome.comment_at:
-            click.echo(f"comment: {outcome.comment_at}", err=True)
+            echo(f"comment: {outcome.comment_at}", err=True)
         for line in outcome.skipped:
-            click.secho(line, fg="yellow", err=True)
+            echo(line, fg="yellow", err=True)
         if outcome.publish_error:
-            click.secho(f"publishing failed: {outcome.publish_error}", fg="red", err=True)
+            echo(f"publishing failed: {outcome.publish_error}", fg="red", err=True)
     if outcome.notice:
         if ci == "github":
+            from orchestrator.ci.command_guard import write_commands
             from orchestrator.ci.github_actions import annotation
 
-            click.echo(annotation("notice", outcome.notice, "Not previewed"))
+            write_commands(sys.stdout, [annotation("notice", outcome.notice, "Not previewed")])
         else:
-            click.echo(outcome.notice, err=True)
+            echo(outcome.notice, err=True)
     sys.exit(outcome.exit_code)
 
 

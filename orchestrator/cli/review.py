@@ -19,6 +19,7 @@ from orchestrator.cli.options import (
     vcs_option,
     vcs_out_option,
 )
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.config.resolved import Settings
@@ -119,11 +120,11 @@ def sweep(repo: Path, vcs: str | None, out_dir: Path | None, as_json: bool) -> N
     else:
         for done in outcome.downs:
             for env in done.environments:
-                click.echo(f"#{done.pr} {env.environment}: {env.state}" + (f" ({env.note})" if env.note else ""))
+                echo(f"#{done.pr} {env.environment}: {env.state}" + (f" ({env.note})" if env.note else ""))
         for error in outcome.errors:
-            click.secho(f"error: {error}", fg="red", err=True)
+            echo(f"error: {error}", fg="red", err=True)
         if not outcome.downs and not outcome.errors:
-            click.echo("no review environment is expired or waiting for a destroy")
+            echo("no review environment is expired or waiting for a destroy")
     sys.exit(outcome.exit_code)
 
 
@@ -197,46 +198,44 @@ def _finish(outcome: ReviewOutcome, as_json: bool, ci: str | None) -> None:
 
 
 def _print_outcome(outcome: ReviewOutcome) -> None:
-    from orchestrator.cli.text import printable
     from orchestrator.engines.base import format_counts
 
     # Text from the pull request (names, errors, outputs) is printed as text, never as markup, and
     # with its control characters spelled out.
-    click.echo(f"review {outcome.action} of #{outcome.pr} at {outcome.head[:12]}")
+    echo(f"review {outcome.action} of #{outcome.pr} at {outcome.head[:12]}")
     if not outcome.environments:
-        click.echo("  no environment of the base branch has review stacks (review.enabled)"
+        echo("  no environment of the base branch has review stacks (review.enabled)"
                    if outcome.action == "up" else "  no review stack of this pull request exists")
     for env in outcome.environments:
-        click.echo(printable(f"  {env.environment}: {env.state}" + (f" ({env.note})" if env.note else "")))
+        echo(f"  {env.environment}: {env.state}" + (f" ({env.note})" if env.note else ""))
         for stack_id, result in env.results.items():
             detail = format_counts(result.counts) if result.ok else (result.error or "")
-            click.echo(printable(f"    {result.status:9} {stack_id}  {detail}"))
+            echo(f"    {result.status:9} {stack_id}  {detail}")
             for name, value in sorted(result.outputs.items()):
-                click.echo(printable(f"      {name}: {value}"))
+                echo(f"      {name}: {value}")
     for note in outcome.notes:
-        click.echo(printable(f"  note: {note}"))
+        echo(f"  note: {note}")
     if outcome.report_path is not None:
-        click.echo(f"  report: {outcome.report_path}")
+        echo(f"  report: {outcome.report_path}")
     if outcome.publish_error:
-        click.secho(printable(f"  publishing failed: {outcome.publish_error}"), fg="red", err=True)
+        echo(f"  publishing failed: {outcome.publish_error}", fg="red", err=True)
 
 
 def _print_listing(rows: list[dict[str, object]]) -> None:
-    from orchestrator.cli.text import printable
 
     if not rows:
-        click.echo("no active review environments")
+        echo("no active review environments")
         return
     for row in rows:
         left = row["expires_in_s"]
         expiry = "no TTL" if not isinstance(left, int) else ("expired" if left <= 0 else f"{_span(left)} left")
-        click.echo(f"#{row['pr']} {row['environment']}: {row['status']}, {str(row['head'])[:12]}, "
+        echo(f"#{row['pr']} {row['environment']}: {row['status']}, {str(row['head'])[:12]}, "
                    f"age {_span(int(str(row['age_s'])))}, {expiry}")
         stacks = row["stacks"]
         for stack in stacks if isinstance(stacks, list) else ():
-            click.echo(printable(f"  {stack['status']:9} {stack['id']}"))
+            echo(f"  {stack['status']:9} {stack['id']}")
             for name, value in sorted(stack["outputs"].items()):
-                click.echo(printable(f"    {name}: {value}"))
+                echo(f"    {name}: {value}")
 
 
 def _span(seconds: int) -> str:

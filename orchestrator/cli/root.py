@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import click
 
 from orchestrator import __version__
 from orchestrator.cli.options import json_option, print_json, repo_option
+from orchestrator.cli.terminal import echo
 
 EXIT_USER_ERROR = 1
 EXIT_BUG = 3
@@ -69,7 +71,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     from orchestrator.init.install import installed_from
 
     source, _ = installed_from()
-    click.echo(f"orchestrator {__version__}" + (f" (installed from {source.describe()})" if source else ""))
+    echo(f"orchestrator {__version__}" + (f" (installed from {source.describe()})" if source else ""))
     ctx.exit()
 
 
@@ -159,6 +161,8 @@ def _repo_root(repo: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: the one error boundary. What it prints passes the redactor."""
+    from orchestrator.ci.command_guard import guard_workflow_commands
+    from orchestrator.cli.terminal import install_cli_logging
     from orchestrator.errors import UserError
     from orchestrator.redact import Redactor
 
@@ -167,15 +171,17 @@ def main(argv: list[str] | None = None) -> None:
     # collector ran 117 times in a plan of 2,000 projects, for 6% of its time, and freed 765 objects.
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     redact = Redactor().text
+    guard_workflow_commands(os.environ)
+    install_cli_logging()
     try:
         # Without standalone mode click returns the code of `ctx.exit(code)` instead of exiting.
         code = cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
         if isinstance(code, int) and code != 0:
             sys.exit(code)
     except UserError as exc:
-        click.secho(f"error: {redact(exc.message)}", fg="red", err=True)
+        echo(f"error: {redact(exc.message)}", fg="red", err=True)
         if exc.hint:
-            click.echo(f"hint: {redact(exc.hint)}", err=True)
+            echo(f"hint: {redact(exc.hint)}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -183,13 +189,13 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.UsageError):  # echoes the command line the user typed
             exc.show()
         else:
-            click.echo(f"Error: {redact(exc.format_message())}", err=True)
+            echo(f"Error: {redact(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
-        click.echo("interrupted", err=True)
+        echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestrator.cli.options import json_option, repo_option
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.sandbox import SandboxStatus
@@ -37,9 +38,9 @@ def _show(found: SandboxStatus, *, as_json: bool, stopped_text: str = "not runni
     if as_json:
         click.echo(json.dumps({"running": found.running, "endpoint": found.endpoint, "pid": found.pid}))
     elif found.running:
-        click.echo(f"sandbox running at {found.endpoint} (pid {found.pid})")
+        echo(f"sandbox running at {found.endpoint} (pid {found.pid})")
     else:
-        click.echo(f"sandbox {stopped_text}")
+        echo(f"sandbox {stopped_text}")
 
 
 @click.group("sandbox")

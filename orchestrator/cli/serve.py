@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.options import PORT, repo_option
+from orchestrator.cli.terminal import echo
 
 
 @click.command()
@@ -65,7 +66,7 @@ def serve(
                             scheduler=not no_scheduler, remote=remote, header_timeout_s=header_timeout_s,
                             body_timeout_s=body_timeout_s)
     server = build_server(options, secret=secret.encode() if secret else None)
-    click.echo(f"orchestrator serve: http://{host}:{port} (repository {server.root}, "
+    echo(f"orchestrator serve: http://{host}:{port} (repository {server.root}, "
                f"database {server.store.display_url}, {workers} worker(s)"
                f"{f', polling {remote} every {poll_s:g}s' if poll_s else ''})", err=True)
     run_server(server, log_level=log_level)

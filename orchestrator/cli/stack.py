@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orchestrator.cli.options import json_option, repo_option
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.engines.base import StackResult
@@ -65,10 +66,11 @@ def _engine(*, allow_pending: bool, interactive: bool, redactor: Redactor) -> tu
     progress = None
     status = None
     if interactive:
-        from rich.console import Console
         from rich.markup import escape
 
-        console = Console(stderr=True)
+        from orchestrator.cli.text import make_console
+
+        console = make_console(stderr=True, highlight=True, soft_wrap=False)
         status = console.status("starting")
 
         def progress(raw: dict[str, Any]) -> None:
@@ -86,12 +88,12 @@ def _engine(*, allow_pending: bool, interactive: bool, redactor: Redactor) -> tu
 
 
 def _print_result(result: StackResult) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
+    from orchestrator.cli.text import make_console
     from orchestrator.engines.base import format_counts
 
-    console = Console()
+    console = make_console(highlight=True, soft_wrap=False)
     colour = {"succeeded": "green", "failed": "red", "locked": "yellow", "skipped": "dim"}[result.status]
     c = result.counts
     console.print(
@@ -204,7 +206,7 @@ def outputs_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending
         click.echo(json.dumps(outputs, indent=2, default=str))
         return
     for key, value in outputs.items():
-        click.echo(f"{key}: {json.dumps(value, default=str)}")
+        echo(f"{key}: {json.dumps(value, default=str)}")
 
 
 @stack.command("repair")
@@ -219,9 +221,9 @@ def repair_cmd(project: str, env: str, repo: Path, as_json: bool, allow_pending:
     if as_json:
         click.echo(json.dumps(redactor.value(result.to_json()), indent=2))
     else:
-        click.echo(redactor.text(result.message))
+        echo(redactor.text(result.message))
         for note in result.cleared:
-            click.echo(f"  {redactor.text(note)}")
+            echo(f"  {redactor.text(note)}")
     if result.status != "succeeded":
         raise SystemExit(1)
 
@@ -237,6 +239,6 @@ def types_cmd(as_json: bool) -> None:
         click.echo(json.dumps(listing, indent=2))
         return
     for title, key in (("resource types", "types"), ("provider functions", "functions")):
-        click.echo(f"{title} ({len(listing[key])}):")
+        echo(f"{title} ({len(listing[key])}):")
         for token in listing[key]:
-            click.echo(f"  {token}")
+            echo(f"  {token}")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orchestrator.cli.options import RESULT_LIMIT, actor_name, json_option, print_json, repo_option
+from orchestrator.cli.terminal import echo
 
 if TYPE_CHECKING:
     from orchestrator.models import GitDrift
@@ -45,7 +46,7 @@ def history(repo: Path, environment: str | None, project: str | None, limit: int
                     "history": [_record_json(r) for r in records]})
         return
     _print_current(current, behind)
-    click.echo()
+    echo()
     _print_history(records)
 
 
@@ -69,7 +70,7 @@ def list_locks(repo: Path, as_json: bool) -> None:
         print_json([_lease_json(lease, now) for lease in leases])
         return
     if not leases:
-        click.echo("no locks")
+        echo("no locks")
         return
     rows = [
         (lease.stack, lease.purpose + (f" #{lease.pr}" if lease.pr else ""), _short(lease.commit),
@@ -95,11 +96,11 @@ def release_lock(repo: Path, stack: str, yes: bool) -> None:
             raise click.Abort()
         released = force_release_lock(store, held, actor_name(None))
         if released is None:  # its holder released it meanwhile
-            click.echo(f"{stack} was released by its holder meanwhile")
+            echo(f"{stack} was released by its holder meanwhile")
             return
     finally:
         store.close()
-    click.echo(f"released the lock on {stack} (was held by {released.holder})")
+    echo(f"released the lock on {stack} (was held by {released.holder})")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -125,9 +126,9 @@ def _filter_current(current: dict[str, str], *, environment: str | None, project
 
 
 def _print_current(current: dict[str, str], behind: Mapping[str, GitDrift]) -> None:
-    click.echo("Stacks now (commit of the last successful update or rollback):")
+    echo("Stacks now (commit of the last successful update or rollback):")
     if not current:
-        click.echo("  none recorded")
+        echo("  none recorded")
         return
     rows = [(stack, _short(commit), _behind(behind.get(stack))) for stack, commit in current.items()]
     _print_table(("STACK", "COMMIT", "BRANCH"), rows, indent="  ")
@@ -146,9 +147,9 @@ def _behind(drift: GitDrift | None) -> str:
 def _print_history(records: list[StackRunRecord]) -> None:
     from orchestrator.engines.base import COUNTS_HEADER, COUNTS_LEGEND
 
-    click.echo("Recent stack results (newest first):")
+    echo("Recent stack results (newest first):")
     if not records:
-        click.echo("  none recorded")
+        echo("  none recorded")
         return
     rows = [
         (_when(r.finished_at), r.flow, r.stack, r.operation, r.status, _counts(r.counts), _short(r.commit), r.run_id,
@@ -157,7 +158,7 @@ def _print_history(records: list[StackRunRecord]) -> None:
     ]
     _print_table(("FINISHED (UTC)", "FLOW", "STACK", "OPERATION", "STATUS", COUNTS_HEADER, "COMMIT", "RUN", "REASON"),
                  rows, indent="  ")
-    click.echo(f"  ({COUNTS_LEGEND})")
+    echo(f"  ({COUNTS_LEGEND})")
 
 
 def _first_line(text: str | None) -> str:
@@ -178,7 +179,7 @@ def _reason(record: StackRunRecord) -> str | None:
 def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, indent: str = "") -> None:
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
     for row in (header, *rows):
-        click.echo(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        echo(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orchestrator import graph
+from orchestrator.cli.terminal import printable
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import format_counts
 from orchestrator.models import FileChange, Plan
@@ -23,23 +24,27 @@ if TYPE_CHECKING:
 _OP_STYLE = {"preview": "cyan", "update": "green", "destroy": "red", "drift": "yellow"}
 
 
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+class SafeConsole(Console):
+    """A rich console whose strings are printable before markup is read (markup itself holds no
+    control characters); its own styles still reach the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text), **kwargs)
 
 
-def printable(text: str) -> str:
-    """Text from a pull request or a program as a terminal should get it: control characters (an
-    escape sequence can recolour, retitle or rewrite the terminal) spelled out; newlines kept."""
-    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode() for c in text)
+def make_console(**options: Any) -> SafeConsole:
+    """The CLI's rich console: no highlighting of numbers and paths, lines not wrapped at 80
+    columns in CI logs."""
+    return SafeConsole(**{"highlight": False, "soft_wrap": True, **options})
 
 
 def _plain(*cells: str) -> list[Text]:
     """Table cells shown as written: globs like `release/[0-9]*` are not rich markup."""
-    return [Text(cell) for cell in cells]
+    return [Text(printable(cell)) for cell in cells]
 
 
 def print_plan(plan: Plan) -> None:
-    console = _console()
+    console = make_console()
     console.print(
         f"[bold]Plan[/bold] for {plan.event} on branch [bold]{escape(plan.branch)}[/bold]: "
         f"{plan.base[:12]}..{plan.head[:12]}, {len(plan.changed_files)} changed file(s)"
@@ -102,7 +107,7 @@ def print_environments(config: RepoConfig) -> None:
                 "all" if env.projects is None else ", ".join(env.projects),
             )
         )
-    _console().print(table)
+    make_console().print(table)
 
 
 def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
@@ -139,7 +144,7 @@ def print_projects(config: RepoConfig) -> None:
                 ", ".join(row["environments"]) or "-",
             )
         )
-    console = _console()
+    console = make_console()
     console.print(table)
     unresolved = [site for p in sorted(config.projects) for site in config.projects[p].unresolved_references]
     for site in unresolved:
@@ -151,7 +156,7 @@ def print_projects(config: RepoConfig) -> None:
 
 
 def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> None:
-    console = _console()
+    console = make_console()
     envs = config.environments_for_branch(branch)
     if not envs:
         console.print(f"no environment tracks branch {branch}", markup=False)
@@ -195,7 +200,7 @@ def print_explanation(config: RepoConfig, branch: str, paths: Sequence[str]) -> 
 
 
 def print_deploy(outcome: DeployOutcome) -> None:
-    console = _console()
+    console = make_console()
     plan = outcome.plan
     console.print(
         f"\n[bold]Run {outcome.run_id}[/bold]: {plan.head[:12]} on {plan.branch or '-'}"
@@ -238,7 +243,7 @@ def print_deploy(outcome: DeployOutcome) -> None:
 
 def print_git_drift(report: GitDriftReport) -> None:
     """The stacks of one environment behind their branch (Git drift), and the ones up to date."""
-    console = _console()
+    console = make_console()
     console.print(f"[bold]{escape(report.environment)}[/bold]: branch {escape(report.branch)} is at "
                   f"{report.head[:12]}")
     for note in report.notes:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from orchestrator.cli.options import repo_option
+from orchestrator.cli.terminal import echo
 
 
 @click.command("trust")
@@ -18,6 +20,7 @@ def trust(repo: Path, ci: str) -> None:
     Writes the step outputs `trusted`, `pr`, `head_sha`, `base_ref`, `commenter` and `reason`;
     an untrusted commenter is a notice, not a failure.
     """
+    from orchestrator.ci.command_guard import write_commands
     from orchestrator.ci.events import IssueCommentEvent
     from orchestrator.ci.github_actions import annotation, read_event, write_outputs, write_step_summary
     from orchestrator.errors import UserError
@@ -32,8 +35,8 @@ def trust(repo: Path, ci: str) -> None:
     write_outputs(verdict.outputs())
     if verdict.trusted:
         line = f"/orchestrator preview of #{verdict.pr} by {verdict.commenter}: trusted ({verdict.reason})"
-        click.echo(line)
+        echo(line)
     else:
         line = f"/orchestrator preview of #{verdict.pr} by {verdict.commenter} not run: {verdict.reason}"
-        click.echo(annotation("notice", line, "Not previewed"))
+        write_commands(sys.stdout, [annotation("notice", line, "Not previewed")])
     write_step_summary(line)

@@ -51,6 +51,7 @@ from orchestrator.models import Plan, PlannedStack
 from orchestrator.planner import plan_all
 from orchestrator.redact import Redactor
 from orchestrator.report.drift import issue_body, write_reports
+from orchestrator.report.retention import prune_runs
 from orchestrator.store.api import RunStatus, Store
 from orchestrator.store.drift import DriftStore
 from orchestrator.vcs.base import VcsClient
@@ -186,6 +187,8 @@ def run_drift(
     )
     out_dir = request.out_dir or config.root / ".orchestrator" / "reports" / "drift"
     paths, report_error = _write_reports(report_writer or write_reports, report, out_dir, request.formats)
+    if request.out_dir is None and not report_error:
+        prune_runs(out_dir)
     active = drift_store.findings(environments=touched, active_only=True)
     issues = track_issues(vcs, report, touched, active, issue_body)
     notifications = notify(config, touched, states, request.environ, post or http_post)

@@ -17,6 +17,7 @@ from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
 from orchestrator.report.review import kept_section, splice
+from orchestrator.report.retention import is_our_reports_directory, prune_runs
 from orchestrator.store.api import new_run_id
 from orchestrator.vcs.base import LooseComments, StatusState, VcsClient, VcsError, truncate
 
@@ -53,6 +54,8 @@ def write_report(path: Path, markdown: str, *, append: bool) -> None:
     latest = latest_report(path)
     if latest != path:
         atomic_write(latest, markdown)
+    if is_our_reports_directory(path.parent):
+        prune_runs(path.parent)
 
 
 def status_of(result: StackResult) -> tuple[StatusState, str]:
