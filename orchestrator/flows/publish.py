@@ -16,8 +16,8 @@ from orchestrator.flows.gates import is_waiting
 from orchestrator.fsutil import atomic_write
 from orchestrator.models import Plan
 from orchestrator.report.comment import RenderedComment
-from orchestrator.report.review import kept_section, splice
 from orchestrator.report.retention import is_our_reports_directory, prune_runs
+from orchestrator.report.review import kept_section, splice
 from orchestrator.store.api import new_run_id
 from orchestrator.vcs.base import LooseComments, StatusState, VcsClient, VcsError, truncate
 
