@@ -5,7 +5,8 @@ GitHub Actions (no `GITHUB_ACTIONS=true`) it does nothing.
 
 What it writes:
 - one annotation per failed stack (`::error title=<stack id>::...`) and per locked stack
-  (`::warning`); for drift, a warning per drifted stack and an error per stack whose check failed.
+  (`::warning`); for drift, a warning per drifted stack and per stack behind its branch (Git
+  drift), and an error per stack whose check failed.
   GitHub shows at most 10 annotations of each level per step, so beyond 9 the 10th says how
   many more there are and where to read them.
 - the full Markdown report, appended to `GITHUB_STEP_SUMMARY`.
@@ -15,8 +16,10 @@ What it writes:
     `failed_stacks`  a JSON list of stack ids (`["app/dev","data/prod"]`), `[]` when none:
                      one line, usable as `fromJSON(steps.<id>.outputs.failed_stacks)`
     `locked_stacks`  the same for stacks that were locked by another run
-    `drift`          `true` when drift was found (the drift report's active findings, or for a
-                     drift run without a report, drifted resources in the results), else `false`
+    `drift`          `true` when drift was found (the drift report's active findings or stacks
+                     behind their branch, as exit code 2; for a drift run without a report,
+                     drifted resources in the results), else `false`
+    `stacks_behind`  a JSON list of the stacks behind their branch (Git drift), `[]` when none
     `summary`        a few lines for people: one per failed or locked stack, or "all N stacks
                      succeeded"; multi-line, so written in the `name<<DELIMITER` form
 """
@@ -35,6 +38,7 @@ from orchestrator.ci.github_actions import AnnotationLevel, annotation, write_ou
 if TYPE_CHECKING:
     from orchestrator.drift.model import DriftReport
     from orchestrator.engines.base import StackResult
+    from orchestrator.models import GitDrift
 
 FlowKind = Literal["preview", "deploy", "drift", "promote", "rollback", "remediate", "reconcile", "review"]
 MAX_ANNOTATIONS_PER_LEVEL = 10  # what GitHub shows per step for each of error and warning
@@ -95,6 +99,7 @@ def annotation_lines(kind: FlowKind, results: Mapping[str, StackResult], drift: 
             for s in sorted(drift.stacks, key=lambda s: s.stack)
             if s.status == "drifted"
         )
+        warnings.extend((d.stack, _behind(d)) for d in sorted(drift.git_drift, key=lambda d: d.stack))
     return [*_capped("error", errors), *_capped("warning", warnings)]
 
 
@@ -106,8 +111,10 @@ def output_values(
     changed = any(
         r.counts.changed > 0 or any(c.op not in ("same", "read") for c in r.changes) for r in results.values()
     )
+    behind = sorted(d.stack for d in drift.git_drift) if drift is not None else []
     if drift is not None:
-        drift_found = drift.has_drift
+        # `drift` is either kind, as the exit code 2 is; `stacks_behind` names the Git drift.
+        drift_found = drift.has_drift or bool(behind)
         changed = changed or drift_found
     else:
         drift_found = kind == "drift" and changed
@@ -116,6 +123,7 @@ def output_values(
         "failed_stacks": json.dumps(failed, separators=(",", ":")),
         "locked_stacks": json.dumps(locked, separators=(",", ":")),
         "drift": _bool(drift_found),
+        "stacks_behind": json.dumps(behind, separators=(",", ":")),
         "summary": _summary(kind, results, failed, locked),
     }
 
@@ -126,6 +134,15 @@ def _summary(kind: FlowKind, results: Mapping[str, StackResult], failed: list[st
     lines = [f"{stack_id}: failed" for stack_id in failed]
     lines += [f"{stack_id}: locked" for stack_id in locked]
     return "\n".join(lines)
+
+
+def _behind(drift: GitDrift) -> str:
+    """A stack whose applied commit is behind its branch (Git drift), as one warning."""
+    if drift.commits_behind is None:
+        where = f"not at {drift.branch or 'its branch'}'s tip ({drift.standing})"
+    else:
+        where = f"behind {drift.branch or 'its branch'} by {drift.commits_behind} commit(s)"
+    return f"{where}: `orchestrator reconcile --env {drift.environment}` would {drift.operation} it"
 
 
 def _capped(level: AnnotationLevel, items: list[tuple[str, str]]) -> list[str]:

@@ -103,6 +103,7 @@ def test_changes_and_a_clean_run(actions: dict[str, str]) -> None:
         "failed_stacks": "[]",
         "locked_stacks": "[]",
         "drift": "false",
+        "stacks_behind": "[]",
         "summary": "all 2 stack(s): preview succeeded or skipped",
     }
 
@@ -190,3 +191,25 @@ def test_drift_without_findings_is_not_drift(actions: dict[str, str]) -> None:
     )
     report_to_actions("drift", [], markdown=None, drift=report, env=actions, stream=io.StringIO())
     assert _outputs(Path(actions["GITHUB_OUTPUT"]))["drift"] == "false"
+
+
+def test_stacks_behind_their_branch_are_drift_in_the_job(actions: dict[str, str]) -> None:
+    """Git drift (a run that never happened, a rollback) is what exit code 2 says too: a warning
+    per stack naming the fix, `drift` true and the stacks in `stacks_behind`."""
+    from orchestrator.models import GitDrift
+
+    behind = GitDrift(stack="network/dev", environment="dev", operation="update", applied="5a56daa22a92" + "0" * 28,
+                      flow="rollback", standing="behind", commits_behind=3, reasons=("rolled back",),
+                      branch="develop", head="9f8e7d6c5b4a" + "1" * 28)
+    report = DriftReport(
+        generated_at=datetime(2026, 1, 2, tzinfo=UTC), run_id=None, environments=("dev",),
+        stacks=(StackDrift(stack="network/dev", project="network", environment="dev", status="clean"),),
+        findings=(), git_drift=(behind,),
+    )
+    out = io.StringIO()
+    report_to_actions("drift", [], markdown=None, drift=report, env=actions, stream=out)
+    assert out.getvalue().splitlines() == [
+        "::warning title=network/dev::behind develop by 3 commit(s): `orchestrator reconcile --env dev` would update it"
+    ]
+    outputs = _outputs(Path(actions["GITHUB_OUTPUT"]))
+    assert outputs["drift"] == "true" and outputs["stacks_behind"] == '["network/dev"]'
