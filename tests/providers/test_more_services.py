@@ -223,6 +223,13 @@ def test_vpc_endpoint_and_redshift(ctx: ProviderContext, boto: Boto) -> None:
                      {"vpcId": vpc, "serviceName": "com.amazonaws.us-east-1.s3", "routeTableIds": tables[:1]},
                      {"routeTableIds": tables}, {"serviceName": "com.amazonaws.us-east-1.dynamodb"})
     assert endpoint["routeTableIds"] == tables and endpoint["vpcEndpointType"] == "Gateway"
+    interface = provider("aws:ec2/vpcEndpoint:VpcEndpoint", ctx)
+    inputs = interface.check("urn", "sqs", None, {"vpcId": vpc, "serviceName": "com.amazonaws.us-east-1.sqs",
+                                                  "vpcEndpointType": "Interface", "subnetIds": subnets[:1]})
+    id_, outputs = interface.create("urn", inputs)
+    assert len(outputs["networkInterfaceIds"]) == 1 and outputs["dnsEntries"][0]["dnsName"]
+    interface.delete("urn", id_, inputs, outputs)
+    assert interface.read("urn", id_, inputs, outputs) is None
     group = _life(ctx, "aws:redshift/subnetGroup:SubnetGroup", "warehouse", {"subnetIds": subnets[:1]},
                   {"description": "two", "subnetIds": subnets}, {"name": "other"})
     assert group["arn"].endswith(":subnetgroup:" + group["name"])

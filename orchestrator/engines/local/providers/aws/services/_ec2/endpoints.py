@@ -4,7 +4,7 @@ defaults and ForceNew as pulumi-aws `aws.ec2.VpcEndpoint` (terraform-provider-aw
 `internal/service/ec2/vpc_endpoint.go`).
 
 Route tables, subnets and security groups are sets changed in place with ModifyVpcEndpoint's
-Add.../Remove... lists; the policy is replaced whole by the same call.
+Add.../Remove... lists; the policy, private DNS and address type are set by the same call.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class VpcEndpointCode(DeclaredResource):
                 request[f"Add{api}"] = sorted(wanted - had)
             if had - wanted:
                 request[f"Remove{api}"] = sorted(had - wanted)
+        for name, api in (("privateDnsEnabled", "PrivateDnsEnabled"), ("ipAddressType", "IpAddressType")):
+            if news.get(name) is not None and news.get(name) != old_inputs.get(name):
+                request[api] = news[name]
         if news.get("policy") != old_inputs.get("policy"):
             if news.get("policy"):
                 request["PolicyDocument"] = news["policy"]
@@ -81,6 +84,8 @@ VPC_ENDPOINT = AwsType(
         Prop("ownerId", read="OwnerId", output=True),
         Prop("prefixListId", read="DestinationPrefixListId", output=True),
         Prop("networkInterfaceIds", kind="list", read="NetworkInterfaceIds", output=True),
+        Prop("dnsEntries", kind="list", read="DnsEntries", output=True,
+             props=(Prop("dnsName", api="DnsName"), Prop("hostedZoneId", api="HostedZoneId"))),
         Prop("requesterManaged", kind="bool", read="RequesterManaged", output=True),
     ),
     create=Call("create_vpc_endpoint", id="VpcEndpoint.VpcEndpointId"),
