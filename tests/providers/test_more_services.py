@@ -153,6 +153,29 @@ def test_repository_cluster_task_definition_and_service(ctx: ProviderContext) ->
     cluster.delete("urn", cluster_arn, cluster_inputs, {})
 
 
+def test_a_refused_task_definition_deregister_is_an_error_not_already_gone(
+        ctx: ProviderContext, boto: Boto, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.ecs.exceptions import EcsClientException
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    task = provider("aws:ecs/taskDefinition:TaskDefinition", ctx)
+    inputs = task.check("urn", "api", None, {
+        "family": "api", "containerDefinitions": json.dumps([{"name": "api", "image": "nginx", "memory": 128.0}])})
+    arn, outputs = task.create("urn", inputs)
+
+    def refuse(self: Any, task_definition: str) -> Any:  # stand-in for an ECS refusal (same ClientException code)
+        raise EcsClientException("User is not authorized to perform: ecs:DeregisterTaskDefinition")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(EC2ContainerServiceBackend, "deregister_task_definition", refuse)
+        with pytest.raises(ProviderError, match="not authorized"):
+            task.delete("urn", arn, inputs, outputs)
+    assert task.read("urn", arn, inputs, outputs) is not None  # still registered: not skipped as gone
+    boto("ecs").deregister_task_definition(taskDefinition=arn)  # deregistered by hand: already gone
+    task.delete("urn", arn, inputs, outputs)
+    assert task.read("urn", arn, inputs, outputs) is None
+
+
 def _scaling_group(boto: Boto, name: str) -> str:
     """An Auto Scaling group made by hand: what a capacity provider scales."""
     autoscaling = boto("autoscaling")

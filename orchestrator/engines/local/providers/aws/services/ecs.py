@@ -73,6 +73,9 @@ CLUSTER = AwsType(
 
 
 class TaskDefinitionCode(InactiveIsGone):
+    """ECS answers a deregister of a missing revision and its other refusals with the same
+    ClientException, so "already gone" is what a read says, not the deregister's error."""
+
     def create_args(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         definitions = json.loads(str(inputs["containerDefinitions"]))  # JSON text in pulumi-aws, a list in ECS
         return {"containerDefinitions": integral(definitions)}
@@ -85,7 +88,9 @@ class TaskDefinitionCode(InactiveIsGone):
         return outputs
 
     def delete(self, urn: str, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        if not inputs.get("skipDestroy"):  # skipDestroy keeps the revision registered, as pulumi-aws
+        if inputs.get("skipDestroy"):  # keeps the revision registered, as pulumi-aws
+            return
+        if self.read(urn, id, inputs, outputs) is not None:
             super().delete(urn, id, inputs, outputs)
 
 
@@ -123,7 +128,7 @@ TASK_DEFINITION = AwsType(
                absent=("ClientException", "ClientError"), gone=_INACTIVE),
           Call("describe_task_definition", {"taskDefinition": "{id}", "include": ["TAGS"]}, result="tags",
                into="tags")),
-    delete=Call("deregister_task_definition", {"taskDefinition": "{id}"}, absent=("ClientException",)),
+    delete=Call("deregister_task_definition", {"taskDefinition": "{id}"}),
     tagging=_tagging("{id}"),
     impl=TaskDefinitionCode,
 )
