@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ from orchestrator.errors import ConfigError
 from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
 from orchestrator.names import project_name_problem
-from orchestrator.stackrefs import find_stack_references
+from orchestrator.stackrefs import read_candidates, sites_by_owner
 from orchestrator.yamlfile import line_of, parse
 
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
@@ -48,10 +49,14 @@ def load_repository(root: Path, tree: Tree | None = None) -> RepoConfig:
     source = tree if tree is not None else WorkTree(root)
     settings_model, settings_text = _load_settings(source)
     settings = _settings(settings_model)
-    environments = policy.with_policy_packs(
-        source, settings_model, settings_text, _load_environments(source, settings), config_file=CONFIG_FILE
-    )
-    projects, notes = _load_projects(source, settings, settings_model, settings_text)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # The programs the StackReference scan parses are found and read (mostly waiting for git's
+        # grep and cat-file) while the environments and project files are loaded here.
+        programs = background.submit(read_candidates, source, settings.stacks_dir)
+        environments = policy.with_policy_packs(
+            source, settings_model, settings_text, _load_environments(source, settings), config_file=CONFIG_FILE
+        )
+        projects, notes = _load_projects(source, settings, settings_model, settings_text, programs)
     config = RepoConfig(
         root=root,
         source=source.label,
@@ -246,7 +251,11 @@ def discover_project_files(tree: Tree, stacks_dir: str) -> list[str]:
 
 
 def _load_projects(
-    tree: Tree, settings: Settings, model: schema.OrchestratorModel, settings_text: bytes
+    tree: Tree,
+    settings: Settings,
+    model: schema.OrchestratorModel,
+    settings_text: bytes,
+    programs: Future[dict[str, bytes]],
 ) -> tuple[dict[str, Project], list[str]]:
     project_files = discover_project_files(tree, settings.stacks_dir)
     contents = tree.read_many(project_files)
@@ -270,7 +279,7 @@ def _load_projects(
         directories[directory] = name
         by_name[name] = directory
 
-    sites = find_stack_references(tree, settings.stacks_dir, lambda path: owning_directory(path, directories))
+    sites = sites_by_owner(programs.result(), lambda path: owning_directory(path, directories))
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())

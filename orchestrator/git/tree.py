@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -35,8 +36,13 @@ class CommitTree:
         self.label = f"commit {sha[:12]}"
         self._blobs: dict[str, str] | None = None
         self._sorted: list[str] = []
+        self._listing = threading.Lock()
 
     def _index(self) -> dict[str, str]:
+        with self._listing:  # read from two threads while a configuration loads (config/load.py)
+            return self._read_index()
+
+    def _read_index(self) -> dict[str, str]:
         if self._blobs is None:
             listing = _text(self._repo.run("ls-tree", "-r", "-z", "--full-tree", self.sha), self.sha[:12])
             # `<mode> blob <object>\t<path>\0` per file; submodules (commit entries) are left out.

@@ -8,7 +8,7 @@ imported on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,15 +58,29 @@ def find_stack_references(
 
     References to a stack of the program's own project are left out: they add no dependency.
     """
-    candidates = {
-        path: owner
-        for path in source.files_containing(under, NEEDLE.decode(), SUFFIXES)
-        if (owner := owner_of(path)) is not None
-    }
+    return sites_by_owner(read_candidates(source, under), owner_of)
+
+
+def read_candidates(source: Source, under: str) -> dict[str, bytes]:
+    """The programs under `under` holding the word StackReference: the only files worth parsing.
+
+    Only reads, so it can run while the caller does other work (config/load.py overlaps it with
+    loading the environments and project files): it is mostly waiting for git."""
+    return source.read_many(source.files_containing(under, NEEDLE.decode(), SUFFIXES))
+
+
+def sites_by_owner(
+    candidates: Mapping[str, bytes], owner_of: Callable[[str], str | None]
+) -> dict[str, tuple[StackReferenceSite, ...]]:
+    """The sites of `candidates` (path -> content) per owning project directory; files no project
+    owns are not parsed."""
     sites: dict[str, list[StackReferenceSite]] = {}
-    for path, text in sorted(source.read_many(list(candidates)).items()):
+    for path, text in sorted(candidates.items()):
+        owner = owner_of(path)
+        if owner is None:
+            continue
         for site in sites_in(path, text):
-            sites.setdefault(candidates[path], []).append(site)
+            sites.setdefault(owner, []).append(site)
     return {directory: tuple(found) for directory, found in sites.items()}
 
 
