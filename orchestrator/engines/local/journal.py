@@ -65,7 +65,8 @@ def _same_record(a: ResourceState, b: ResourceState) -> bool:
 
 class DeploymentJournal:
     """The bookkeeping of a deployment: the old and new records, pending operations, the
-    changes made, and the state writes that record them. The steps are in `Deployment`."""
+    changes made, and the state writes that record them. Steps are decided in `Deployment`
+    and run in `StepExecutor`."""
 
     def __init__(
         self, *, old: Snapshot, dry_run: bool, writer: StateWriter | None, redactor: SecretMasker, emit: Emit
