@@ -1,5 +1,5 @@
 """docs/configuration.md cannot drift from the code: its reference part is regenerated here from
-orchestrator/config/schema.py and compared, and every key the sample repository uses must be in it."""
+orchestrator/config/schema/ and compared, and every key the sample repository uses must be in it."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_reference_is_up_to_date() -> None:
     page = PAGE.read_text(encoding="utf-8")
     expected = docs_gen.splice(page, docs_gen.render_reference())
     assert page == expected, (
-        f"{PAGE.relative_to(ROOT)} is out of date with orchestrator/config/schema.py; "
+        f"{PAGE.relative_to(ROOT)} is out of date with orchestrator/config/schema/; "
         f"regenerate it with `{docs_gen.REGENERATE_COMMAND}` and commit the result"
     )
 
@@ -75,7 +75,7 @@ def test_every_model_field_has_a_description() -> None:
         return [key.path for key in docs_gen.reference_keys(model, prefix) if not key.description.strip()]
 
     missing = walk(OrchestratorModel, "") + walk(EnvironmentModel, "env:")
-    assert not missing, f"Field(description=...) missing in orchestrator/config/schema.py for {missing}"
+    assert not missing, f"Field(description=...) missing in orchestrator/config/schema/ for {missing}"
 
 
 @pytest.mark.parametrize(
