@@ -1,42 +1,32 @@
-"""What the dashboard shows, read from the store: the stack matrix, filtered run history, a run's detail.
-
-Read-only queries on the store's tables (through `SqlStore.transaction`, so SQLite's locking
-and the clear connection errors apply). Values are frozen dataclasses; rendering is in
-dashboard.py and templates/. The one write, releasing a lock, is `release_lock`.
-"""
+"""The stack matrix: projects × environments (from the configuration, environments in
+promotion order) with each stack's last deploying result, current commit, drift state, lock,
+the gate that blocked it and whether it is behind its branch."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 
-from orchestrator.engines.base import PolicyViolation
 from orchestrator.errors import UserError
 from orchestrator.flows.reconcile import stored_git_drift
 from orchestrator.models import GitDrift
+from orchestrator.server.dashboard_data.locks import LockView, lock_views
 from orchestrator.store import schema
-from orchestrator.store.api import AuditEntry, Lease, Run, StackRunRecord
-from orchestrator.store.policy import run_violations
-from orchestrator.store.rows import audit_entry_from_row, run_from_row, stack_run_record_from_row
+from orchestrator.store.api import AuditEntry, StackRunRecord
+from orchestrator.store.rows import audit_entry_from_row, stack_run_record_from_row
 from orchestrator.store.sql import SqlStore
 
 log = logging.getLogger("orchestrator.server.dashboard")
 
 # The flows whose result is what a stack runs now; previews and drift checks are shown apart.
 DEPLOYING_FLOWS = ("deploy", "rollback", "promote", "remediate")
-FLOWS = ("preview", "deploy", "drift", "rollback", "promote", "remediate")
-RUN_STATUSES = ("running", "succeeded", "failed", "interrupted", "blocked")
-PAGE_SIZE = 50
 DriftStatus = Literal["clean", "drifted", "error", "unknown"]
-
-
-# --------------------------------------------------------------------------- values
 
 
 @dataclass(frozen=True)
@@ -49,12 +39,6 @@ class DriftState:
     checked_at: datetime | None = None
     run_id: str | None = None
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class LockView:
-    lease: Lease
-    expired: bool
 
 
 @dataclass(frozen=True)
@@ -97,51 +81,10 @@ class Matrix:
         return self.cells[(project, environment)]
 
 
-@dataclass(frozen=True)
-class RunFilters:
-    flow: str | None = None
-    environment: str | None = None
-    project: str | None = None
-    status: str | None = None
-    page: int = 1
-
-    def query(self, **changes: Any) -> dict[str, str]:
-        """These filters (with `changes`) as query parameters, empty ones left out."""
-        values = {"flow": self.flow, "environment": self.environment, "project": self.project,
-                  "status": self.status, "page": self.page, **changes}
-        return {k: str(v) for k, v in values.items() if v not in (None, "") and not (k == "page" and v == 1)}
-
-
-@dataclass(frozen=True)
-class RunRow:
-    run: Run
-    stacks: int
-    statuses: Mapping[str, int]  # stack result status → how many
-
-
-@dataclass(frozen=True)
-class RunPage:
-    rows: tuple[RunRow, ...]
-    filters: RunFilters
-    has_next: bool
-
-
-@dataclass(frozen=True)
-class RunDetail:
-    run: Run
-    stacks: tuple[StackRunRecord, ...]
-    audit: tuple[AuditEntry, ...]  # oldest first: the run's story
-    locks: tuple[LockView, ...] = field(default_factory=tuple)  # leases the run still holds
-    violations: dict[str, tuple[PolicyViolation, ...]] = field(default_factory=dict)  # stack id → policy findings
-
-
-# --------------------------------------------------------------------------- the matrix
-
-
 def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
     """Projects × environments (from the configuration, environments in promotion order) with
     each stack's last deploying result, current commit, drift state and lock."""
-    columns, projects, deploys, config_error = _layout(repo_root)
+    columns, projects, deploys, config_error = layout(repo_root)
     # A stack that did not run (skipped: a failed dependency, a closed gate) still runs what its
     # last real result says; the gate that stopped it shows as `blocked`.
     last = latest_results(store, DEPLOYING_FLOWS, ran_only=True)
@@ -180,7 +123,9 @@ def load_matrix(store: SqlStore, repo_root: Path) -> Matrix:
 Deploys = Callable[[str, str], bool]  # (project, environment) → whether the configuration deploys it there
 
 
-def _layout(repo_root: Path) -> tuple[tuple[EnvironmentColumn, ...], tuple[str, ...], Deploys, str | None]:
+def layout(repo_root: Path) -> tuple[tuple[EnvironmentColumn, ...], tuple[str, ...], Deploys, str | None]:
+    """The environment columns (promotion order), the projects and which pairs are deployed, from
+    the configuration; when it does not load, none of them and the error."""
     from orchestrator.config import load_repository
 
     try:
@@ -278,130 +223,3 @@ def _drift_state(record: StackRunRecord, drifted: int, acknowledged: int, findin
     return DriftState(status, drifted=drifted, acknowledged=acknowledged, checked_at=record.finished_at,
                       run_id=record.run_id, error=(record.error or finding_error) if status == "error" else None)
 
-
-def lock_views(store: SqlStore) -> dict[str, LockView]:
-    """Every lease, expired ones too (a lapsed lease of a dead run is worth seeing), by stack."""
-    now = store.lease_clock()
-    return {lease.stack: LockView(lease, lease.expires_at <= now) for lease in store.locks(include_expired=True)}
-
-
-# --------------------------------------------------------------------------- run history
-
-
-def load_runs(store: SqlStore, filters: RunFilters, *, page_size: int = PAGE_SIZE) -> RunPage:
-    """Runs matching `filters`, newest first, one page of them (one row more is read to know
-    whether a next page exists)."""
-    runs, results = schema.runs, schema.stack_results
-    query = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc())
-    if filters.flow:
-        query = query.where(runs.c.flow == filters.flow)
-    if filters.status:
-        query = query.where(runs.c.status == filters.status)
-    if filters.environment or filters.project:
-        conditions = [results.c.run_id == runs.c.id]
-        if filters.environment:
-            conditions.append(results.c.environment == filters.environment)
-        if filters.project:
-            conditions.append(results.c.project == filters.project)
-        touched: sa.ColumnElement[bool] = sa.exists(sa.select(results.c.id).where(*conditions))
-        if filters.environment and not filters.project:
-            # A run stopped by a gate has no stack results, but it names its environments.
-            named = sa.cast(runs.c.environments, sa.Text).like(
-                f'%{_like_escape(_json_string(filters.environment))}%', escape="\\")
-            touched = sa.or_(touched, named)
-        query = query.where(touched)
-    query = query.limit(page_size + 1).offset((filters.page - 1) * page_size)
-    with store.transaction(write=False) as conn:
-        found = [run_from_row(row) for row in conn.execute(query).mappings()]
-        shown = found[:page_size]
-        tallies = _status_tallies(conn, [r.id for r in shown])
-    rows = tuple(RunRow(run, sum(tallies.get(run.id, {}).values()), tallies.get(run.id, {})) for run in shown)
-    return RunPage(rows=rows, filters=filters, has_next=len(found) > page_size)
-
-
-def _status_tallies(conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    if not run_ids:
-        return {}
-    results = schema.stack_results
-    query = (
-        sa.select(results.c.run_id, results.c.status, sa.func.count())
-        .where(results.c.run_id.in_(list(run_ids)))
-        .group_by(results.c.run_id, results.c.status)
-    )
-    tallies: dict[str, dict[str, int]] = {}
-    for run_id, status, count in conn.execute(query):
-        tallies.setdefault(str(run_id), {})[str(status)] = int(count)
-    return tallies
-
-
-def _json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def filter_choices(store: SqlStore, repo_root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Environments (promotion order) and projects to offer in the filters: configured and recorded ones."""
-    columns, projects, _, _ = _layout(repo_root)
-    results = schema.stack_results
-    with store.transaction(write=False) as conn:
-        recorded = conn.execute(sa.select(results.c.environment, results.c.project).distinct()).all()
-    environments = [c.name for c in columns]
-    environments += sorted({str(r.environment) for r in recorded} - set(environments))
-    return tuple(environments), tuple(sorted({*projects, *(str(r.project) for r in recorded)}))
-
-
-# --------------------------------------------------------------------------- one run
-
-
-def load_run(store: SqlStore, run_id: str) -> RunDetail | None:
-    run = store.get_run(run_id)
-    if run is None:
-        return None
-    results = schema.stack_results
-    query = sa.select(results).where(results.c.run_id == run_id).order_by(results.c.id)
-    with store.transaction(write=False) as conn:
-        stacks = tuple(stack_run_record_from_row(row) for row in conn.execute(query).mappings())
-        violations = run_violations(conn, run_id)
-    audit = tuple(reversed(store.audit_log(run_id=run_id, limit=1000)))
-    held = tuple(view for view in lock_views(store).values() if view.lease.run_id == run_id)
-    return RunDetail(run=run, stacks=stacks, audit=audit, locks=held, violations=violations)
-
-
-def stack_order(stacks: Iterable[StackRunRecord], environments: Sequence[str]) -> list[StackRunRecord]:
-    """A run's results by environment (promotion order), then as recorded."""
-    rank = {env: i for i, env in enumerate(environments)}
-    return sorted(stacks, key=lambda r: rank.get(r.environment, len(rank)))
-
-
-# --------------------------------------------------------------------------- the one write
-
-
-@dataclass(frozen=True)
-class Released:
-    lease: Lease
-    expired: bool
-
-
-def release_lock(store: SqlStore, stack: str, *, actor: str) -> Released | None:
-    """Remove the lease on `stack` whoever holds it and record it in the audit log, as
-    `orchestrator locks release` does; None when there is no lease (or its holder just released it)."""
-    now = store.lease_clock()
-    released = store.force_release(stack)
-    if released is None:
-        return None
-    expired = released.expires_at <= now
-    store.audit(
-        actor=actor,
-        action="lock.released",
-        run_id=released.run_id,
-        stack=stack,
-        commit=released.commit,
-        details={"forced": True, "holder": released.holder, "purpose": released.purpose, "expired": expired,
-                 "via": "dashboard"},
-    )
-    return Released(released, expired)
