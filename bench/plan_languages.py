@@ -3,8 +3,8 @@
 Every project is 10 files; its program reads the outputs of the project before it in its chain
 through a StackReference written as that language's SDK documents it. `EDITED` names the two
 files the benchmark's change edits (the program and one component). A mixed repository cycles
-through Python, TypeScript, Go, C# and Pulumi YAML, so the planner's dependency scan parses
-every grammar.
+through Python, TypeScript, Go, C#, Java and Pulumi YAML, so the planner's dependency scan
+parses every grammar.
 """
 
 from __future__ import annotations
@@ -160,6 +160,40 @@ def csharp(name: str, upstream: str | None, revision: int) -> Files:
     }
 
 
+def java(name: str, upstream: str | None, revision: int) -> Files:
+    edit = f"// revision {revision}\n" if revision else ""
+    reference = (
+        "            var upstream = new StackReference(\n"
+        f'                String.format("organization/{upstream}/%s", ctx.stackName()));\n'
+        '            ctx.export("upstreamQueue", upstream.output("queueUrl"));\n'
+        if upstream
+        else ""
+    )
+    source = "src/main/java/generated"
+    return {
+        "Pulumi.yaml": f"name: {name}\nruntime: java\ndescription: generated service {name}\n",
+        f"{source}/App.java": (
+            "package generated;\n\nimport com.pulumi.Pulumi;\nimport com.pulumi.resources.StackReference;\n\n"
+            f"{edit}public class App {{\n    public static void main(String[] args) {{\n"
+            f"        Pulumi.run(ctx -> {{\n{reference}"
+            f'            var bucket = Storage.bucket("{name}");\n            var queue = Queues.create("{name}");\n'
+            '            ctx.export("bucketName", bucket.bucket());\n        });\n    }\n}\n'
+        ),
+        **_stack_configs(name),
+        "pom.xml": f"<project><modelVersion>4.0.0</modelVersion><artifactId>{name}</artifactId></project>\n",
+        "README.md": f"# {name}\n\nGenerated project for the plan benchmark.\n",
+        f"{source}/Storage.java": (
+            f"package generated;\n\nimport com.pulumi.aws.s3.Bucket;\n\n{edit}class Storage {{\n"
+            '    static Bucket bucket(String name) {\n        return new Bucket(name + "-data");\n    }\n}\n'
+        ),
+        f"{source}/Queues.java": (
+            "package generated;\n\nimport com.pulumi.aws.sqs.Queue;\n\nclass Queues {\n"
+            '    static Queue create(String name) {\n        return new Queue(name + "-events");\n    }\n}\n'
+        ),
+        ".gitignore": "/target/\n",
+    }
+
+
 def pulumi_yaml(name: str, upstream: str | None, revision: int) -> Files:
     edit = f"# revision {revision}\n" if revision else ""
     reference = (
@@ -191,6 +225,7 @@ LANGUAGES: dict[str, Generator] = {
     "typescript": typescript,
     "go": go,
     "csharp": csharp,
+    "java": java,
     "yaml": pulumi_yaml,
 }
 EDITED: dict[str, tuple[str, str]] = {
@@ -198,9 +233,10 @@ EDITED: dict[str, tuple[str, str]] = {
     "typescript": ("index.ts", "components/storage.ts"),
     "go": ("main.go", "storage.go"),
     "csharp": ("Program.cs", "Storage.cs"),
+    "java": ("src/main/java/generated/App.java", "src/main/java/generated/Storage.java"),
     "yaml": ("Main.yaml", "policies/bucket.json"),
 }
 MIXES: dict[str, tuple[str, ...]] = {
-    "mixed": ("python", "typescript", "go", "csharp", "yaml"),
+    "mixed": ("python", "typescript", "go", "csharp", "java", "yaml"),
     "python": ("python",),
 }
