@@ -119,7 +119,14 @@ def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
             "explicit_depends_on": list(p.depends_on),
             "stack_references": list(p.stack_references),
             "references": [
-                {"project": r.project, "file": r.file, "line": r.line, "language": r.language, "name": r.name}
+                {
+                    "project": r.project,
+                    "file": r.file,
+                    "line": r.line,
+                    "language": r.language,
+                    "name": r.name,
+                    "config": r.config_file or None,  # the stack file whose configuration named it
+                }
                 for r in p.stack_reference_sites
             ],
             "watch": list(p.watch),

@@ -29,7 +29,7 @@ from orchestrator.errors import ConfigError
 from orchestrator.globs import GlobError
 from orchestrator.models import AwsSettings
 from orchestrator.names import project_name_problem
-from orchestrator.stackrefs import read_candidates, sites_by_owner
+from orchestrator.stackrefs import read_candidates, resolve_from_stack_config, sites_by_owner
 from orchestrator.yamlfile import line_of, parse
 
 ROOT_DIRECTORY = "."  # the directory of a project whose Pulumi.yaml is at the repository root
@@ -279,7 +279,9 @@ def _load_projects(
         directories[directory] = name
         by_name[name] = directory
 
-    sites = sites_by_owner(programs.result(), lambda path: owning_directory(path, directories))
+    sites = resolve_from_stack_config(
+        tree, sites_by_owner(programs.result(), lambda path: owning_directory(path, directories)), directories.__getitem__
+    )
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())

@@ -124,7 +124,9 @@ def _with_references(
     """Each project with the StackReferences of its programs: an environment that keeps a
     project must keep the projects it reads, or its stack fails there."""
     directories = {p.directory: p for p in projects}
-    sites = find_stack_references(_Files(root, paths), ".", lambda path: owning_directory(path, directories))
+    sites = find_stack_references(
+        _Files(root, paths), ".", lambda path: owning_directory(path, directories), lambda d: directories[d].name
+    )
     return tuple(replace(p, reads=sites.get(p.directory, ())) for p in projects)
 
 

@@ -20,6 +20,7 @@ from orchestrator.init.model import (
     Proposal,
     ProposedEnvironment,
 )
+from orchestrator.stackrefs import stack_of
 
 _DEV_NAMES = ("dev", "development", "develop", "sandbox")
 _STAGING_NAMES = ("test", "testing", "qa", "uat", "stage", "staging", "preprod", "pre-prod", "preproduction")
@@ -196,6 +197,8 @@ def _keep_what_they_read(
     while pending:
         reader = by_name[pending.pop(0)]
         for site in reader.reads:
+            if stack_of(site) not in (None, stack):
+                continue  # named by another stack's configuration: not what this environment's stack reads
             if site.project is None:
                 notes.append(
                     f"environment {env}: {reader.name} reads a stack named only at run time "

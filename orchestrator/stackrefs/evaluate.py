@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 MAX_DEPTH = 8  # identifiers resolved through other identifiers: enough for real programs, no cycles
+# The Pulumi SDKs' config reads (Python, TypeScript, Go, .NET, Java spellings, normalized):
+# `config.require("companyStack")` names a stack through the stack's configuration.
+CONFIG_READS = frozenset({"require", "get", "requiresecret", "getsecret"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,30 @@ class Evaluator:
             return self(bound[0], depth + 1) if len(bound) == 1 else HOLE
         return HOLE
 
+    def config_key(self, node: Node | None, depth: int = 0) -> str | None:
+        """The key when the whole expression is a config read with a literal key
+        (`config.require("companyStack")`, directly or through a variable bound once); else None."""
+        if node is None or depth > MAX_DEPTH:
+            return None
+        kind = node.type
+        if kind in self.rules.wrappers:
+            inner = node.child_by_field_name("value") or node.child_by_field_name("expression")
+            return self.config_key(inner if inner is not None else _first_named(node), depth + 1)
+        if kind == self.rules.identifier:
+            bound = self.bindings.get(_text(node), ())
+            return self.config_key(bound[0], depth + 1) if len(bound) == 1 else None
+        if kind not in self.rules.calls:
+            return None
+        function = node.child_by_field_name("function") or node.child_by_field_name("name")
+        arguments = node.child_by_field_name("arguments")
+        if arguments is None or callee_name(function).lower().replace("_", "") not in CONFIG_READS:
+            return None
+        args = [_unwrapped(a) for a in arguments.named_children if "comment" not in a.type]
+        if len(args) != 1 or args[0] is None or args[0].type not in self.rules.strings.literals:
+            return None
+        key = self._string(args[0])
+        return key[0] if len(key) == 1 and key[0] else None
+
     def _binary(self, node: Node, depth: int) -> Pattern:
         operator = node.child_by_field_name("operator")
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -123,6 +150,11 @@ def _escape(sequence: str) -> Pattern:
 def _text(node: Node) -> str:
     raw = node.text
     return raw.decode(errors="replace") if raw is not None else ""
+
+
+def _unwrapped(node: Node) -> Node | None:
+    """An argument without the node some grammars wrap it in (C#'s `argument`)."""
+    return _first_named(node) if node.type == "argument" else node
 
 
 def _first_named(node: Node) -> Node | None:

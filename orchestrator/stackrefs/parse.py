@@ -27,6 +27,7 @@ class Found:
     line: int  # 1-based line of the construction
     pattern: Pattern  # the stack name as far as the source fixes it
     written: str  # the name expression as written (one line, shortened)
+    config_key: str | None = None  # the name is the stack's configuration value of this key
 
 
 def references_in(source: bytes, dialect: Dialect) -> list[Found]:
@@ -49,7 +50,12 @@ def references_in(source: bytes, dialect: Dialect) -> list[Found]:
         construct, arguments = captures["ref"][0], captures["args"][0]
         expression = dialect.name_argument(arguments)
         found.append(
-            Found(line=construct.start_point.row + 1, pattern=evaluate(expression), written=_one_line(expression))
+            Found(
+                line=construct.start_point.row + 1,
+                pattern=evaluate(expression),
+                written=_one_line(expression),
+                config_key=evaluate.config_key(expression),
+            )
         )
     return sorted(found, key=lambda f: f.line)
 

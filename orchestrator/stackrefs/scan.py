@@ -8,9 +8,7 @@ imported on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Mapping
 
 from orchestrator.stackrefs.compiled import CSHARP, GO, JAVA
 from orchestrator.stackrefs.dialect import Dialect
@@ -18,47 +16,32 @@ from orchestrator.stackrefs.names import shown, target
 from orchestrator.stackrefs.parse import NEEDLE, Found, references_in
 from orchestrator.stackrefs.pulumi_yaml import references_in_yaml
 from orchestrator.stackrefs.script import JAVASCRIPT, PYTHON, TSX, TYPESCRIPT
+from orchestrator.stackrefs.site import Source, StackReferenceSite
+from orchestrator.stackrefs.stack_config import YAML_SUFFIXES, resolve_from_stack_config
 
 DIALECTS: dict[str, Dialect] = {
     ext: d for d in (PYTHON, TYPESCRIPT, TSX, JAVASCRIPT, GO, CSHARP, JAVA) for ext in d.extensions
 }
-YAML_SUFFIXES = (".yaml", ".yml")
+__all__ = ["SUFFIXES", "Source", "StackReferenceSite", "find_stack_references", "sites_in"]
+
 SUFFIXES: tuple[str, ...] = (*DIALECTS, *YAML_SUFFIXES)
 MAX_FILE_BYTES = 1 << 20  # larger files are generated code, not Pulumi programs: not parsed
 
 
-class Source(Protocol):
-    """What the scan reads: a commit (git/tree.py) or a working tree (config/tree.py)."""
-
-    def files_containing(self, under: str, needle: str, suffix: str | tuple[str, ...] = "") -> list[str]: ...
-
-    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]: ...
-
-
-@dataclass(frozen=True)
-class StackReferenceSite:
-    """One StackReference in a program: where, and which project it reads if the source fixes it."""
-
-    file: str  # repository path
-    line: int
-    language: str
-    name: str  # the stack name with run-time parts as {…}, e.g. acme/network/{…}
-    project: str | None  # the project it reads; None when only known at run time
-    written: str = ""  # the name expression as written, for names known only at run time
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
 def find_stack_references(
-    source: Source, under: str, owner_of: Callable[[str], str | None]
+    source: Source,
+    under: str,
+    owner_of: Callable[[str], str | None],
+    project_of: Callable[[str], str] | None = None,
 ) -> dict[str, tuple[StackReferenceSite, ...]]:
     """StackReference sites per project directory (`owner_of` maps a path to its project directory).
 
     References to a stack of the program's own project are left out: they add no dependency.
+    With `project_of` (a project directory to its project's name), names read from the stack's
+    configuration are resolved through the project's `Pulumi.<stack>.yaml` files.
     """
-    return sites_by_owner(read_candidates(source, under), owner_of)
+    sites = sites_by_owner(read_candidates(source, under), owner_of)
+    return sites if project_of is None else resolve_from_stack_config(source, sites, project_of)
 
 
 def read_candidates(source: Source, under: str) -> dict[str, bytes]:
@@ -112,4 +95,5 @@ def _site(path: str, language: str, found: Found) -> StackReferenceSite | None:
         name=shown(found.pattern),
         project=resolved.project,
         written=found.written,
+        config_key=found.config_key if resolved.project is None else None,
     )

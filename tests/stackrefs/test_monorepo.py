@@ -67,6 +67,7 @@ def test_projects_shows_where_each_dependency_was_found(monorepo: GitFixture, ru
             "line": cluster_line,
             "language": "TypeScript",
             "name": "acme/network/{…}",
+            "config": None,
         }
     ]
     dns_line = _line_of("stacks/dns/Pulumi.yaml", "cluster:")
