@@ -279,9 +279,8 @@ def _load_projects(
         directories[directory] = name
         by_name[name] = directory
 
-    sites = resolve_from_stack_config(
-        tree, sites_by_owner(programs.result(), lambda path: owning_directory(path, directories)), directories.__getitem__
-    )
+    found = sites_by_owner(programs.result(), lambda path: owning_directory(path, directories))
+    sites = resolve_from_stack_config(tree, found, directories.__getitem__)
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())

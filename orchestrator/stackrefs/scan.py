@@ -22,7 +22,8 @@ from orchestrator.stackrefs.stack_config import YAML_SUFFIXES, resolve_from_stac
 DIALECTS: dict[str, Dialect] = {
     ext: d for d in (PYTHON, TYPESCRIPT, TSX, JAVASCRIPT, GO, CSHARP, JAVA) for ext in d.extensions
 }
-__all__ = ["SUFFIXES", "Source", "StackReferenceSite", "find_stack_references", "sites_in"]
+__all__ = ["SUFFIXES", "Source", "StackReferenceSite", "find_stack_references", "read_candidates",
+           "sites_by_owner", "sites_in"]
 
 SUFFIXES: tuple[str, ...] = (*DIALECTS, *YAML_SUFFIXES)
 MAX_FILE_BYTES = 1 << 20  # larger files are generated code, not Pulumi programs: not parsed
