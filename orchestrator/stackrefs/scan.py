@@ -58,21 +58,26 @@ def sites_by_owner(
 ) -> dict[str, tuple[StackReferenceSite, ...]]:
     """The sites of `candidates` (path -> content) per owning project directory; files no project
     owns are not parsed."""
+    owners = {path: owner for path in candidates if (owner := owner_of(path)) is not None}
+    # One language after another, so each grammar's parse tables stay in the processor's caches:
+    # taken in path order, files alternate between grammars and parse about a fifth slower.
+    parsed = {path: sites_in(path, candidates[path]) for path in sorted(owners, key=_by_language)}
     sites: dict[str, list[StackReferenceSite]] = {}
-    for path, text in sorted(candidates.items()):
-        owner = owner_of(path)
-        if owner is None:
-            continue
-        for site in sites_in(path, text):
-            sites.setdefault(owner, []).append(site)
+    for path in sorted(owners):
+        if parsed[path]:
+            sites.setdefault(owners[path], []).extend(parsed[path])
     return {directory: tuple(found) for directory, found in sites.items()}
+
+
+def _by_language(path: str) -> tuple[str, str]:
+    return _suffix(path), path
 
 
 def sites_in(path: str, text: bytes) -> list[StackReferenceSite]:
     """The StackReference sites of one file, by its extension; nothing for other files."""
     if NEEDLE not in text:
         return []
-    suffix = "." + path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    suffix = _suffix(path)
     if suffix in YAML_SUFFIXES:
         language, found = "Pulumi YAML", references_in_yaml(text)
     elif suffix in DIALECTS:
@@ -83,6 +88,10 @@ def sites_in(path: str, text: bytes) -> list[StackReferenceSite]:
     else:
         return []
     return [site for f in found if (site := _site(path, language, f)) is not None]
+
+
+def _suffix(path: str) -> str:
+    return "." + path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
 
 
 def _site(path: str, language: str, found: Found) -> StackReferenceSite | None:
