@@ -14,8 +14,9 @@ previewed in the same plan, what the dependent's preview may read from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from orchestrator.engines.base import SECRET, UNKNOWN, StackResult
 from orchestrator.models import EngineName, PlannedStack, PreviewedOutputs
@@ -30,6 +31,7 @@ class Upstream:
 
     planned: PlannedStack
     result: StackResult
+    deployed: Mapping[str, Any] | None = None  # its deployed outputs, when the engine can read them cheaply
 
     @property
     def id(self) -> str:
@@ -37,7 +39,20 @@ class Upstream:
 
     @property
     def changed(self) -> bool:
-        return self.result.counts.changed > 0 or bool(self.result.changes)
+        return self.result.counts.changed > 0 or bool(self.result.changes) or self.outputs_changed
+
+    @property
+    def outputs_changed(self) -> bool:
+        """A change of the program's outputs alone (`export("name", new_value)`): no resource
+        changes, but what its dependents read does. Secret and unknown values are not compared."""
+        if self.deployed is None:
+            return False
+        previewed = self.result.outputs
+        if set(previewed) != set(self.deployed):
+            return True
+        return any(
+            value != self.deployed[key] for key, value in previewed.items() if value not in (UNKNOWN, SECRET)
+        )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from orchestrator.chain import Chaining, Upstream, chaining
 from orchestrator.config.load import load_repository
@@ -128,24 +129,29 @@ def run_plan(
 
     def run_stack(stack: PlannedStack) -> StackResult:
         spec = where.spec(stack)
-        chained = _chaining(stack, spec) if preview else Chaining()
+        engine = engines.get(spec.engine)
+        if engine is None:
+            engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
+        chained = _chaining(stack, spec, engine) if preview else Chaining()
         if chained.waiting is not None:
             finished[stack.id] = skipped_result(stack, chained.waiting)
             return finished[stack.id]
         if chained.previewed:
             spec = dataclasses.replace(spec, previewed=chained.previewed)
-        engine = engines.get(spec.engine)
-        if engine is None:
-            engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
         result = where.relative(run_operation(engine, spec, stack, preview=preview))
         if chained.notes:
             result = dataclasses.replace(result, notes=(*result.notes, *chained.notes))
         finished[stack.id] = result
         return result
 
-    def _chaining(stack: PlannedStack, spec: StackSpec) -> Chaining:
+    def _chaining(stack: PlannedStack, spec: StackSpec, engine: Engine) -> Chaining:
+        # The local engine reads deployed outputs from its state file: cheap enough to tell an
+        # upstream whose preview changes only its outputs from one that changes nothing.
+        def deployed(upstream: str) -> dict[str, Any] | None:
+            return engine.outputs(where.spec(planned[upstream])) if spec.engine == "local" else None
+
         upstreams = [
-            Upstream(planned[d], finished[d])
+            Upstream(planned[d], finished[d], deployed(d))
             for d in stack.depends_on
             if d in finished and finished[d].ok and planned[d].operation == "preview"
         ]

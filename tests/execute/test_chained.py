@@ -40,8 +40,9 @@ def preview(stack_id: str, *, create: int = 0, update: int = 0, same: int = 0, *
 class StandInEngine:
     """Answers previews from a table and records the spec each stack was previewed with."""
 
-    def __init__(self, answers: dict[str, StackResult]) -> None:
+    def __init__(self, answers: dict[str, StackResult], deployed: dict[str, dict[str, Any]] | None = None) -> None:
         self.answers = answers
+        self.deployed = deployed  # None: every stack deployed with the outputs its preview shows
         self.specs: dict[str, StackSpec] = {}
         self.lock = threading.Lock()
 
@@ -49,6 +50,11 @@ class StandInEngine:
         with self.lock:
             self.specs[spec.id] = spec
         return self.answers[spec.id]
+
+    def outputs(self, spec: StackSpec) -> dict[str, Any]:
+        if self.deployed is None:
+            return dict(self.answers[spec.id].outputs)
+        return self.deployed.get(spec.id, {})
 
 
 class Where:
@@ -68,10 +74,12 @@ class Where:
 CHAIN = (planned("base", 0), planned("middle", 1, "base"), planned("top", 2, "middle"))
 
 
-def run(engine_name: EngineName, answers: dict[str, StackResult]) -> tuple[dict[str, StackResult], StandInEngine]:
+def run(
+    engine_name: EngineName, answers: dict[str, StackResult], deployed: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, StackResult], StandInEngine]:
     plan = Plan(base="a" * 40, head="b" * 40, branch="develop", event="pr", environments=("dev",),
                 changed_files=(), stacks=CHAIN)
-    engine = StandInEngine(answers)
+    engine = StandInEngine(answers, deployed)
     execution = run_plan(plan, Where(engine_name), preview=True, concurrency=2,  # type: ignore[arg-type]
                          engine_factory=lambda _name: engine)  # type: ignore[arg-type,return-value]
     return dict(execution.results), engine
@@ -104,6 +112,22 @@ def test_an_unchanged_upstream_is_read_as_deployed() -> None:
     })
     assert engine.specs["middle/dev"].previewed == () and results["middle/dev"].notes == ()
     assert engine.specs["top/dev"].previewed != ()
+
+
+def test_an_upstream_changing_only_its_outputs_is_read_as_previewed() -> None:
+    """`export("name", new)` changes no resource of the upstream, but what its dependents read."""
+    results, engine = run("local", {
+        "base/dev": preview("base/dev", same=1, name="ACME Inc.", region="us-east-1"),
+        "middle/dev": preview("middle/dev", same=1, region="us-east-1"),
+        "top/dev": preview("top/dev", same=1),
+    }, deployed={"base/dev": {"name": "ACME", "region": "us-east-1"}, "middle/dev": {"region": "us-east-1"}})
+    assert engine.specs["middle/dev"].previewed == (
+        PreviewedOutputs("base", "dev", {"name": "ACME Inc.", "region": "us-east-1"}, ()),
+    )
+    assert results["middle/dev"].notes == (
+        "outputs of base/dev taken from this pull request's preview; known: name, region",
+    )
+    assert engine.specs["top/dev"].previewed == (), "middle/dev's outputs are as deployed"
 
 
 def test_pulumi_engine_dependents_of_a_new_upstream_wait_for_it() -> None:
