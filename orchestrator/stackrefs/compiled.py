@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orchestrator.stackrefs import names
-from orchestrator.stackrefs.dialect import Dialect, arguments_of
+from orchestrator.stackrefs.dialect import LAST, Dialect, Shape, arguments_of
 from orchestrator.stackrefs.evaluate import Evaluator, Rules, Strings, text_of
 from orchestrator.stackrefs.names import Pattern
 
@@ -67,12 +67,10 @@ _GO_RULES = Rules(
     calls=frozenset({"call_expression"}),
     format_call=_go_call,
 )
-_GO_QUERY = """
-(call_expression
-  function: [(identifier) @callee (selector_expression field: (field_identifier) @callee)]
-  arguments: (argument_list) @args
-  (#eq? @callee "NewStackReference")) @ref
-"""
+_GO_SHAPES = (
+    Shape("identifier", (("call_expression", "function"),)),  # NewStackReference(ctx, ...)
+    Shape("field_identifier", (("selector_expression", "field"), ("call_expression", "function"))),
+)
 _GO_BINDINGS = "[(short_var_declaration) (var_spec) (const_spec)] @binding"
 
 
@@ -87,7 +85,9 @@ GO = Dialect(
     extensions=(".go",),
     grammar=_go,
     rules=_GO_RULES,
-    query=_GO_QUERY,
+    callee="NewStackReference",
+    shapes=_GO_SHAPES,
+    arguments=("arguments", "argument_list"),
     name_argument=_go_name,
     binding_query=_GO_BINDINGS,
     bindings_of=_go_bindings,
@@ -169,12 +169,12 @@ CSHARP = Dialect(
     extensions=(".cs",),
     grammar=_csharp,
     rules=_CSHARP_RULES,
-    query="""
-(object_creation_expression
-  type: [(identifier) @callee (qualified_name name: (identifier) @callee)]
-  arguments: (argument_list) @args
-  (#eq? @callee "StackReference")) @ref
-""",
+    callee="StackReference",
+    shapes=(
+        Shape("identifier", (("object_creation_expression", "type"),)),  # new StackReference(...)
+        Shape("identifier", (("qualified_name", "name"), ("object_creation_expression", "type"))),  # Pulumi.…
+    ),
+    arguments=("arguments", "argument_list"),
     name_argument=_csharp_name,
     binding_query="(variable_declarator) @binding",
     bindings_of=_csharp_bindings,
@@ -240,12 +240,13 @@ JAVA = Dialect(
     extensions=(".java",),
     grammar=_java,
     rules=_JAVA_RULES,
-    query="""
-(object_creation_expression
-  type: [(type_identifier) @callee (scoped_type_identifier (type_identifier) @callee .)]
-  arguments: (argument_list) @args
-  (#eq? @callee "StackReference")) @ref
-""",
+    callee="StackReference",
+    shapes=(
+        Shape("type_identifier", (("object_creation_expression", "type"),)),  # new StackReference(...)
+        # new com.pulumi.resources.StackReference(...): the last name of the scoped type
+        Shape("type_identifier", (("scoped_type_identifier", LAST), ("object_creation_expression", "type"))),
+    ),
+    arguments=("arguments", "argument_list"),
     name_argument=_java_name,
     binding_query="(variable_declarator) @binding",
     bindings_of=_java_bindings,

@@ -21,14 +21,30 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 
+LAST = ""  # a Shape step whose node must be its parent's last named child, not a field of it
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One way the construct is written, read from the callee's name up to the construct:
+    `new StackReference(...)` is an identifier that is the `constructor` of a `new_expression`;
+    `new pulumi.StackReference(...)` a property identifier, the `property` of a member expression
+    that is the `constructor` of a `new_expression`."""
+
+    callee: str  # the node type of the name
+    steps: tuple[tuple[str, str], ...]  # (parent node type, field holding the child, or LAST), innermost first
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per language
 class Dialect:
     name: str  # for people: "TypeScript", "Go"...
     extensions: tuple[str, ...]
     grammar: Callable[[], object]  # the grammar package's language capsule, imported on first use
     rules: Rules
-    query: str  # captures @ref (the construct) and @args (its argument list); filters on the callee's name
-    name_argument: Callable[[Node], Node | None]  # @args -> the expression holding the stack name
+    callee: str  # the construct's name: StackReference (Go: NewStackReference)
+    shapes: tuple[Shape, ...]  # where that name stands in a construct; the last step's node is the construct
+    arguments: tuple[str, str]  # the construct's field holding its argument list, and that list's node type
+    name_argument: Callable[[Node], Node | None]  # argument list -> the expression holding the stack name
     binding_query: str  # captures @binding: declarations `name = value`
     bindings_of: Callable[[Node], Sequence[tuple[str, Node]]]  # @binding -> (name, value) pairs
 

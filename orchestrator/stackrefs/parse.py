@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from orchestrator.stackrefs.dialect import Dialect
+from orchestrator.stackrefs.dialect import LAST, Dialect
 from orchestrator.stackrefs.evaluate import Evaluator, text_of
 from orchestrator.stackrefs.names import Pattern
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser, Query
 
 MAX_WRITTEN_CHARS = 80  # the name expression as written, shown for names known only at run time
-NEEDLE = b"StackReference"  # every dialect's query requires a callee or type of exactly this name
+NEEDLE = b"StackReference"  # in every dialect's callee (Go: NewStackReference)
 
 
 @dataclass(frozen=True)
@@ -31,42 +31,69 @@ class Found:
 
 
 def references_in(source: bytes, dialect: Dialect) -> list[Found]:
-    """Every StackReference construction in `source`, in source order."""
-    from tree_sitter import QueryCursor
+    """Every StackReference construction in `source`, in source order.
 
-    first = source.find(NEEDLE)
-    if first < 0:
+    The file is parsed whole; each occurrence of the word is then looked up in the syntax tree:
+    it counts only where it is the callee of a construct of one of the dialect's shapes (not in
+    a comment, a string or a longer name). Walking up from the word is much cheaper than running
+    a tree-sitter query over the file, and needs no query compiled for the grammar (17 ms for C#)."""
+    if NEEDLE not in source:
         return []
-    parser, query = _compiled(dialect)
-    root = parser.parse(source).root_node
+    root = _parser(dialect).parse(source).root_node
     evaluate = Evaluator(dialect.rules, _Bindings(root, dialect))
-    cursor = QueryCursor(query)
-    # A match's callee is the word itself, so every match intersects the span from the word's first
-    # to its last occurrence; the cursor returns all matches intersecting its range and skips the rest
-    # of the tree (captures outside the range, such as the arguments, are still returned).
-    cursor.set_byte_range(first, source.rfind(NEEDLE) + len(NEEDLE))
     found: list[Found] = []
-    for _index, captures in cursor.matches(root):
-        construct, arguments = captures["ref"][0], captures["args"][0]
-        expression = dialect.name_argument(arguments)
-        found.append(
-            Found(
-                line=construct.start_point.row + 1,
-                pattern=evaluate(expression),
-                written=_one_line(expression),
-                config_key=evaluate.config_key(expression),
-            )
-        )
+    start = source.find(NEEDLE)
+    while start >= 0:
+        word = root.named_descendant_for_byte_range(start, start + len(NEEDLE))
+        construct = _construct(word, dialect) if word is not None else None
+        if construct is not None:
+            arguments = construct.child_by_field_name(dialect.arguments[0])
+            if arguments is not None and arguments.type == dialect.arguments[1]:
+                expression = dialect.name_argument(arguments)
+                found.append(
+                    Found(
+                        line=construct.start_point.row + 1,
+                        pattern=evaluate(expression),
+                        written=_one_line(expression),
+                        config_key=evaluate.config_key(expression),
+                    )
+                )
+        start = source.find(NEEDLE, start + len(NEEDLE))
     return sorted(found, key=lambda f: f.line)
 
 
-@functools.cache
-def _compiled(dialect: Dialect) -> tuple[Parser, Query]:
-    """The grammar's parser and construct query, built once per process and language."""
-    from tree_sitter import Parser, Query
+def _construct(word: Node, dialect: Dialect) -> Node | None:
+    """The construct whose callee `word` is, if it stands where one of the dialect's shapes puts it."""
+    if word.text != dialect.callee.encode():
+        return None
+    for shape in dialect.shapes:
+        if word.type != shape.callee:
+            continue
+        node: Node | None = word
+        for parent_type, field in shape.steps:
+            parent = node.parent if node is not None else None
+            if parent is None or parent.type != parent_type or _held(parent, field) != node:
+                node = None
+                break
+            node = parent
+        if node is not None:
+            return node
+    return None
 
-    language = _language(dialect)
-    return Parser(language), Query(language, dialect.query)
+
+def _held(parent: Node, field: str) -> Node | None:
+    if field == LAST:
+        named = parent.named_children
+        return named[-1] if named else None
+    return parent.child_by_field_name(field)
+
+
+@functools.cache
+def _parser(dialect: Dialect) -> Parser:
+    """The grammar's parser, built once per process and language."""
+    from tree_sitter import Parser
+
+    return Parser(_language(dialect))
 
 
 @functools.cache

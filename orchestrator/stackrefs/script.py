@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from orchestrator.stackrefs import names
-from orchestrator.stackrefs.dialect import Dialect, arguments_of
+from orchestrator.stackrefs.dialect import Dialect, Shape, arguments_of
 from orchestrator.stackrefs.evaluate import Evaluator, Rules, Strings, callee_name, text_of
 from orchestrator.stackrefs.names import Pattern
 
@@ -54,12 +54,10 @@ _JS_RULES = Rules(
     calls=frozenset({"call_expression"}),
     format_call=_js_call,
 )
-_JS_QUERY = """
-(new_expression
-  constructor: [(identifier) @callee (member_expression property: (property_identifier) @callee)]
-  arguments: (arguments) @args
-  (#eq? @callee "StackReference")) @ref
-"""
+_JS_SHAPES = (
+    Shape("identifier", (("new_expression", "constructor"),)),  # new StackReference(...)
+    Shape("property_identifier", (("member_expression", "property"), ("new_expression", "constructor"))),
+)
 _JS_BINDINGS = "(variable_declarator) @binding"
 
 
@@ -138,19 +136,19 @@ def _python() -> object:
 
 
 
-_PYTHON_QUERY = """
-(call
-  function: [(identifier) @callee (attribute attribute: (identifier) @callee)]
-  arguments: (argument_list) @args
-  (#eq? @callee "StackReference")) @ref
-"""
+_PYTHON_SHAPES = (
+    Shape("identifier", (("call", "function"),)),  # StackReference(...)
+    Shape("identifier", (("attribute", "attribute"), ("call", "function"))),  # pulumi.StackReference(...)
+)
 
 TYPESCRIPT = Dialect(
     name="TypeScript",
     extensions=(".ts", ".mts", ".cts"),
     grammar=_typescript,
     rules=_JS_RULES,
-    query=_JS_QUERY,
+    callee="StackReference",
+    shapes=_JS_SHAPES,
+    arguments=("arguments", "arguments"),
     name_argument=_js_name,
     binding_query=_JS_BINDINGS,
     bindings_of=_js_bindings,
@@ -162,7 +160,9 @@ PYTHON = Dialect(
     extensions=(".py",),
     grammar=_python,
     rules=_PYTHON_RULES,
-    query=_PYTHON_QUERY,
+    callee="StackReference",
+    shapes=_PYTHON_SHAPES,
+    arguments=("arguments", "argument_list"),
     name_argument=_python_name,
     binding_query="(assignment) @binding",
     bindings_of=_python_bindings,
