@@ -25,7 +25,7 @@ from orchestrator.store.sql import SqlStore
 log = logging.getLogger("orchestrator.server.dashboard")
 
 # The flows whose result is what a stack runs now; previews and drift checks are shown apart.
-DEPLOYING_FLOWS = ("deploy", "rollback", "promote", "remediate")
+DEPLOYING_FLOWS = ("deploy", "rollback", "promote", "reconcile", "remediate")
 DriftStatus = Literal["clean", "drifted", "error", "unknown"]
 
 

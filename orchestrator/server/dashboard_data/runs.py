@@ -21,7 +21,7 @@ from orchestrator.store.policy import run_violations
 from orchestrator.store.rows import run_from_row, stack_run_record_from_row
 from orchestrator.store.sql import SqlStore
 
-FLOWS = ("preview", "deploy", "drift", "rollback", "promote", "remediate")
+FLOWS = ("preview", "deploy", "drift", "rollback", "promote", "reconcile", "remediate")
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted", "blocked")
 PAGE_SIZE = 50
 
