@@ -56,7 +56,7 @@ def build_history(deployments: Iterable[Deployment]) -> History:
 
 def _stack(ordered: list[Deployment]) -> StackHistory:
     flows, _, _, commits, statuses, finished = zip(*ordered, strict=True)  # columns
-    results = _judge(flows, statuses)
+    results = _judge(flows, statuses, commits)
     changes = tuple(f in CHANGE_FLOWS and s in RAN for f, s in zip(flows, statuses, strict=True))
     return StackHistory(
         project=ordered[0].project,
@@ -70,8 +70,10 @@ def _stack(ordered: list[Deployment]) -> StackHistory:
     )
 
 
-def _judge(flows: Sequence[str], statuses: Sequence[str]) -> list[str]:
-    """Each deployment's result; a success becomes `rolled back` when the next one that ran is a rollback."""
+def _judge(flows: Sequence[str], statuses: Sequence[str], commits: Sequence[str]) -> list[str]:
+    """Each deployment's result; a success becomes `rolled back` when the next one that ran is a
+    rollback to another commit (a rollback of a whole environment takes the stacks already at
+    that commit nowhere: their last deployment was not undone)."""
     judged: list[str] = []
     last_ran = -1
     for n, (flow, status) in enumerate(zip(flows, statuses, strict=True)):
@@ -80,7 +82,8 @@ def _judge(flows: Sequence[str], statuses: Sequence[str]) -> list[str]:
         else:
             judged.append(status)
         if status in RAN:
-            if flow == "rollback" and last_ran >= 0 and statuses[last_ran] == "succeeded":
+            undone = last_ran >= 0 and statuses[last_ran] == "succeeded" and commits[last_ran] != commits[n]
+            if flow == "rollback" and undone:
                 judged[last_ran] = "rolled back"
             last_ran = n
     return judged

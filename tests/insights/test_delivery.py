@@ -80,6 +80,22 @@ def test_change_failure_rate_counts_failed_and_rolled_back_changes() -> None:
     assert measures.results == {"succeeded": 2, "rolled back": 1, "rollback": 1, "failed": 1, "locked": 1}
 
 
+def test_a_rollback_to_the_commit_a_stack_already_runs_undoes_nothing() -> None:
+    """`rollback --env prod --to a` rolls back every stack of prod; network was at `a` already."""
+    rows = [
+        deployment(1, commit="a", project="network"),
+        deployment(1, commit="a"),
+        deployment(2, commit="b"),  # app's change, the one the rollback undoes
+        deployment(3, commit="a", flow="rollback"),
+        deployment(3, commit="a", project="network", flow="rollback"),
+    ]
+    measures = delivery(rows)
+    assert (measures.changes, measures.failed_changes) == (3, 1)
+    assert measures.results == {"succeeded": 2, "rolled back": 1, "rollback": 2}
+    network = delivery(rows, scope=Scope(project="network"))
+    assert network.failed_changes == 0 and network.time_to_restore.count == 0
+
+
 def test_no_changes_no_failure_rate() -> None:
     assert delivery([]).change_failure_rate is None
 
