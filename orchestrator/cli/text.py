@@ -89,7 +89,7 @@ def environments_json(config: RepoConfig) -> list[dict[str, Any]]:
 def print_environments(config: RepoConfig) -> None:
     table = Table(title="Environments")
     for column in ("name", "branch", "order", "engine", "requires", "gates", "projects"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # names are never cut short: a "…" hides which one
     for env in sorted(config.environments.values(), key=lambda e: (e.order, e.name)):
         gates = []
         if env.protected:
@@ -107,7 +107,16 @@ def print_environments(config: RepoConfig) -> None:
                 "all" if env.projects is None else ", ".join(env.projects),
             )
         )
-    make_console().print(table)
+    print_table(table)
+
+
+def print_table(table: Table) -> None:
+    """A table whose cells are never cut short: as wide as it needs in a pipe or CI log (no
+    terminal to fit), folded into the terminal's width otherwise."""
+    console = make_console()
+    if not console.is_terminal:
+        console.width = max(console.width, console.measure(table, options=console.options.update_width(1000)).maximum)
+    console.print(table)
 
 
 def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
@@ -139,20 +148,20 @@ def projects_json(config: RepoConfig) -> list[dict[str, Any]]:
 def print_projects(config: RepoConfig) -> None:
     table = Table(title="Projects")
     for column in ("name", "directory", "depends on", "watch", "environments"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # names are never cut short: a "…" hides which one
     for row in projects_json(config):
         origins = config.projects[row["name"]].dependency_origins()
         table.add_row(
             *_plain(
                 row["name"],
                 row["directory"],
-                ", ".join(f"{d} ({', '.join(origins.get(d, ()))})" for d in row["depends_on"]) or "-",
+                "\n".join(f"{d} ({', '.join(origins.get(d, ()))})" for d in row["depends_on"]) or "-",  # one a line
                 ", ".join(row["watch"]) or "-",
                 ", ".join(row["environments"]) or "-",
             )
         )
+    print_table(table)
     console = make_console()
-    console.print(table)
     unresolved = [site for p in sorted(config.projects) for site in config.projects[p].unresolved_references]
     for site in unresolved:
         console.print(

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.foundation_repo import CliResult, GitFixture
 
 PlanJson = Callable[..., dict[str, Any]]
@@ -167,8 +169,10 @@ def test_projects_json_and_table(make_repo: MakeRepo, run_cli: RunCli) -> None:
     assert projects["network"]["environments"] == ["dev", "prod", "qa", "uat"]
     table = run_cli("projects", "--repo", repo.path)
     assert table.code == 0, table.err
-    app_row = next(line for line in table.out.splitlines() if "stacks/app" in line)
-    assert "network" in app_row and "data" in app_row and "dev" in app_row
+    lines = table.out.splitlines()
+    app = next(n for n, line in enumerate(lines) if "stacks/app" in line)
+    assert "network" in lines[app] and "dev" in lines[app]
+    assert "data" in lines[app + 1], "one dependency a line"
 
 
 def test_explain_branch_lists_environments_in_order_with_rules(repo: GitFixture, run_cli: RunCli) -> None:
@@ -232,3 +236,23 @@ def test_tables_print_bracket_globs_verbatim(make_repo: MakeRepo, run_cli: RunCl
     assert "develop[0-9]" in run_cli("environments", "--repo", repo.path).out
     assert "charts/[ab]*.yaml" in run_cli("projects", "--repo", repo.path).out
     assert "rule `develop[0-9]`" in run_cli("explain", "--repo", repo.path, "--branch", "develop7").out
+
+def test_tables_never_cut_names_short(make_repo: MakeRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long project names (Pulumi's examples: aws-py-stackreference-company, -department, -team)
+    all read `aws-py-stackrefer…` in an 80-column table: which row is which was lost."""
+    monkeypatch.setenv("COLUMNS", "80")  # rich's width for a pipe or a CI log
+    names = ("acme-platform-stackreference-company", "acme-platform-stackreference-department")
+    files: dict[str, str | None] = {
+        f"stacks/{name}/Pulumi.yaml": f"name: {name}\nruntime: python\n" for name in names
+    }
+    files["environments/a-long-environment-name-for-production.yaml"] = "branch: release/customer-facing-prod\n"
+    repo = make_repo(files)
+    projects = run_cli("projects", "--repo", repo.path)
+    assert projects.code == 0, projects.err
+    rows = projects.out.splitlines()
+    for name in names:
+        assert any(name in row and f"stacks/{name}" in row for row in rows), projects.out
+    environments = run_cli("environments", "--repo", repo.path)
+    assert "a-long-environment-name-for-production" in environments.out
+    assert "release/customer-facing-prod" in environments.out
+    assert "…" not in projects.out + environments.out
