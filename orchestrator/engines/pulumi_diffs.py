@@ -16,6 +16,8 @@ from orchestrator.engines.base import SECRET, UNKNOWN, DiffKind, PropertyDiff
 # The signature key Pulumi puts on secret (and asset/archive) values in serialized state.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 # What an output not known during a preview looks like in serialized state.
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engines.base import SECRET, UNKNOWN
+from orchestrator.engines.pulumi_diffs import ARCHIVE_SIG, ASSET_SIG, SIG_KEY
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": "))
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
@@ -26,7 +27,31 @@ def show_value(value: Any) -> str:
         return str(int(value))  # Pulumi hands numbers over as floats: 80.0 is the 80 the user wrote
     if kind is int or kind is float:
         return str(value)
-    return _JSON.encode(_whole_numbers(value))  # None, booleans, lists, maps: as JSON
+    if kind is dict and value.get(SIG_KEY) in (ASSET_SIG, ARCHIVE_SIG):
+        return show_asset(value)
+    return _JSON.encode(_whole_numbers(value))
+
+
+_ASSET_SOURCES = ("path", "uri", "text", "assets")  # what Pulumi's asset or archive is made of
+MAX_ASSET_TEXT = 40
+
+
+def show_asset(value: dict[str, Any]) -> str:
+    """An asset or archive as the Pulumi CLI shows one, `asset(file:ac6f4d7) { www/index.html }`,
+    not its serialized form (a signature key, a hash and a path)."""
+    noun = "asset" if value.get(SIG_KEY) == ASSET_SIG else "archive"
+    source = next((key for key in _ASSET_SOURCES if key in value), "")
+    kind = {"path": "file", "uri": "remote"}.get(source, source)
+    digest = str(value.get("hash") or "")[:7]
+    label = f"{noun}({kind}:{digest})" if digest else f"{noun}({kind})"
+    content = value.get(source)
+    if source == "assets" and isinstance(content, dict):
+        shown = ", ".join(sorted(str(k) for k in content))
+    else:
+        shown = one_line(str(content if content is not None else ""))
+    if len(shown) > MAX_ASSET_TEXT:
+        shown = shown[: MAX_ASSET_TEXT - 1] + "…"
+    return f"{label} {{ {shown} }}" if shown else label  # None, booleans, lists, maps: as JSON
 
 
 def _whole_numbers(value: Any) -> Any:

@@ -348,3 +348,20 @@ def test_secrets_cut_by_length_caps_or_split_by_indentation_do_not_leak_halves()
             assert fragment not in text
     assert "...(+" in full.markdown  # the long value was cut
     assert "more more" not in trimmed.markdown  # the long error was capped
+
+
+def test_assets_read_as_the_pulumi_cli_shows_them() -> None:
+    """A FileAsset's serialized form (a signature key, a hash, a path) was printed as JSON."""
+    sig = "4dabf18193072939515e22adb298388d"  # Pulumi's signature key, and its asset and archive signatures
+    asset, archive = "c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"
+    file_asset = {sig: asset, "hash": "b8f7c5535c223939828d24", "path": "site/index.html"}
+    old_archive = {sig: archive, "hash": "0a1b2c3d4e5f", "path": "build/app.zip"}
+    new_archive = {sig: archive, "hash": "9f8e7d6c5b4a", "assets": {"main.py": {}, "lib.py": {}}}
+    res = result("web", "dev", [
+        change("web", "dev", "aws:s3/bucketObject:BucketObject", "index.html", "create", add("source", file_asset)),
+        change("web", "dev", "aws:lambda/function:Function", "fn", "update", update("code", old_archive, new_archive)),
+    ])
+    text = render_comment(model([outcome(res)], environments=("dev",))).markdown
+    assert '+ source: asset(file:b8f7c55) { site/index.html }' in text
+    assert '~ code: archive(file:0a1b2c3) { build/app.zip } => archive(assets:9f8e7d6) { lib.py, main.py }' in text
+    assert sig not in text and asset not in text
