@@ -207,6 +207,8 @@ def deploy(ctx: StackContext) -> JobResult:
             deployment.finish()
         except StepFailed as exc:
             error = str(exc)
+    if error is None and dry_run:
+        error = _unwritable_secrets(ctx, deployment)
     elif not dry_run:
         # Record what did happen before the failure (no deletes: the program did not finish).
         with contextlib.suppress(Exception):
@@ -217,6 +219,19 @@ def deploy(ctx: StackContext) -> JobResult:
         if found is not None:
             ctx.diagnostics.append(found)
     return _outcome(ctx, deployment, error or policy.error, policy)
+
+
+def _unwritable_secrets(ctx: StackContext, deployment: Deployment) -> str | None:
+    """A preview fails as its update would: secret values cannot be written to state without
+    the passphrase (a preview writes nothing, so it used to pass, and the merge then failed)."""
+    holder = next((r for r in deployment.new.values() if r.secret_inputs or r.secret_outputs), None)
+    if holder is None:
+        return None
+    try:
+        ctx.secrets.crypter()
+    except UserError as exc:
+        return f"{holder.type} {holder.urn.rsplit('::', 1)[-1]}: {exc}"
+    return None
 
 
 def destroy(ctx: StackContext) -> JobResult:
