@@ -232,14 +232,11 @@ def _environment(name: str, source: str, model: schema.EnvironmentModel) -> Envi
 
 
 def _review(model: schema.ReviewModel) -> ReviewSettings:
-    from orchestrator.insights.model import parse_span
-
     return ReviewSettings(
         enabled=model.enabled,
         stack_name_template=model.stack_name,
         projects=None if model.projects is None else tuple(model.projects),
         ttl=model.ttl,
-        ttl_s=parse_span(model.ttl).total_seconds(),
         max_active=model.max_active,
     )
 

@@ -63,9 +63,14 @@ class ReviewSettings:
     enabled: bool = False
     stack_name_template: str = "pr-{pr}"
     projects: tuple[str, ...] | None = None
-    ttl: str = "72h"
-    ttl_s: float = 72 * 3600.0
+    ttl: str = "72h"  # a span such as 72h or 3d, checked when the configuration loads
     max_active: int = 10
+
+    @property
+    def ttl_s(self) -> float:
+        from orchestrator.insights.model import parse_span  # read by review flows only: not at start-up
+
+        return parse_span(self.ttl).total_seconds()
 
     def stack_name(self, environment: str, project: str, pr: int) -> str:
         return _fill(self.stack_name_template, pr=str(pr), env=environment, project=project)
