@@ -44,15 +44,8 @@ class Upstream:
     @property
     def outputs_changed(self) -> bool:
         """A change of the program's outputs alone (`export("name", new_value)`): no resource
-        changes, but what its dependents read does. Secret and unknown values are not compared."""
-        if self.deployed is None:
-            return False
-        previewed = self.result.outputs
-        if set(previewed) != set(self.deployed):
-            return True
-        return any(
-            value != self.deployed[key] for key, value in previewed.items() if value not in (UNKNOWN, SECRET)
-        )
+        changes, but what its dependents read does."""
+        return self.deployed is not None and bool(changed_outputs(self.result.outputs, self.deployed))
 
 
 @dataclass(frozen=True)
@@ -69,6 +62,26 @@ def is_new_stack(result: StackResult) -> bool:
     """A preview of a stack never deployed: it creates every resource and keeps none."""
     counts = result.counts
     return counts.create > 0 and counts.same + counts.update + counts.replace + counts.delete == 0
+
+
+def changed_outputs(previewed: Mapping[str, Any], deployed: Mapping[str, Any]) -> tuple[str, ...]:
+    """The stack outputs a preview adds, removes or changes; secret and unknown values are not compared."""
+    names = set(previewed) ^ set(deployed)
+    names.update(
+        key
+        for key, value in previewed.items()
+        if key in deployed and value not in (UNKNOWN, SECRET) and value != deployed[key]
+    )
+    return tuple(sorted(names))
+
+
+def outputs_note(result: StackResult, deployed: Mapping[str, Any]) -> str | None:
+    """For the comment: the outputs a preview changes, which a resource count does not show
+    (Pulumi's "Outputs:" section). None for a new stack, whose every output is new."""
+    if not result.ok or is_new_stack(result):
+        return None
+    names = changed_outputs(result.outputs, deployed)
+    return f"outputs that change: {_listed(list(names))}" if names else None
 
 
 def previewed_outputs(upstream: Upstream) -> PreviewedOutputs:

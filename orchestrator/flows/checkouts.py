@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.chain import Chaining, Upstream, chaining
+from orchestrator.chain import Chaining, Upstream, chaining, outputs_note
 from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Engine, StackResult
@@ -126,32 +126,36 @@ def run_plan(
     engines: dict[str, Engine] = {}
     planned = {s.id: s for s in plan.stacks}
     finished: dict[str, StackResult] = {}  # waves order the stacks: upstreams finish first
+    deployed: dict[str, dict[str, Any]] = {}  # local engine previews: the stack's deployed outputs
 
     def run_stack(stack: PlannedStack) -> StackResult:
         spec = where.spec(stack)
         engine = engines.get(spec.engine)
         if engine is None:
             engine = engines.setdefault(spec.engine, engine_factory(spec.engine))
-        chained = _chaining(stack, spec, engine) if preview else Chaining()
+        chained = _chaining(stack, spec) if preview else Chaining()
         if chained.waiting is not None:
             finished[stack.id] = skipped_result(stack, chained.waiting)
             return finished[stack.id]
         if chained.previewed:
             spec = dataclasses.replace(spec, previewed=chained.previewed)
         result = where.relative(run_operation(engine, spec, stack, preview=preview))
-        if chained.notes:
-            result = dataclasses.replace(result, notes=(*result.notes, *chained.notes))
+        notes = chained.notes
+        if preview and spec.engine == "local" and stack.operation == "preview":
+            # The local engine reads deployed outputs from its state file: cheap enough to say
+            # which outputs a preview changes, and to tell an upstream whose preview changes only
+            # its outputs from one that changes nothing.
+            deployed[stack.id] = engine.outputs(spec)
+            note = outputs_note(result, deployed[stack.id])
+            notes = (*notes, note) if note else notes
+        if notes:
+            result = dataclasses.replace(result, notes=(*result.notes, *notes))
         finished[stack.id] = result
         return result
 
-    def _chaining(stack: PlannedStack, spec: StackSpec, engine: Engine) -> Chaining:
-        # The local engine reads deployed outputs from its state file: cheap enough to tell an
-        # upstream whose preview changes only its outputs from one that changes nothing.
-        def deployed(upstream: str) -> dict[str, Any] | None:
-            return engine.outputs(where.spec(planned[upstream])) if spec.engine == "local" else None
-
+    def _chaining(stack: PlannedStack, spec: StackSpec) -> Chaining:
         upstreams = [
-            Upstream(planned[d], finished[d], deployed(d))
+            Upstream(planned[d], finished[d], deployed.get(d))
             for d in stack.depends_on
             if d in finished and finished[d].ok and planned[d].operation == "preview"
         ]

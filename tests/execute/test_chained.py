@@ -128,6 +128,8 @@ def test_an_upstream_changing_only_its_outputs_is_read_as_previewed() -> None:
         "outputs of base/dev taken from this pull request's preview; known: name, region",
     )
     assert engine.specs["top/dev"].previewed == (), "middle/dev's outputs are as deployed"
+    assert results["base/dev"].notes == ("outputs that change: name",), "the count (~0) does not show it"
+    assert results["top/dev"].notes == ()
 
 
 def test_pulumi_engine_dependents_of_a_new_upstream_wait_for_it() -> None:
