@@ -277,7 +277,7 @@ def _load_projects(
         by_name[name] = directory
 
     found = sites_by_owner(programs.result(), lambda path: owning_directory(path, directories))
-    sites = resolve_from_stack_config(tree, found, directories.__getitem__)
+    sites = resolve_from_stack_config(tree, settings.stacks_dir, found, directories.__getitem__)
     projects: dict[str, Project] = {}
     for directory, name in directories.items():
         options = model.projects.get(name, schema.ProjectModel())

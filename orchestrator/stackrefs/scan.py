@@ -42,7 +42,7 @@ def find_stack_references(
     configuration are resolved through the project's `Pulumi.<stack>.yaml` files.
     """
     sites = sites_by_owner(read_candidates(source, under), owner_of)
-    return sites if project_of is None else resolve_from_stack_config(source, sites, project_of)
+    return sites if project_of is None else resolve_from_stack_config(source, under, sites, project_of)
 
 
 def read_candidates(source: Source, under: str) -> dict[str, bytes]:

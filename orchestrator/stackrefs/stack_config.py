@@ -25,18 +25,34 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 def resolve_from_stack_config(
     source: Source,
+    under: str,
     sites: Mapping[str, Sequence[StackReferenceSite]],
     project_of: Callable[[str], str],
 ) -> dict[str, tuple[StackReferenceSite, ...]]:
-    """`sites` (per project directory) with each config-named site resolved through the stack
-    files of its project (`project_of` maps a project directory to the project's name)."""
+    """`sites` (per project directory under `under`) with each config-named site resolved
+    through the stack files of its project (`project_of`: a project directory to its name)."""
+    keys = {
+        directory: sorted({s.config_key for s in found if s.project is None and s.config_key})
+        for directory, found in sites.items()
+    }
+    wanted = {directory for directory, named in keys.items() if named}
+    if not wanted:
+        return {directory: tuple(found) for directory, found in sites.items()}
+    # One search for every stack file of the projects concerned (a git grep per project would
+    # not scale to thousands of them).
+    paths = [
+        path
+        for path in source.files_containing(under, "config", YAML_SUFFIXES)
+        if _parent(path) in wanted and STACK_FILE.fullmatch(path.rsplit("/", 1)[-1])
+    ]
+    texts = source.read_many(sorted(paths))
     out: dict[str, tuple[StackReferenceSite, ...]] = {}
     for directory, found in sites.items():
-        keys = sorted({s.config_key for s in found if s.project is None and s.config_key})
-        if not keys:
+        if directory not in wanted:
             out[directory] = tuple(found)
             continue
-        values = stack_config_values(source, directory, project_of(directory), keys)
+        stack_files = {path: text for path, text in texts.items() if _parent(path) == directory}
+        values = stack_config_values(stack_files, project_of(directory), keys[directory])
         resolved: list[StackReferenceSite] = []
         for site in found:
             resolved.extend(_resolved(site, values.get(site.config_key or "", ())) if site.project is None else [site])
@@ -45,17 +61,11 @@ def resolve_from_stack_config(
 
 
 def stack_config_values(
-    source: Source, directory: str, project: str, keys: Sequence[str]
+    stack_files: Mapping[str, bytes], project: str, keys: Sequence[str]
 ) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Per key, the (stack file, plain string value) pairs of the project's stack files."""
-    paths = {
-        path
-        for key in keys
-        for path in source.files_containing(directory, key, YAML_SUFFIXES)
-        if _parent(path) == directory and STACK_FILE.fullmatch(path.rsplit("/", 1)[-1])
-    }
+    """Per key, the (stack file, plain string value) pairs of a project's stack files."""
     values: dict[str, list[tuple[str, str]]] = {}
-    for path, text in sorted(source.read_many(sorted(paths)).items()):
+    for path, text in sorted(stack_files.items()):
         try:
             document = parse(text, file=path)
         except ConfigError:
