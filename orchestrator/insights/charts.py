@@ -42,8 +42,8 @@ def deploys_per_day(insights: Insights) -> Chart:
     for result in present:
         chart.add(result, [d.results.get(result, 0) or None for d in insights.days])
     return Chart("deploys", "Deployments per day, by result", _svg(chart),
-                 "Stack updates by deploy, promote and rollback per UTC day: succeeded, later rolled back, failed, "
-                 "rollbacks, and locked (never ran).")
+                 "Stack updates by deploy, promote, reconcile and rollback per UTC day: succeeded, later rolled back, "
+                 "failed, rollbacks, and locked (never ran).")
 
 
 def lead_time(insights: Insights) -> Chart:

@@ -33,7 +33,7 @@ class StackHistory:
     finished: tuple[float, ...]  # ascending
     days: tuple[int, ...]  # days since 1970-01-01 (UTC)
     results: tuple[str, ...]
-    changes: tuple[bool, ...]  # by deploy or promote, and it ran (not locked)
+    changes: tuple[bool, ...]  # by deploy, promote or reconcile, and it ran (not locked)
     incidents: tuple[Incident, ...]
     first_deliveries: tuple[tuple[str, float], ...]  # (commit, when), ascending
 

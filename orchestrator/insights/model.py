@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-# Flows that put a commit on a stack. Remediation (drift) and previews deliver no change.
-CHANGE_FLOWS = ("deploy", "promote")
+# Flows that put a commit on a stack (reconcile: a stack brought to its branch's tip).
+# Remediation (drift) and previews deliver no change.
+CHANGE_FLOWS = ("deploy", "promote", "reconcile")
 DEPLOYING_FLOWS = (*CHANGE_FLOWS, "rollback")
 # Results of a deployment that ran; `locked` (never got the stack) and `skipped` did not.
 RAN = ("succeeded", "failed")
@@ -26,7 +27,7 @@ class Deployment(NamedTuple):
     database rows. `finished_at` is POSIX seconds (UTC), as every time in these rows.
     """
 
-    flow: str  # deploy | promote | rollback
+    flow: str  # deploy | promote | reconcile | rollback
     project: str
     environment: str
     commit: str

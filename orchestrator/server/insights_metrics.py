@@ -3,7 +3,7 @@
 Every server sharing a database reports the same series. Families (Prometheus conventions:
 counters end in `_total`, durations are histograms in seconds):
 - `orchestrator_deployments_total{environment,project,flow,status}`: stack deployments by
-  deploy, promote and rollback, by their recorded status (succeeded, failed, locked);
+  deploy, promote, reconcile and rollback, by their recorded status (succeeded, failed, locked);
 - `orchestrator_lead_time_seconds{environment}`: commit time → first successful update there;
 - `orchestrator_time_to_restore_seconds{environment}`: first bad deployment → next good one;
 - `orchestrator_drift_findings_open{environment}` (gauge) and

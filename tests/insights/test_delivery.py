@@ -96,6 +96,21 @@ def test_a_rollback_to_the_commit_a_stack_already_runs_undoes_nothing() -> None:
     assert network.failed_changes == 0 and network.time_to_restore.count == 0
 
 
+def test_a_reconcile_is_a_deployment_that_delivers_its_commit() -> None:
+    """`orchestrator reconcile` brings a rolled-back stack to its branch's tip: a deployment."""
+    rows = [
+        deployment(1, commit="a"),
+        deployment(2, commit="b"),  # rolled back ...
+        deployment(3, commit="a", flow="rollback"),
+        deployment(5, commit="c", flow="reconcile"),  # ... and the tip, c, deployed by reconcile
+    ]
+    measures = delivery(rows, {"c": ts(4)})
+    assert measures.deployments == 4
+    assert (measures.changes, measures.failed_changes) == (3, 1)
+    assert measures.results == {"succeeded": 2, "rolled back": 1, "rollback": 1}
+    assert measures.lead_time.count == 1 and measures.lead_time.median_s == pytest.approx(3600)
+
+
 def test_no_changes_no_failure_rate() -> None:
     assert delivery([]).change_failure_rate is None
 
