@@ -365,3 +365,15 @@ def test_assets_read_as_the_pulumi_cli_shows_them() -> None:
     assert '+ source: asset(file:b8f7c55) { site/index.html }' in text
     assert '~ code: archive(file:0a1b2c3) { build/app.zip } => archive(assets:9f8e7d6) { lib.py, main.py }' in text
     assert sig not in text and asset not in text
+
+
+def test_a_failure_the_engine_reports_both_ways_is_said_once() -> None:
+    """A failed StackReference comes back as the stack's error and as an error diagnostic with
+    the same words; the comment showed it under both."""
+    message = "unknown stack reference acme/company/dev: does not exist in backend"
+    failed = result("team", "dev", status="failed", error=f"preview failed: {message}",
+                    diagnostics=[Diagnostic(severity="error", message=message),
+                                 Diagnostic(severity="warning", message="deprecated input")])
+    markdown = render_comment(model([outcome(failed)], environments=("dev",))).markdown
+    assert markdown.count("does not exist in backend") == 1
+    assert "warning: deprecated input" in markdown  # other diagnostics are still shown

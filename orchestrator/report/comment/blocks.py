@@ -108,8 +108,15 @@ def _cut(text: str, cut: list[str]) -> str:
     return cut_value(text, MAX_VALUE_CHARS, REDACTOR.get().text)
 
 
-def diagnostics_block(diagnostics: Sequence[Diagnostic], *, capped: bool) -> str | None:
-    shown = sorted((d for d in diagnostics if d.severity in SEVERITY_ORDER), key=lambda d: SEVERITY_ORDER[d.severity])
+def diagnostics_block(diagnostics: Sequence[Diagnostic], *, capped: bool, error: str | None = None) -> str | None:
+    """The diagnostics worth a reader's time; an error diagnostic the error block already says
+    word for word (the engine reports a failure both ways) is not said twice."""
+    said = (error or "").strip()
+    shown = sorted(
+        (d for d in diagnostics
+         if d.severity in SEVERITY_ORDER and not (d.severity == "error" and said and d.message.strip() in said)),
+        key=lambda d: SEVERITY_ORDER[d.severity],
+    )
     if capped:
         shown = [d for d in shown if SEVERITY_ORDER[d.severity] <= 1][:CAPPED_DIAGNOSTICS]
     if not shown:

@@ -64,7 +64,11 @@ class Section:
             "operation": self.lead.planned.operation,
             "counts": result.counts,
             "changes_block": self._changes_block(level),
-            "diagnostics_block": diagnostics_block(result.diagnostics, capped=capped) if level <= Level.LINES else None,
+            "diagnostics_block": (
+                diagnostics_block(result.diagnostics, capped=capped, error=result.error)
+                if level <= Level.LINES
+                else None
+            ),
             "violations": [_violation_view(v) for v in violations],
             "violations_cut": max(0, len(result.policy_violations) - CAPPED_DIAGNOSTICS) if capped else 0,
             "error_block": error_block(result.error, capped=capped) if level <= Level.LINES else None,
