@@ -314,3 +314,35 @@ def test_the_glue_and_redshift_stand_ins_answer_a_missing_object_as_aws_does(bot
         with pytest.raises(ClientError) as refused:
             call()
         assert refused.value.response["Error"]["Code"] == code
+
+
+def test_launch_template_versions(ctx: ProviderContext, boto: Boto) -> None:
+    vpc, subnets, _ = _network(boto)
+    group = boto("ec2").create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    template = _life(ctx, "aws:ec2/launchTemplate:LaunchTemplate", "web",
+                     {"imageId": "ami-12c6146b", "instanceType": "t3.micro", "userData": "ZWNobyBoaQ==",
+                      "vpcSecurityGroupIds": [group], "tags": {"team": "web"},
+                      "tagSpecifications": [{"resourceType": "instance", "tags": {"role": "web"}}],
+                      "blockDeviceMappings": [{"deviceName": "/dev/xvda",
+                                               "ebs": {"volumeSize": 20.0, "deleteOnTermination": "true"}}],
+                      "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2.0},
+                      "monitoring": {"enabled": True}},
+                     {"instanceType": "t3.small", "description": "bigger", "updateDefaultVersion": True,
+                      "networkInterfaces": [{"deviceIndex": 0.0, "subnetId": subnets[0],
+                                             "associatePublicIpAddress": "true"}]},
+                     {"name": "other"})
+    # The update is a second version, made the default as asked; the first is kept.
+    assert template["latestVersion"] == 2 and template["defaultVersion"] == 2
+    assert template["arn"].endswith(":launch-template/" + template["id"]) and template["tags"] == {"team": "web"}
+    assert template["tagSpecifications"] == [{"resourceType": "instance", "tags": {"role": "web"}}]
+    assert template["blockDeviceMappings"][0]["ebs"] == {"volumeSize": 20, "deleteOnTermination": "true"}
+    kept = provider("aws:ec2/launchTemplate:LaunchTemplate", ctx)
+    inputs = kept.check("urn", "kept", None, {"imageId": "ami-12c6146b", "instanceType": "t3.micro"})
+    id_, outputs = kept.create("urn", inputs)
+    news = kept.check("urn", "kept", inputs, {**inputs, "instanceType": "t3.large"})
+    updated = kept.update("urn", id_, inputs, outputs, news)
+    # Without updateDefaultVersion the new version is only the latest.
+    assert (updated["latestVersion"], updated["defaultVersion"], updated["instanceType"]) == (2, 1, "t3.large")
+    kept.delete("urn", id_, news, updated)
+    with pytest.raises(ProviderError, match="sshKeys"):
+        kept.check("urn", "bad", None, {"imageId": "ami-12c6146b", "sshKeys": "x"})
