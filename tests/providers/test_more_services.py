@@ -346,3 +346,28 @@ def test_launch_template_versions(ctx: ProviderContext, boto: Boto) -> None:
     kept.delete("urn", id_, news, updated)
     with pytest.raises(ProviderError, match="sshKeys"):
         kept.check("urn", "bad", None, {"imageId": "ami-12c6146b", "sshKeys": "x"})
+
+
+def test_security_group_ingress_and_egress_rules(ctx: ProviderContext, boto: Boto) -> None:
+    vpc, _, _ = _network(boto)
+    ec2 = boto("ec2")
+    group = ec2.create_security_group(GroupName="rules", Description="rules", VpcId=vpc)["GroupId"]
+    other = ec2.create_security_group(GroupName="other", Description="other", VpcId=vpc)["GroupId"]
+    ingress = _life(ctx, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "web",
+                    {"securityGroupId": group, "ipProtocol": "tcp", "fromPort": 80.0, "toPort": 80.0,
+                     "cidrIpv4": "10.0.0.0/8", "description": "web", "tags": {"team": "web"}},
+                    {"fromPort": 443.0, "toPort": 443.0, "cidrIpv4": "10.1.0.0/16", "description": "tls"},
+                    {"securityGroupId": other})
+    assert ingress["securityGroupRuleId"] == ingress["id"] and ingress["arn"].endswith(":security-group-rule/"
+                                                                                        + ingress["id"])
+    # Modified in place, the rule kept its id; after the delete the group has no such permission.
+    assert (ingress["fromPort"], ingress["cidrIpv4"], ingress["tags"]) == (443, "10.1.0.0/16", {"team": "web"})
+    assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"] == []
+    egress = _life(ctx, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "out",
+                   {"securityGroupId": group, "ipProtocol": "-1", "referencedSecurityGroupId": other},
+                   {"ipProtocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0}, {"securityGroupId": other})
+    assert egress["referencedSecurityGroupId"] == other and egress["ipProtocol"] == "tcp"
+    rule = provider("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", ctx)
+    with pytest.raises(ProviderError, match="exactly one of cidrIpv4"):
+        rule.check("urn", "two", None, {"securityGroupId": group, "ipProtocol": "-1",
+                                        "cidrIpv4": "10.0.0.0/8", "cidrIpv6": "::/0"})
