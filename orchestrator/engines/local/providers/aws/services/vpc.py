@@ -59,7 +59,9 @@ class RuleCode(DeclaredResource):
         rule_keys = (*_SOURCES, "ipProtocol", "fromPort", "toPort", "description")
         if all(news.get(k) == old_inputs.get(k) for k in rule_keys):
             return  # only tags changed
-        rule: dict[str, Any] = {"IpProtocol": news["ipProtocol"], **self._ports(news)}
+        # All protocols (-1) take all ports; ModifySecurityGroupRules wants them said as -1.
+        every = {"FromPort": -1, "ToPort": -1} if news["ipProtocol"] == "-1" else {}
+        rule: dict[str, Any] = {"IpProtocol": news["ipProtocol"], **every, **self._ports(news)}
         for source, (_, _, name) in _SOURCES.items():
             if news.get(source) is not None:
                 rule[name] = news[source]
@@ -68,6 +70,15 @@ class RuleCode(DeclaredResource):
         self.client(news).modify_security_group_rules(
             GroupId=news["securityGroupId"],
             SecurityGroupRules=[{"SecurityGroupRuleId": id, "SecurityGroupRule": rule}])
+
+    def finish_outputs(
+        self, outputs: dict[str, Any], doc: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if outputs.get("ipProtocol") == "-1":  # all ports: pulumi-aws leaves the -1 ports out, as written
+            for key in ("fromPort", "toPort"):
+                if inputs.get(key) is None:
+                    outputs.pop(key, None)
+        return outputs
 
 
 def _rule_type(token: str, direction: str) -> AwsType:
