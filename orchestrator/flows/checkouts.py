@@ -16,6 +16,7 @@ from orchestrator.config.load import load_repository
 from orchestrator.config.resolved import RepoConfig
 from orchestrator.engines.base import Engine, StackResult
 from orchestrator.engines.canonical import canonical
+from orchestrator.errors import UserError
 from orchestrator.execute import Execution, OnEvent, execute, skipped_result
 from orchestrator.git import EMPTY_TREE, WORKTREE_DIR_PREFIX, GitRepo
 from orchestrator.models import Plan, PlannedStack, StackSpec
@@ -141,13 +142,16 @@ def run_plan(
             spec = dataclasses.replace(spec, previewed=chained.previewed)
         result = where.relative(run_operation(engine, spec, stack, preview=preview))
         notes = chained.notes
-        if preview and spec.engine == "local" and stack.operation == "preview":
+        if preview and spec.engine == "local" and stack.operation == "preview" and result.ok:
             # The local engine reads deployed outputs from its state file: cheap enough to say
             # which outputs a preview changes, and to tell an upstream whose preview changes only
-            # its outputs from one that changes nothing.
-            deployed[stack.id] = engine.outputs(spec)
-            note = outputs_note(result, deployed[stack.id])
-            notes = (*notes, note) if note else notes
+            # its outputs from one that changes nothing. Unreadable, they are left unsaid: the
+            # preview itself succeeded.
+            found = _deployed_outputs(engine, spec)
+            if found is not None:
+                deployed[stack.id] = found
+                note = outputs_note(result, found)
+                notes = (*notes, note) if note else notes
         if notes:
             result = dataclasses.replace(result, notes=(*result.notes, *notes))
         finished[stack.id] = result
@@ -162,3 +166,10 @@ def run_plan(
         return chaining(upstreams, spec.engine)
 
     return execute(plan, run_stack, concurrency=concurrency, on_event=on_event)
+
+
+def _deployed_outputs(engine: Engine, spec: StackSpec) -> dict[str, Any] | None:
+    try:
+        return engine.outputs(spec)
+    except (UserError, OSError, ValueError):  # a damaged state file: the next update reports it
+        return None

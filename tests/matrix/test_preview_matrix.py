@@ -59,6 +59,9 @@ class RecordingEngine:
         return StackResult(stack=stack.id, operation="preview", status="succeeded", counts=OpCounts(update=1, same=2),
                            changes=(change,))
 
+    def outputs(self, stack: StackSpec) -> dict[str, Any]:
+        return {}  # never deployed: a local-engine preview reads them to name the outputs it changes
+
     def __getattr__(self, name: str) -> Any:
         raise AssertionError(f"the matrix preview must not call {name}")
 
