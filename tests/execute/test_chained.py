@@ -132,6 +132,23 @@ def test_an_upstream_changing_only_its_outputs_is_read_as_previewed() -> None:
     assert results["top/dev"].notes == ()
 
 
+def test_deployed_outputs_that_cannot_be_read_do_not_fail_a_preview() -> None:
+    """A damaged state file: the previews succeeded, so they stay succeeded; the outputs note is
+    left out (the next update reports the file)."""
+
+    class Unreadable(StandInEngine):
+        def outputs(self, spec: StackSpec) -> dict[str, Any]:
+            raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    plan = Plan(base="a" * 40, head="b" * 40, branch="develop", event="pr", environments=("dev",),
+                changed_files=(), stacks=CHAIN)
+    engine = Unreadable({s.id: preview(s.id, same=1, region="us-east-1") for s in CHAIN})
+    execution = run_plan(plan, Where("local"), preview=True, concurrency=2,  # type: ignore[arg-type]
+                         engine_factory=lambda _name: engine)  # type: ignore[arg-type,return-value]
+    assert [r.status for r in execution.results.values()] == ["succeeded"] * 3
+    assert all(r.notes == () for r in execution.results.values())
+
+
 def test_pulumi_engine_dependents_of_a_new_upstream_wait_for_it() -> None:
     results, engine = run("pulumi", {"base/dev": preview("base/dev", create=2, queue_url=UNKNOWN)})
     assert set(engine.specs) == {"base/dev"}, "nothing is previewed against a stack that does not exist"
